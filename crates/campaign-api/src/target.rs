@@ -1,0 +1,447 @@
+//! Where requests go and as whom: base URL, ids, credentials, campaigns and template overrides.
+
+use crate::campaign_id::{CampaignId, CampaignIdError};
+use crate::credential::Credential;
+use crate::jwt::{JwtOptions, JwtSigner};
+use crate::operation::OperationId;
+use crate::template::{Param, ParamSource, Template, TemplateError};
+use crate::vendor::{Channel, Vendor};
+use reqwest::Url;
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A configured vendor host.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Whose API this is.
+    pub vendor: Vendor,
+    /// Scheme, host, port and optional path prefix; no credentials.
+    pub base_url: Url,
+    /// Kore.ai account id (empty for VoiceGenie).
+    pub account_id: String,
+    /// Kore.ai application id, the `iid` header and `{iid}` path value (empty for VoiceGenie).
+    pub app_id: String,
+    /// Kore.ai bot/stream id, the `{streamId}` path value (defaults to the app id).
+    pub stream_id: String,
+    /// How requests authenticate.
+    pub credential: Credential,
+    /// The campaigns the user named: the only ones a run against a real host may touch.
+    pub campaigns: Campaigns,
+    templates: HashMap<OperationId, Template>,
+}
+
+/// Campaign ids named for a target.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Campaigns {
+    /// The voice campaign (`KORE_VOICE_CAMPAIGN_ID`, `VOICEGENIE_CAMPAIGN_ID`).
+    pub voice: Option<CampaignId>,
+    /// The SMS campaign (`KORE_SMS_CAMPAIGN_ID`).
+    pub sms: Option<CampaignId>,
+}
+
+impl Campaigns {
+    /// The campaign named for `channel`.
+    pub fn for_channel(&self, channel: Channel) -> Option<&CampaignId> {
+        match channel {
+            Channel::Voice => self.voice.as_ref(),
+            Channel::Sms => self.sms.as_ref(),
+        }
+    }
+}
+
+/// Why a target could not be configured. Names variables and files; never shows a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is unset or empty.
+    #[error("{base} is set, so {missing} must be set too")]
+    Missing {
+        /// The base URL variable that switched the vendor on.
+        base: String,
+        /// What is missing (one variable, or alternatives).
+        missing: String,
+    },
+    /// A base URL that does not parse or carries credentials.
+    #[error("{var}: {reason}")]
+    BadUrl {
+        /// The variable.
+        var: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A campaign id that would be refused at send time.
+    #[error("{var}: {source}")]
+    BadCampaignId {
+        /// The variable.
+        var: String,
+        /// Why.
+        source: CampaignIdError,
+    },
+    /// A target profile that cannot be read or parsed.
+    #[error("target profile {path}: {reason}")]
+    Profile {
+        /// The profile file.
+        path: PathBuf,
+        /// What is wrong, with line and key where known.
+        reason: String,
+    },
+}
+
+/// Parses and checks a base URL.
+pub fn parse_base_url(var: &str, raw: &str) -> Result<Url, ConfigError> {
+    let bad = |reason: String| ConfigError::BadUrl {
+        var: var.into(),
+        reason,
+    };
+    let url = Url::parse(raw.trim()).map_err(|e| bad(format!("not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad(format!("scheme {:?} is not http or https", url.scheme())));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not carry a user name or password; use the credential variables".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not carry a query or fragment".into()));
+    }
+    Ok(url)
+}
+
+impl Target {
+    /// A target with the documented templates.
+    pub fn new(vendor: Vendor, base_url: Url, credential: Credential) -> Self {
+        Target {
+            vendor,
+            base_url,
+            account_id: String::new(),
+            app_id: String::new(),
+            stream_id: String::new(),
+            credential,
+            campaigns: Campaigns::default(),
+            templates: HashMap::new(),
+        }
+    }
+
+    /// Sets the Kore.ai ids; the stream id defaults to the app id when `None`.
+    pub fn with_kore_ids(mut self, account_id: &str, app_id: &str, stream_id: Option<&str>) -> Self {
+        self.account_id = account_id.into();
+        self.app_id = app_id.into();
+        self.stream_id = stream_id.unwrap_or(app_id).into();
+        self
+    }
+
+    /// Sets the named campaigns.
+    pub fn with_campaigns(mut self, campaigns: Campaigns) -> Self {
+        self.campaigns = campaigns;
+        self
+    }
+
+    /// Reads the vendor's variables from the process environment. `Ok(None)` when its base URL
+    /// is unset: the caller then uses the simulator.
+    pub fn from_env(vendor: Vendor) -> Result<Option<Target>, ConfigError> {
+        Target::from_lookup(vendor, |k| std::env::var(k).ok())
+    }
+
+    /// As [`Target::from_env`], reading variables through `lookup` (tests pass a map).
+    pub fn from_lookup(
+        vendor: Vendor,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Target>, ConfigError> {
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let base_var = format!("{}_BASE_URL", vendor.env_prefix());
+        let Some(base) = get(&base_var) else {
+            return Ok(None);
+        };
+        let base_url = parse_base_url(&base_var, &base)?;
+        let missing = |what: &str| ConfigError::Missing {
+            base: base_var.clone(),
+            missing: what.into(),
+        };
+        let campaign = |var: &str| -> Result<Option<CampaignId>, ConfigError> {
+            get(var)
+                .map(|v| {
+                    CampaignId::new(v.trim()).map_err(|source| ConfigError::BadCampaignId {
+                        var: var.into(),
+                        source,
+                    })
+                })
+                .transpose()
+        };
+        let mut target = match vendor {
+            Vendor::Kore => {
+                let account = get("KORE_ACCOUNT_ID").ok_or_else(|| missing("KORE_ACCOUNT_ID"))?;
+                let app = get("KORE_APP_ID").ok_or_else(|| missing("KORE_APP_ID"))?;
+                let stream = get("KORE_STREAM_ID");
+                let credential = match (get("KORE_JWT"), get("KORE_CLIENT_ID"), get("KORE_CLIENT_SECRET")) {
+                    (Some(jwt), _, _) => Credential::KoreJwt(SecretString::from(jwt.trim().to_string())),
+                    (None, Some(id), Some(secret)) => {
+                        let ttl = get("KORE_JWT_TTL_SECS").and_then(|s| s.trim().parse().ok());
+                        Credential::KoreClient(JwtSigner::new(
+                            id.trim(),
+                            SecretString::from(secret),
+                            JwtOptions {
+                                subject: String::new(),
+                                issued_at: ttl.is_some(),
+                                ttl: ttl.map(Duration::from_secs),
+                            },
+                        ))
+                    }
+                    (None, Some(_), None) => return Err(missing("KORE_CLIENT_SECRET")),
+                    (None, None, Some(_)) => return Err(missing("KORE_CLIENT_ID")),
+                    (None, None, None) => {
+                        return Err(missing("KORE_JWT (or KORE_CLIENT_ID + KORE_CLIENT_SECRET)"));
+                    }
+                };
+                Target::new(vendor, base_url, credential)
+                    .with_kore_ids(account.trim(), app.trim(), stream.as_deref().map(str::trim))
+                    .with_campaigns(Campaigns {
+                        voice: campaign("KORE_VOICE_CAMPAIGN_ID")?,
+                        sms: campaign("KORE_SMS_CAMPAIGN_ID")?,
+                    })
+            }
+            Vendor::VoiceGenie => {
+                let credential = match (get("VOICEGENIE_API_KEY"), get("VOICEGENIE_SESSION_TOKEN")) {
+                    (Some(key), _) => Credential::ApiKey(SecretString::from(key.trim().to_string())),
+                    (None, Some(token)) => Credential::SessionToken(SecretString::from(token.trim().to_string())),
+                    (None, None) => {
+                        return Err(missing("VOICEGENIE_API_KEY (or VOICEGENIE_SESSION_TOKEN)"));
+                    }
+                };
+                Target::new(vendor, base_url, credential).with_campaigns(Campaigns {
+                    voice: campaign("VOICEGENIE_CAMPAIGN_ID")?,
+                    sms: None,
+                })
+            }
+        };
+        let profile_var = format!("{}_PROFILE", vendor.env_prefix());
+        if let Some(path) = get(&profile_var) {
+            target.apply_profile(&TargetProfile::load(Path::new(path.trim()))?)?;
+        }
+        Ok(Some(target))
+    }
+
+    /// Overrides one operation's template.
+    pub fn set_template(&mut self, op: OperationId, template: Template) {
+        self.templates.insert(op, template);
+    }
+
+    /// Applies a profile's template overrides. Operations of other vendors are refused.
+    pub fn apply_profile(&mut self, profile: &TargetProfile) -> Result<(), ConfigError> {
+        for (op, template) in &profile.templates {
+            if op.spec().vendor != self.vendor {
+                return Err(ConfigError::Profile {
+                    path: profile.path.clone(),
+                    reason: format!("[templates] \"{}\" is not a {} operation", op, self.vendor),
+                });
+            }
+            self.templates.insert(*op, template.clone());
+        }
+        Ok(())
+    }
+
+    /// The template in force for `op`: the override if any, else the documented default.
+    pub fn template(&self, op: OperationId) -> &Template {
+        self.templates.get(&op).unwrap_or(&op.spec().template)
+    }
+
+    /// True when the host is this machine, where no real campaign can be touched.
+    pub fn is_loopback(&self) -> bool {
+        match self.base_url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        }
+    }
+
+    /// `host:port` for messages (never a path, query or credential).
+    pub fn host_label(&self) -> String {
+        host_label(&self.base_url)
+    }
+}
+
+/// `host:port` of a URL, for messages.
+pub fn host_label(url: &Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => "<no host>".into(),
+    }
+}
+
+/// Values a template is filled with, for one call.
+pub(crate) struct CallValues<'a> {
+    pub target: &'a Target,
+    pub campaign: &'a CampaignId,
+}
+
+impl ParamSource for CallValues<'_> {
+    fn param(&self, param: Param) -> &str {
+        match param {
+            Param::Iid => &self.target.app_id,
+            Param::StreamId => &self.target.stream_id,
+            Param::AccountId => &self.target.account_id,
+            Param::CampaignId => self.campaign.as_str(),
+        }
+    }
+}
+
+/// Template overrides read from a TOML file:
+///
+/// ```toml
+/// [templates]
+/// "kore voice-start-v1" = "/campaign/api/v1/public/{streamId}/campaign/{campaignId}?accountId={accountId}&campaignType=voice&trigger=play"
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TargetProfile {
+    path: PathBuf,
+    templates: Vec<(OperationId, Template)>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    #[serde(default)]
+    templates: toml::Table,
+}
+
+impl TargetProfile {
+    /// Reads a profile file.
+    pub fn load(path: &Path) -> Result<TargetProfile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Profile {
+            path: path.into(),
+            reason: e.to_string(),
+        })?;
+        TargetProfile::parse(path, &text)
+    }
+
+    /// Parses profile text; `path` is only used in messages.
+    pub fn parse(path: &Path, text: &str) -> Result<TargetProfile, ConfigError> {
+        let err = |reason: String| ConfigError::Profile {
+            path: path.into(),
+            reason,
+        };
+        let file: ProfileFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let mut templates = Vec::new();
+        for (key, value) in file.templates {
+            let op = OperationId::find(&key)
+                .ok_or_else(|| err(format!("[templates] unknown operation \"{key}\"")))?;
+            let raw = value
+                .as_str()
+                .ok_or_else(|| err(format!("[templates] \"{key}\" must be a string")))?;
+            let template = Template::parse(raw)
+                .map_err(|e: TemplateError| err(format!("[templates] \"{key}\": {e}")))?;
+            templates.push((op, template));
+        }
+        Ok(TargetProfile {
+            path: path.into(),
+            templates,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn unset_base_url_means_not_configured() {
+        assert!(Target::from_lookup(Vendor::Kore, env(&[])).unwrap().is_none());
+        assert!(Target::from_lookup(Vendor::VoiceGenie, env(&[("VOICEGENIE_API_KEY", "k")])).unwrap().is_none());
+    }
+
+    #[test]
+    fn base_url_without_credential_names_the_missing_variable() {
+        let e = Target::from_lookup(
+            Vendor::Kore,
+            env(&[("KORE_BASE_URL", "https://sandbox.example"), ("KORE_ACCOUNT_ID", "a"), ("KORE_APP_ID", "st-1")]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("KORE_JWT"), "{e}");
+        let e = Target::from_lookup(
+            Vendor::Kore,
+            env(&[
+                ("KORE_BASE_URL", "https://sandbox.example"),
+                ("KORE_ACCOUNT_ID", "a"),
+                ("KORE_APP_ID", "st-1"),
+                ("KORE_CLIENT_ID", "cs-1"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("KORE_CLIENT_SECRET"), "{e}");
+        let e = Target::from_lookup(Vendor::Kore, env(&[("KORE_BASE_URL", "https://sandbox.example")])).unwrap_err();
+        assert!(e.to_string().contains("KORE_ACCOUNT_ID"), "{e}");
+        let e = Target::from_lookup(Vendor::VoiceGenie, env(&[("VOICEGENIE_BASE_URL", "https://vg.example")])).unwrap_err();
+        assert!(e.to_string().contains("VOICEGENIE_API_KEY"), "{e}");
+    }
+
+    #[test]
+    fn reads_every_kore_variable_and_defaults_the_stream_id() {
+        let t = Target::from_lookup(
+            Vendor::Kore,
+            env(&[
+                ("KORE_BASE_URL", "https://sandbox.example/prefix"),
+                ("KORE_ACCOUNT_ID", "acc"),
+                ("KORE_APP_ID", "st-app"),
+                ("KORE_JWT", "eyJ.secret.jwt"),
+                ("KORE_VOICE_CAMPAIGN_ID", "cmp-v"),
+                ("KORE_SMS_CAMPAIGN_ID", "cmp-s"),
+            ]),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(t.stream_id, "st-app");
+        assert_eq!(t.campaigns.voice.as_ref().map(|c| c.as_str()), Some("cmp-v"));
+        assert_eq!(t.campaigns.sms.as_ref().map(|c| c.as_str()), Some("cmp-s"));
+        assert!(!t.is_loopback());
+        assert!(!format!("{t:?}").contains("eyJ.secret.jwt"));
+    }
+
+    #[test]
+    fn refuses_urls_with_credentials_and_bad_campaign_ids() {
+        let e = Target::from_lookup(
+            Vendor::VoiceGenie,
+            env(&[("VOICEGENIE_BASE_URL", "https://user:pw@vg.example"), ("VOICEGENIE_API_KEY", "k")]),
+        )
+        .unwrap_err();
+        assert!(matches!(e, ConfigError::BadUrl { .. }));
+        assert!(!e.to_string().contains("pw"));
+        let e = Target::from_lookup(
+            Vendor::VoiceGenie,
+            env(&[
+                ("VOICEGENIE_BASE_URL", "http://127.0.0.1:9"),
+                ("VOICEGENIE_API_KEY", "k"),
+                ("VOICEGENIE_CAMPAIGN_ID", "a/b"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("VOICEGENIE_CAMPAIGN_ID"), "{e}");
+    }
+
+    #[test]
+    fn profile_overrides_a_template_and_names_bad_keys() {
+        let p = TargetProfile::parse(
+            Path::new("p.toml"),
+            "[templates]\n\"kore voice-start-v1\" = \"/old/{streamId}/campaign/{campaignId}?accountId={accountId}&campaignType=voice&trigger=play\"\n",
+        )
+        .unwrap();
+        let mut t = Target::new(Vendor::Kore, parse_base_url("X", "http://127.0.0.1:1").unwrap(), Credential::ApiKey(SecretString::from("k")));
+        t.apply_profile(&p).unwrap();
+        assert!(t.template(OperationId::KoreVoiceStartV1).as_str().starts_with("/old/"));
+        assert!(t.template(OperationId::KoreVoiceStopV1).as_str().starts_with("/campaign/api/v1"));
+
+        let e = TargetProfile::parse(Path::new("p.toml"), "[templates]\n\"kore nope\" = \"/x/{campaignId}\"\n").unwrap_err();
+        assert!(e.to_string().contains("p.toml") && e.to_string().contains("kore nope"), "{e}");
+        let e = TargetProfile::parse(Path::new("p.toml"), "[templates]\n\"kore status-v1\" = \"/x/{camp}\"\n").unwrap_err();
+        assert!(e.to_string().contains("kore status-v1"), "{e}");
+        let e = TargetProfile::parse(Path::new("p.toml"), "templates = 3\n").unwrap_err();
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+}

@@ -97,8 +97,17 @@ mod tests {
 
     #[test]
     fn accepts_ids_that_only_need_encoding() {
-        for ok in ["550e8400-e29b-41d4-a716-446655440000", "cmp 1", "a#b", "ä%20", "load-7"] {
-            assert_eq!(CampaignId::new(ok).map(|c| c.to_string()), Ok(ok.to_string()));
+        for ok in [
+            "550e8400-e29b-41d4-a716-446655440000",
+            "cmp 1",
+            "a#b",
+            "ä%20",
+            "load-7",
+        ] {
+            assert_eq!(
+                CampaignId::new(ok).map(|c| c.to_string()),
+                Ok(ok.to_string())
+            );
         }
     }
 }

@@ -96,7 +96,9 @@ pub enum TransportError {
         host: String,
     },
     /// The peer closed or reset the connection before a complete response.
-    #[error("{operation}: connection to {host} was closed or reset before a complete response ({detail})")]
+    #[error(
+        "{operation}: connection to {host} was closed or reset before a complete response ({detail})"
+    )]
     Reset {
         /// Which operation.
         operation: OperationId,
@@ -116,7 +118,9 @@ pub enum TransportError {
         detail: String,
     },
     /// Headers arrived but reading the body failed.
-    #[error("{operation}: reading the response body from {host} failed after {read} bytes: {detail}")]
+    #[error(
+        "{operation}: reading the response body from {host} failed after {read} bytes: {detail}"
+    )]
     BodyRead {
         /// Which operation.
         operation: OperationId,
@@ -128,7 +132,9 @@ pub enum TransportError {
         detail: String,
     },
     /// The body is larger than the limit; it was cut off.
-    #[error("{operation}: response body from {host} (status {status}) exceeds {limit} bytes and was cut off")]
+    #[error(
+        "{operation}: response body from {host} (status {status}) exceeds {limit} bytes and was cut off"
+    )]
     TooLarge {
         /// Which operation.
         operation: OperationId,
@@ -244,7 +250,12 @@ impl Client {
     }
 
     /// Renders `operation` for `campaign` against `target` and sends it.
-    pub async fn call(&self, target: &Target, operation: OperationId, campaign: &str) -> Result<Exchange, CallError> {
+    pub async fn call(
+        &self,
+        target: &Target,
+        operation: OperationId,
+        campaign: &str,
+    ) -> Result<Exchange, CallError> {
         let request = operation.render(target, campaign)?;
         Ok(self.send(request).await?)
     }

@@ -48,7 +48,8 @@ pub enum CredentialError {
 }
 
 fn sensitive(kind: &'static str, value: &str) -> Result<HeaderValue, CredentialError> {
-    let mut v = HeaderValue::from_str(value).map_err(|_| CredentialError::NotHeaderSafe { kind })?;
+    let mut v =
+        HeaderValue::from_str(value).map_err(|_| CredentialError::NotHeaderSafe { kind })?;
     v.set_sensitive(true);
     Ok(v)
 }
@@ -59,7 +60,9 @@ impl Credential {
         use http::header::COOKIE;
         Ok(match self {
             Credential::KoreJwt(t) => (AUTH.clone(), sensitive("JWT", t.expose_secret())?),
-            Credential::KoreClient(s) => (AUTH.clone(), sensitive("JWT", s.token()?.expose_secret())?),
+            Credential::KoreClient(s) => {
+                (AUTH.clone(), sensitive("JWT", s.token()?.expose_secret())?)
+            }
             Credential::ApiKey(k) => (X_API_KEY.clone(), sensitive("API key", k.expose_secret())?),
             Credential::SessionToken(t) => (
                 COOKIE,

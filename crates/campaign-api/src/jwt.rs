@@ -180,7 +180,11 @@ impl JwtSigner {
 
 /// Checks a token as Kore.ai would: HS256 signature with `secret`, `exp` when present (no
 /// leeway), and `appId` when `expected_app_id` is given.
-pub fn verify(token: &str, secret: &str, expected_app_id: Option<&str>) -> Result<Claims, JwtError> {
+pub fn verify(
+    token: &str,
+    secret: &str,
+    expected_app_id: Option<&str>,
+) -> Result<Claims, JwtError> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.required_spec_claims.clear();
     validation.validate_exp = true;
@@ -235,18 +239,33 @@ mod tests {
         // The payload spells the claim `appId`.
         let payload = token.expose_secret().split('.').nth(1).unwrap().to_string();
         assert!(!payload.is_empty());
-        assert_eq!(verify(token.expose_secret(), "other", None), Err(JwtError::BadSignature));
         assert_eq!(
-            verify(token.expose_secret(), "client-secret-value", Some("cs-other")),
+            verify(token.expose_secret(), "other", None),
+            Err(JwtError::BadSignature)
+        );
+        assert_eq!(
+            verify(
+                token.expose_secret(),
+                "client-secret-value",
+                Some("cs-other")
+            ),
             Err(JwtError::WrongApp)
         );
-        assert_eq!(verify("not.a.jwt", "client-secret-value", None), Err(JwtError::BadSignature));
+        assert_eq!(
+            verify("not.a.jwt", "client-secret-value", None),
+            Err(JwtError::BadSignature)
+        );
     }
 
     #[test]
     fn expiry_is_added_when_asked_and_enforced() {
         let s = signer(Some(Duration::from_secs(60)));
-        let claims = verify(s.token().unwrap().expose_secret(), "client-secret-value", None).unwrap();
+        let claims = verify(
+            s.token().unwrap().expose_secret(),
+            "client-secret-value",
+            None,
+        )
+        .unwrap();
         let now = now_secs();
         assert!(claims.exp.is_some_and(|e| e >= now + 59 && e <= now + 61));
         assert!(claims.iat.is_some());

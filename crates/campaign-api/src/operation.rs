@@ -223,20 +223,13 @@ const VG_401: ResponseSpec = ResponseSpec {
     source: B_VG_AUTH,
 };
 
-static KORE_VOICE_START_V1: [ResponseSpec; 4] =
-    kore(ok("kore/voice-start.200.json", P000));
-static KORE_VOICE_STOP_V1: [ResponseSpec; 4] =
-    kore(ok("kore/voice-stop.200.json", P003));
-static KORE_SMS_START_V1: [ResponseSpec; 4] =
-    kore(ok("kore/sms-start.200.json", P002));
-static KORE_SMS_START_V2: [ResponseSpec; 4] =
-    kore(ok("kore/sms-start.200.json", P001));
-static KORE_SMS_STOP: [ResponseSpec; 4] =
-    kore(ok("kore/sms-stop.200.json", B_SMS_STOP));
-static KORE_VOICE_START_V2: [ResponseSpec; 4] =
-    kore(ok("kore/voice-start.200.json", B_VOICE_V2));
-static KORE_VOICE_STOP_V2: [ResponseSpec; 4] =
-    kore(ok("kore/voice-stop.200.json", B_VOICE_V2));
+static KORE_VOICE_START_V1: [ResponseSpec; 4] = kore(ok("kore/voice-start.200.json", P000));
+static KORE_VOICE_STOP_V1: [ResponseSpec; 4] = kore(ok("kore/voice-stop.200.json", P003));
+static KORE_SMS_START_V1: [ResponseSpec; 4] = kore(ok("kore/sms-start.200.json", P002));
+static KORE_SMS_START_V2: [ResponseSpec; 4] = kore(ok("kore/sms-start.200.json", P001));
+static KORE_SMS_STOP: [ResponseSpec; 4] = kore(ok("kore/sms-stop.200.json", B_SMS_STOP));
+static KORE_VOICE_START_V2: [ResponseSpec; 4] = kore(ok("kore/voice-start.200.json", B_VOICE_V2));
+static KORE_VOICE_STOP_V2: [ResponseSpec; 4] = kore(ok("kore/voice-stop.200.json", B_VOICE_V2));
 static KORE_STATUS: [ResponseSpec; 4] = kore(ok("kore/status.200.json", B_STATUS));
 static VG_START: [ResponseSpec; 5] = [
     ok("voicegenie/start.200.json", P004),

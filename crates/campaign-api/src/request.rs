@@ -106,7 +106,11 @@ impl OperationId {
     }
 
     /// As [`OperationId::render`], for an id already checked.
-    pub fn render_id(self, target: &Target, campaign: &CampaignId) -> Result<RenderedRequest, RenderError> {
+    pub fn render_id(
+        self,
+        target: &Target,
+        campaign: &CampaignId,
+    ) -> Result<RenderedRequest, RenderError> {
         let op = self.spec();
         if op.vendor != target.vendor {
             return Err(RenderError::WrongVendor {
@@ -114,28 +118,37 @@ impl OperationId {
                 target: target.vendor,
             });
         }
-        let path = target.template(self).render(&CallValues { target, campaign });
+        let path = target
+            .template(self)
+            .render(&CallValues { target, campaign });
         let base = target.base_url.as_str().trim_end_matches('/');
         let url = Url::parse(&format!("{base}{path}")).map_err(|e| RenderError::Url {
             operation: self,
             reason: e.to_string(),
         })?;
         let mut headers = HeaderMap::with_capacity(5);
-        let (name, value) = target
-            .credential
-            .header()
-            .map_err(|source| RenderError::Credential {
-                operation: self,
-                source,
-            })?;
+        let (name, value) =
+            target
+                .credential
+                .header()
+                .map_err(|source| RenderError::Credential {
+                    operation: self,
+                    source,
+                })?;
         headers.insert(name, value);
         let header = |what: &'static str, v: &str| {
-            HeaderValue::from_str(v).map_err(|_| RenderError::BadHeaderValue { operation: self, what })
+            HeaderValue::from_str(v).map_err(|_| RenderError::BadHeaderValue {
+                operation: self,
+                what,
+            })
         };
         let body = match op.vendor {
             Vendor::Kore => {
                 headers.insert(IID.clone(), header("app id (iid)", &target.app_id)?);
-                headers.insert(ACCOUNT_ID.clone(), header("account id", &target.account_id)?);
+                headers.insert(
+                    ACCOUNT_ID.clone(),
+                    header("account id", &target.account_id)?,
+                );
                 if op.method == Method::Post {
                     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                     Some(Bytes::from_static(KORE_BODY))

@@ -96,10 +96,15 @@ pub fn parse_base_url(var: &str, raw: &str) -> Result<Url, ConfigError> {
     };
     let url = Url::parse(raw.trim()).map_err(|e| bad(format!("not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad(format!("scheme {:?} is not http or https", url.scheme())));
+        return Err(bad(format!(
+            "scheme {:?} is not http or https",
+            url.scheme()
+        )));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("must not carry a user name or password; use the credential variables".into()));
+        return Err(bad(
+            "must not carry a user name or password; use the credential variables".into(),
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad("must not carry a query or fragment".into()));
@@ -123,7 +128,12 @@ impl Target {
     }
 
     /// Sets the Kore.ai ids; the stream id defaults to the app id when `None`.
-    pub fn with_kore_ids(mut self, account_id: &str, app_id: &str, stream_id: Option<&str>) -> Self {
+    pub fn with_kore_ids(
+        mut self,
+        account_id: &str,
+        app_id: &str,
+        stream_id: Option<&str>,
+    ) -> Self {
         self.account_id = account_id.into();
         self.app_id = app_id.into();
         self.stream_id = stream_id.unwrap_or(app_id).into();
@@ -172,8 +182,14 @@ impl Target {
                 let account = get("KORE_ACCOUNT_ID").ok_or_else(|| missing("KORE_ACCOUNT_ID"))?;
                 let app = get("KORE_APP_ID").ok_or_else(|| missing("KORE_APP_ID"))?;
                 let stream = get("KORE_STREAM_ID");
-                let credential = match (get("KORE_JWT"), get("KORE_CLIENT_ID"), get("KORE_CLIENT_SECRET")) {
-                    (Some(jwt), _, _) => Credential::KoreJwt(SecretString::from(jwt.trim().to_string())),
+                let credential = match (
+                    get("KORE_JWT"),
+                    get("KORE_CLIENT_ID"),
+                    get("KORE_CLIENT_SECRET"),
+                ) {
+                    (Some(jwt), _, _) => {
+                        Credential::KoreJwt(SecretString::from(jwt.trim().to_string()))
+                    }
                     (None, Some(id), Some(secret)) => {
                         let ttl = get("KORE_JWT_TTL_SECS").and_then(|s| s.trim().parse().ok());
                         Credential::KoreClient(JwtSigner::new(
@@ -200,9 +216,14 @@ impl Target {
                     })
             }
             Vendor::VoiceGenie => {
-                let credential = match (get("VOICEGENIE_API_KEY"), get("VOICEGENIE_SESSION_TOKEN")) {
-                    (Some(key), _) => Credential::ApiKey(SecretString::from(key.trim().to_string())),
-                    (None, Some(token)) => Credential::SessionToken(SecretString::from(token.trim().to_string())),
+                let credential = match (get("VOICEGENIE_API_KEY"), get("VOICEGENIE_SESSION_TOKEN"))
+                {
+                    (Some(key), _) => {
+                        Credential::ApiKey(SecretString::from(key.trim().to_string()))
+                    }
+                    (None, Some(token)) => {
+                        Credential::SessionToken(SecretString::from(token.trim().to_string()))
+                    }
                     (None, None) => {
                         return Err(missing("VOICEGENIE_API_KEY (or VOICEGENIE_SESSION_TOKEN)"));
                     }
@@ -346,22 +367,36 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn unset_base_url_means_not_configured() {
-        assert!(Target::from_lookup(Vendor::Kore, env(&[])).unwrap().is_none());
-        assert!(Target::from_lookup(Vendor::VoiceGenie, env(&[("VOICEGENIE_API_KEY", "k")])).unwrap().is_none());
+        assert!(
+            Target::from_lookup(Vendor::Kore, env(&[]))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            Target::from_lookup(Vendor::VoiceGenie, env(&[("VOICEGENIE_API_KEY", "k")]))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
     fn base_url_without_credential_names_the_missing_variable() {
         let e = Target::from_lookup(
             Vendor::Kore,
-            env(&[("KORE_BASE_URL", "https://sandbox.example"), ("KORE_ACCOUNT_ID", "a"), ("KORE_APP_ID", "st-1")]),
+            env(&[
+                ("KORE_BASE_URL", "https://sandbox.example"),
+                ("KORE_ACCOUNT_ID", "a"),
+                ("KORE_APP_ID", "st-1"),
+            ]),
         )
         .unwrap_err();
         assert!(e.to_string().contains("KORE_JWT"), "{e}");
@@ -376,9 +411,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("KORE_CLIENT_SECRET"), "{e}");
-        let e = Target::from_lookup(Vendor::Kore, env(&[("KORE_BASE_URL", "https://sandbox.example")])).unwrap_err();
+        let e = Target::from_lookup(
+            Vendor::Kore,
+            env(&[("KORE_BASE_URL", "https://sandbox.example")]),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("KORE_ACCOUNT_ID"), "{e}");
-        let e = Target::from_lookup(Vendor::VoiceGenie, env(&[("VOICEGENIE_BASE_URL", "https://vg.example")])).unwrap_err();
+        let e = Target::from_lookup(
+            Vendor::VoiceGenie,
+            env(&[("VOICEGENIE_BASE_URL", "https://vg.example")]),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("VOICEGENIE_API_KEY"), "{e}");
     }
 
@@ -398,7 +441,10 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(t.stream_id, "st-app");
-        assert_eq!(t.campaigns.voice.as_ref().map(|c| c.as_str()), Some("cmp-v"));
+        assert_eq!(
+            t.campaigns.voice.as_ref().map(|c| c.as_str()),
+            Some("cmp-v")
+        );
         assert_eq!(t.campaigns.sms.as_ref().map(|c| c.as_str()), Some("cmp-s"));
         assert!(!t.is_loopback());
         assert!(!format!("{t:?}").contains("eyJ.secret.jwt"));
@@ -408,7 +454,10 @@ mod tests {
     fn refuses_urls_with_credentials_and_bad_campaign_ids() {
         let e = Target::from_lookup(
             Vendor::VoiceGenie,
-            env(&[("VOICEGENIE_BASE_URL", "https://user:pw@vg.example"), ("VOICEGENIE_API_KEY", "k")]),
+            env(&[
+                ("VOICEGENIE_BASE_URL", "https://user:pw@vg.example"),
+                ("VOICEGENIE_API_KEY", "k"),
+            ]),
         )
         .unwrap_err();
         assert!(matches!(e, ConfigError::BadUrl { .. }));
@@ -432,14 +481,37 @@ mod tests {
             "[templates]\n\"kore voice-start-v1\" = \"/old/{streamId}/campaign/{campaignId}?accountId={accountId}&campaignType=voice&trigger=play\"\n",
         )
         .unwrap();
-        let mut t = Target::new(Vendor::Kore, parse_base_url("X", "http://127.0.0.1:1").unwrap(), Credential::ApiKey(SecretString::from("k")));
+        let mut t = Target::new(
+            Vendor::Kore,
+            parse_base_url("X", "http://127.0.0.1:1").unwrap(),
+            Credential::ApiKey(SecretString::from("k")),
+        );
         t.apply_profile(&p).unwrap();
-        assert!(t.template(OperationId::KoreVoiceStartV1).as_str().starts_with("/old/"));
-        assert!(t.template(OperationId::KoreVoiceStopV1).as_str().starts_with("/campaign/api/v1"));
+        assert!(
+            t.template(OperationId::KoreVoiceStartV1)
+                .as_str()
+                .starts_with("/old/")
+        );
+        assert!(
+            t.template(OperationId::KoreVoiceStopV1)
+                .as_str()
+                .starts_with("/campaign/api/v1")
+        );
 
-        let e = TargetProfile::parse(Path::new("p.toml"), "[templates]\n\"kore nope\" = \"/x/{campaignId}\"\n").unwrap_err();
-        assert!(e.to_string().contains("p.toml") && e.to_string().contains("kore nope"), "{e}");
-        let e = TargetProfile::parse(Path::new("p.toml"), "[templates]\n\"kore status-v1\" = \"/x/{camp}\"\n").unwrap_err();
+        let e = TargetProfile::parse(
+            Path::new("p.toml"),
+            "[templates]\n\"kore nope\" = \"/x/{campaignId}\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("p.toml") && e.to_string().contains("kore nope"),
+            "{e}"
+        );
+        let e = TargetProfile::parse(
+            Path::new("p.toml"),
+            "[templates]\n\"kore status-v1\" = \"/x/{camp}\"\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("kore status-v1"), "{e}");
         let e = TargetProfile::parse(Path::new("p.toml"), "templates = 3\n").unwrap_err();
         assert!(e.to_string().contains("line 1"), "{e}");

@@ -84,7 +84,9 @@ pub enum TemplateError {
     #[error("template {0:?} must start with '/'")]
     NotAbsolute(String),
     /// An unknown `{name}`.
-    #[error("template {template:?} uses unknown parameter {{{name}}} (known: iid, streamId, accountId, campaignId)")]
+    #[error(
+        "template {template:?} uses unknown parameter {{{name}}} (known: iid, streamId, accountId, campaignId)"
+    )]
     UnknownParam {
         /// The template.
         template: String,

@@ -1,1 +1,26 @@
-pub fn _x(){}
+//! campaign-sim: the reference simulator of the vendors' campaign APIs.
+//!
+//! A real HTTP server on a real socket that behaves as the vendor docs say: per-campaign state
+//! (Ready/Stopped/Paused → start → Active → stop → Stopped; VoiceGenie running → pause →
+//! paused), the documented success and error bodies, credential checks, auto-provisioned
+//! campaigns for load tests, seeded fault injection, and `/__sim/` admin routes whose counters
+//! are the ground truth tests and benchmarks compare against.
+//!
+//! Routes come from campaign-api's operation table, so the simulator and the client cannot agree
+//! on a path the vendor never documented.
+
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod counters;
+pub mod dispatch;
+pub mod faults;
+pub mod handler;
+pub mod server;
+pub mod state;
+
+pub use config::{AuthConfig, CampaignSeed, SimConfig};
+pub use counters::CountersSnapshot;
+pub use faults::{Faults, Latency};
+pub use server::{RunningSim, bind, start};
+pub use state::State;

@@ -1,0 +1,212 @@
+//! What a simulator run is configured with: campaigns, credentials it accepts, faults, seed.
+
+use crate::faults::Faults;
+use crate::state::{Campaign, State};
+use campaign_api::{CampaignId, Vendor};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The VoiceGenie campaign id used in the vendor's own curl sample (page 004).
+pub const DOC_SAMPLE_VOICEGENIE_ID: &str = "550e8400-e29b-41d4-a716-446655440000";
+
+/// A campaign the simulator starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignSeed {
+    /// `kore` or `voicegenie`.
+    #[serde(deserialize_with = "de_vendor")]
+    pub vendor: Vendor,
+    /// Campaign id.
+    pub id: String,
+    /// Display name; defaults to the id.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Initial state (`Ready` unless given).
+    #[serde(default = "ready")]
+    pub state: State,
+    /// Missing configuration: VoiceGenie answers a start with 422 listing these.
+    #[serde(default)]
+    pub missing: Vec<String>,
+}
+
+fn ready() -> State {
+    State::Ready
+}
+
+fn de_vendor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vendor, D::Error> {
+    let s = String::deserialize(d)?;
+    Vendor::from_slug(&s).ok_or_else(|| {
+        serde::de::Error::custom(format!("unknown vendor {s:?} (use kore or voicegenie)"))
+    })
+}
+
+impl CampaignSeed {
+    /// The store entry this seed becomes.
+    pub fn entry(&self) -> ((Vendor, String), Campaign) {
+        let mut c = Campaign::ready(self.name.clone().unwrap_or_else(|| self.id.clone()));
+        c.state = self.state;
+        c.missing = self.missing.clone();
+        ((self.vendor, self.id.clone()), c)
+    }
+}
+
+/// Credentials the simulator accepts.
+#[derive(Debug, Clone, Default)]
+pub struct AuthConfig {
+    /// When set, Kore.ai JWTs must verify with this client id and secret; otherwise any
+    /// non-empty `auth` header is accepted.
+    pub kore_client: Option<(String, SecretString)>,
+    /// When non-empty, VoiceGenie API keys or session tokens must be one of these; otherwise any
+    /// non-empty value is accepted.
+    pub voicegenie_keys: Vec<SecretString>,
+}
+
+/// A simulator run's configuration.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Campaigns that exist at start (and after a reset).
+    pub campaigns: Vec<CampaignSeed>,
+    /// Ids starting with this exist on first use (`None` turns auto-provisioning off).
+    pub auto_provision_prefix: Option<String>,
+    /// Credentials accepted.
+    pub auth: AuthConfig,
+    /// Faults injected.
+    pub faults: Faults,
+    /// Seed for fault injection.
+    pub seed: u64,
+}
+
+impl Default for SimConfig {
+    /// The demo campaigns, `load-` auto-provisioning, any credential, no faults, seed 0.
+    fn default() -> Self {
+        let seed = |vendor, id: &str, missing: &[&str]| CampaignSeed {
+            vendor,
+            id: id.into(),
+            name: None,
+            state: State::Ready,
+            missing: missing.iter().map(|s| s.to_string()).collect(),
+        };
+        SimConfig {
+            campaigns: vec![
+                seed(Vendor::Kore, "demo-voice", &[]),
+                seed(Vendor::Kore, "demo-sms", &[]),
+                seed(Vendor::VoiceGenie, DOC_SAMPLE_VOICEGENIE_ID, &[]),
+                seed(
+                    Vendor::VoiceGenie,
+                    "vg-missing-config",
+                    &["script_id", "contacts"],
+                ),
+            ],
+            auto_provision_prefix: Some("load-".into()),
+            auth: AuthConfig::default(),
+            faults: Faults::default(),
+            seed: 0,
+        }
+    }
+}
+
+/// The campaigns file (TOML).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    auto_provision_prefix: Option<String>,
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(default, rename = "campaign")]
+    campaigns: Vec<CampaignSeed>,
+    #[serde(default)]
+    faults: Option<Faults>,
+}
+
+/// A config or campaigns file that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct ConfigFileError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong (with line and key from the TOML parser).
+    pub reason: String,
+}
+
+impl SimConfig {
+    /// Replaces campaigns (and, where the file sets them, the prefix, seed and faults) from a
+    /// campaigns file.
+    pub fn load_campaigns(&mut self, path: &Path) -> Result<(), ConfigFileError> {
+        let err = |reason: String| ConfigFileError {
+            path: path.into(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let file: File = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        for c in &file.campaigns {
+            CampaignId::new(c.id.as_str()).map_err(|e| err(format!("campaign {:?}: {e}", c.id)))?;
+        }
+        self.campaigns = file.campaigns;
+        if let Some(p) = file.auto_provision_prefix {
+            self.auto_provision_prefix = Some(p).filter(|p| !p.is_empty());
+        }
+        if let Some(s) = file.seed {
+            self.seed = s;
+        }
+        if let Some(f) = file.faults {
+            f.validate().map_err(|e| err(format!("[faults] {e}")))?;
+            self.faults = f;
+        }
+        Ok(())
+    }
+
+    /// The store entries for the configured campaigns.
+    pub fn entries(&self) -> impl Iterator<Item = ((Vendor, String), Campaign)> + '_ {
+        self.campaigns.iter().map(CampaignSeed::entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> PathBuf {
+        let p =
+            std::env::temp_dir().join(format!("campaign-sim-test-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn loads_campaigns_and_faults() {
+        let p = write(
+            "auto_provision_prefix = \"perf-\"\nseed = 9\n[[campaign]]\nvendor = \"voicegenie\"\nid = \"v1\"\nmissing = [\"contacts\"]\n[faults]\nlatency = \"fixed 20ms\"\nerror_rate_503 = 0.01\n",
+        );
+        let mut c = SimConfig::default();
+        c.load_campaigns(&p).unwrap();
+        assert_eq!(c.campaigns.len(), 1);
+        assert_eq!(c.campaigns[0].missing, vec!["contacts".to_string()]);
+        assert_eq!(c.auto_provision_prefix.as_deref(), Some("perf-"));
+        assert_eq!(c.seed, 9);
+        assert_eq!(c.faults.error_rate_503, 0.01);
+    }
+
+    #[test]
+    fn bad_files_name_file_line_and_key() {
+        let p = write("[[campaign]]\nvendor = \"acme\"\nid = \"x\"\n");
+        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
+        assert!(e.to_string().contains(&p.display().to_string()), "{e}");
+        assert!(
+            e.to_string().contains("line 2") && e.to_string().contains("acme"),
+            "{e}"
+        );
+
+        let p = write("[faults]\nlatency = \"fixed\"\n");
+        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
+        assert!(
+            e.to_string().contains("latency") || e.to_string().contains("unit"),
+            "{e}"
+        );
+
+        let p = write("[[campaign]]\nvendor = \"kore\"\nid = \"a/b\"\n");
+        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
+        assert!(e.to_string().contains("a/b"), "{e}");
+    }
+}

@@ -1,0 +1,99 @@
+//! Requests served, by route and status: the ground truth tests and benchmarks compare against.
+//!
+//! A fixed grid of atomics, so counting costs one relaxed increment and no lock.
+
+use campaign_api::OperationId;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Statuses counted in their own column; anything else lands in `other`.
+const STATUSES: [u16; 11] = [200, 400, 401, 404, 405, 413, 422, 429, 500, 503, 0];
+const COLUMNS: usize = STATUSES.len() + 1;
+const ROWS: usize = OperationId::ALL.len() + 1;
+
+/// Status used for a connection dropped on purpose (no HTTP status was sent).
+pub const DROPPED: u16 = 0;
+
+/// The counter grid.
+#[derive(Debug)]
+pub struct Counters {
+    grid: [[AtomicU64; COLUMNS]; ROWS],
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            grid: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
+        }
+    }
+}
+
+/// A snapshot, as `/__sim/counters` serves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct CountersSnapshot {
+    /// Every request answered (or dropped) on a vendor route or an unmatched path.
+    pub total: u64,
+    /// `"kore voice-start-v1"` (or `"unmatched"`) → status (`"dropped"` for dropped) → count.
+    pub routes: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl CountersSnapshot {
+    /// Requests to `route` answered with `status` (`"200"`, `"dropped"`, …).
+    pub fn get(&self, route: &str, status: &str) -> u64 {
+        self.routes
+            .get(route)
+            .and_then(|r| r.get(status))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+impl Counters {
+    /// Counts one request. `op` is `None` for paths no operation matches.
+    pub fn record(&self, op: Option<OperationId>, status: u16) {
+        let row = op.map_or(ROWS - 1, |o| o as usize);
+        let col = STATUSES
+            .iter()
+            .position(|s| *s == status)
+            .unwrap_or(COLUMNS - 1);
+        self.grid[row][col].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Sets every counter to zero.
+    pub fn reset(&self) {
+        for row in &self.grid {
+            for c in row {
+                c.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// A copy of the non-zero counters.
+    pub fn snapshot(&self) -> CountersSnapshot {
+        let mut routes = BTreeMap::new();
+        let mut total = 0;
+        for (r, row) in self.grid.iter().enumerate() {
+            let name = OperationId::ALL
+                .get(r)
+                .map_or_else(|| "unmatched".to_string(), |o| o.to_string());
+            for (c, cell) in row.iter().enumerate() {
+                let n = cell.load(Ordering::Relaxed);
+                if n == 0 {
+                    continue;
+                }
+                total += n;
+                let status = match STATUSES.get(c) {
+                    Some(&DROPPED) => "dropped".to_string(),
+                    Some(s) => s.to_string(),
+                    None => "other".to_string(),
+                };
+                routes
+                    .entry(name.clone())
+                    .or_insert_with(BTreeMap::new)
+                    .insert(status, n);
+            }
+        }
+        CountersSnapshot { total, routes }
+    }
+}

@@ -1,0 +1,186 @@
+//! `campaign-sim`: run the reference simulator as a process.
+
+use campaign_sim::faults::{Latency, parse_duration};
+use campaign_sim::{Faults, SimConfig};
+use clap::Parser;
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The reference simulator of the Kore.ai and VoiceGenie campaign APIs.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Campaigns file (TOML); replaces the demo campaigns.
+    #[arg(long, value_name = "FILE")]
+    campaigns: Option<PathBuf>,
+    /// Ids with this prefix exist on first use; "" turns auto-provisioning off.
+    #[arg(long, value_name = "PREFIX")]
+    auto_prefix: Option<String>,
+    /// Seed for fault injection (same seed, same faults).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Added latency: "fixed 20ms", "uniform 10ms..50ms", "lognormal p50=40ms p99=250ms".
+    #[arg(long)]
+    latency: Option<Latency>,
+    /// Fraction of requests answered 429 (with Retry-After).
+    #[arg(long, value_name = "RATE")]
+    rate_429: Option<f64>,
+    /// Fraction of requests answered 500.
+    #[arg(long, value_name = "RATE")]
+    rate_500: Option<f64>,
+    /// Fraction of requests answered 503.
+    #[arg(long, value_name = "RATE")]
+    rate_503: Option<f64>,
+    /// Fraction of answers whose JSON is cut in half.
+    #[arg(long, value_name = "RATE")]
+    rate_malformed: Option<f64>,
+    /// Fraction of answers labelled text/html.
+    #[arg(long, value_name = "RATE")]
+    rate_wrong_content_type: Option<f64>,
+    /// Fraction of connections dropped without an answer.
+    #[arg(long, value_name = "RATE")]
+    rate_drop: Option<f64>,
+    /// Retry-After sent with injected 429s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    retry_after: Option<std::time::Duration>,
+    /// Verify Kore.ai JWTs against this client id (needs the client secret in env).
+    #[arg(long, requires = "kore_client_secret")]
+    kore_client_id: Option<String>,
+    /// Client secret Kore.ai JWTs must be signed with.
+    #[arg(
+        long,
+        env = "CAMPAIGN_SIM_KORE_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "kore_client_id"
+    )]
+    kore_client_secret: Option<String>,
+    /// Comma-separated VoiceGenie API keys (or session tokens) accepted; any value when unset.
+    #[arg(
+        long,
+        env = "CAMPAIGN_SIM_VOICEGENIE_KEYS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    voicegenie_keys: Vec<String>,
+}
+
+fn config(args: Args) -> Result<SimConfig, String> {
+    let mut config = SimConfig::default();
+    if let Some(path) = &args.campaigns {
+        config.load_campaigns(path).map_err(|e| e.to_string())?;
+    }
+    if let Some(prefix) = args.auto_prefix {
+        config.auto_provision_prefix = Some(prefix).filter(|p| !p.is_empty());
+    }
+    if let Some(seed) = args.seed {
+        config.seed = seed;
+    }
+    let f: &mut Faults = &mut config.faults;
+    if let Some(l) = args.latency {
+        f.latency = l;
+    }
+    let rates = [
+        (&mut f.error_rate_429, args.rate_429),
+        (&mut f.error_rate_500, args.rate_500),
+        (&mut f.error_rate_503, args.rate_503),
+        (&mut f.malformed_json_rate, args.rate_malformed),
+        (&mut f.wrong_content_type_rate, args.rate_wrong_content_type),
+        (&mut f.drop_connection_rate, args.rate_drop),
+    ];
+    for (slot, value) in rates {
+        if let Some(v) = value {
+            *slot = v;
+        }
+    }
+    if let Some(r) = args.retry_after {
+        f.retry_after_secs = r.as_secs().max(1);
+    }
+    f.validate()?;
+    if let (Some(id), Some(secret)) = (args.kore_client_id, args.kore_client_secret) {
+        config.auth.kore_client = Some((id, SecretString::from(secret)));
+    }
+    config.auth.voicegenie_keys = args
+        .voicegenie_keys
+        .into_iter()
+        .filter(|k| !k.trim().is_empty())
+        .map(|k| SecretString::from(k.trim().to_string()))
+        .collect();
+    Ok(config)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let addr = args.addr;
+    let config = match config(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("campaign-sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let faults_on = !config.faults.is_off();
+    let sim = match campaign_sim::bind(config, addr).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("campaign-sim: cannot listen on {addr}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let base = sim.base_url();
+    println!("campaign-sim listening on {base}");
+    println!(
+        "  pid {}; faults {}; Ctrl-C stops it",
+        std::process::id(),
+        if faults_on { "ON" } else { "off" }
+    );
+    println!("try:");
+    println!(
+        "  curl -s -X POST '{base}/campaign/api/v1/public/st-demo/campaign/demo-voice?campaignType=voice&trigger=play' \\"
+    );
+    println!(
+        "       -H 'auth: any-jwt' -H 'iid: st-demo' -H 'accountId: acc-demo' -H 'Content-Type: application/json' -d '{{}}'"
+    );
+    println!(
+        "  curl -s '{base}/startCampaign/550e8400-e29b-41d4-a716-446655440000' -H 'x-api-key: any-key'"
+    );
+    println!("  curl -s '{base}/__sim/counters'");
+    shutdown_signal().await;
+    sim.stop().await;
+    println!("campaign-sim stopped");
+    ExitCode::SUCCESS
+}

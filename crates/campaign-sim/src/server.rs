@@ -1,0 +1,163 @@
+//! The HTTP server: axum routes on a hyper HTTP/1.1 connection loop we own.
+//!
+//! Owning the accept loop (instead of `axum::serve`) lets a handler ask for its connection to
+//! be dropped without an answer (the dropped-connection fault): the service returns an error
+//! and hyper closes the socket.
+
+use crate::admin;
+use crate::config::SimConfig;
+use crate::counters::CountersSnapshot;
+use crate::handler::{DropConnection, Shared, handle};
+use axum::Router;
+use axum::routing::{get, post};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt;
+
+/// The error that makes hyper close a connection on purpose.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped on purpose (fault injection)")]
+struct Dropped;
+
+/// A running simulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct RunningSim {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningSim {
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests served so far, read in-process (the same numbers `/__sim/counters` serves).
+    pub fn counters(&self) -> CountersSnapshot {
+        self.shared.counters.snapshot()
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &SimConfig {
+        &self.shared.config
+    }
+
+    /// Stops accepting, closes every connection and waits for the server task to end.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The axum router: admin routes, then every vendor request through the fallback.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/__sim/reset", post(admin::reset))
+        .route("/__sim/counters", get(admin::counters))
+        .route("/__sim/config", get(admin::config))
+        .fallback(handle)
+        .with_state(shared)
+}
+
+/// Starts the simulator on 127.0.0.1, on a port the OS picks: the embedded default of the
+/// other crates.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let sim = campaign_sim::start(campaign_sim::SimConfig::default()).await?;
+/// assert!(sim.base_url().starts_with("http://127.0.0.1:"));
+/// sim.stop().await;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
+    bind(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+}
+
+/// Starts the simulator on `addr`.
+pub async fn bind(config: SimConfig, addr: SocketAddr) -> std::io::Result<RunningSim> {
+    config.faults.validate().map_err(std::io::Error::other)?;
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let shared = Arc::new(Shared::new(config));
+    let app = router(shared.clone());
+    let (tx, rx) = oneshot::channel();
+    let task = tokio::spawn(serve(listener, app, rx));
+    Ok(RunningSim {
+        addr,
+        shared,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+async fn serve(listener: TcpListener, app: Router, mut shutdown: oneshot::Receiver<()>) {
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a moment rather than spin.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+                let app = app.clone();
+                async move {
+                    let response = match app.oneshot(req.map(axum::body::Body::new)).await {
+                        Ok(r) => r,
+                        Err(never) => match never {},
+                    };
+                    if response.extensions().get::<DropConnection>().is_some() {
+                        Err(Dropped)
+                    } else {
+                        Ok::<_, Dropped>(response)
+                    }
+                }
+            });
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
+}

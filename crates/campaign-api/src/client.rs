@@ -274,6 +274,16 @@ impl Client {
                     after: self.config.timeout,
                 };
             }
+            if let Some(read) = read {
+                // Headers arrived; whatever cut the body short (close, reset, bad chunking) is a
+                // body-read failure, with the bytes read so far.
+                return TransportError::BodyRead {
+                    operation,
+                    host,
+                    read,
+                    detail,
+                };
+            }
             let kind = io_kind(&e);
             if kind == Some(std::io::ErrorKind::ConnectionRefused) {
                 return TransportError::Refused { operation, host };
@@ -291,14 +301,6 @@ impl Client {
                 return TransportError::Reset {
                     operation,
                     host,
-                    detail,
-                };
-            }
-            if let Some(read) = read {
-                return TransportError::BodyRead {
-                    operation,
-                    host,
-                    read,
                     detail,
                 };
             }

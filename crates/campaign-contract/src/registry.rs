@@ -1,0 +1,216 @@
+//! The schema registry: `schemas/` loaded and compiled once, looked up by operation and status.
+//!
+//! Every validator is draft 2020-12 with `format` asserted (so `updatedAt: "yesterday"` fails),
+//! and no remote `$ref` is ever fetched: jsonschema is built without its HTTP resolver.
+
+use campaign_api::OperationId;
+use jsonschema::Validator;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where `schemas/` is: `CAMPAIGN_SCHEMAS_DIR` if set, else the workspace's own folder.
+pub fn default_dir() -> PathBuf {
+    std::env::var_os("CAMPAIGN_SCHEMAS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas"))
+}
+
+/// A schema that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// A file could not be read.
+    #[error("{path}: {reason}")]
+    Read {
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A file is not JSON or not a valid schema.
+    #[error("{path}: not a valid JSON Schema: {reason}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The operation table names a schema file that does not exist.
+    #[error("{operation} status {status} names schema {schema}, which is not in {dir}")]
+    Missing {
+        /// The operation.
+        operation: OperationId,
+        /// The status.
+        status: u16,
+        /// The schema path, relative to the folder.
+        schema: String,
+        /// The folder.
+        dir: PathBuf,
+    },
+}
+
+/// One way a JSON value breaks a schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON pointer into the instance (`""` for the root).
+    pub pointer: String,
+    /// JSON pointer into the schema, ending in the keyword that failed (`/required`, `/type`…).
+    pub schema_path: String,
+    /// The validator's message.
+    pub message: String,
+}
+
+impl Violation {
+    /// The keyword that failed: the last segment of the schema path.
+    pub fn keyword(&self) -> &str {
+        self.schema_path.rsplit('/').next().unwrap_or_default()
+    }
+}
+
+/// A compiled schema and its source.
+#[derive(Debug)]
+pub struct Schema {
+    /// Path relative to the schemas folder (`kore/voice-start.200.json`).
+    pub name: String,
+    /// The schema document.
+    pub document: Value,
+    validator: Validator,
+}
+
+impl Schema {
+    /// Every violation of `instance` (empty when valid).
+    pub fn violations(&self, instance: &Value) -> Vec<Violation> {
+        self.validator
+            .iter_errors(instance)
+            .map(|e| Violation {
+                pointer: e.instance_path().to_string(),
+                schema_path: e.schema_path().to_string(),
+                message: e.to_string(),
+            })
+            .collect()
+    }
+
+    /// True when `instance` is valid (cheaper than collecting violations).
+    pub fn is_valid(&self, instance: &Value) -> bool {
+        self.validator.is_valid(instance)
+    }
+}
+
+/// Every schema under a folder, compiled.
+#[derive(Debug)]
+pub struct SchemaRegistry {
+    dir: PathBuf,
+    schemas: BTreeMap<String, Schema>,
+}
+
+/// Compiles one schema document (2020-12, formats asserted).
+pub fn compile(name: &str, document: Value) -> Result<Schema, String> {
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&document)
+        .map_err(|e| e.to_string())?;
+    Ok(Schema {
+        name: name.into(),
+        document,
+        validator,
+    })
+}
+
+fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), RegistryError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| RegistryError::Read {
+        path: dir.into(),
+        reason: e.to_string(),
+    })?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| RegistryError::Read {
+                path: dir.into(),
+                reason: e.to_string(),
+            })?
+            .path();
+        if path.is_dir() {
+            // Samples are instances, not schemas.
+            if path.file_name().is_some_and(|n| n != "samples") {
+                walk(&path, root, out)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "json") {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((name, path));
+        }
+    }
+    Ok(())
+}
+
+impl SchemaRegistry {
+    /// Loads and compiles every `*.json` under `dir` (except `samples/`), and checks that every
+    /// schema the operation table names is there.
+    pub fn load(dir: &Path) -> Result<SchemaRegistry, RegistryError> {
+        let mut files = Vec::new();
+        walk(dir, dir, &mut files)?;
+        let mut schemas = BTreeMap::new();
+        for (name, path) in files {
+            let text = std::fs::read_to_string(&path).map_err(|e| RegistryError::Read {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            let document: Value =
+                serde_json::from_str(&text).map_err(|e| RegistryError::Invalid {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+            let schema = compile(&name, document)
+                .map_err(|reason| RegistryError::Invalid { path, reason })?;
+            schemas.insert(name, schema);
+        }
+        for op in OperationId::ALL {
+            for r in op.spec().responses {
+                if !schemas.contains_key(r.schema) {
+                    return Err(RegistryError::Missing {
+                        operation: op,
+                        status: r.status,
+                        schema: r.schema.into(),
+                        dir: dir.into(),
+                    });
+                }
+            }
+        }
+        Ok(SchemaRegistry {
+            dir: dir.into(),
+            schemas,
+        })
+    }
+
+    /// Loads [`default_dir`].
+    pub fn load_default() -> Result<SchemaRegistry, RegistryError> {
+        SchemaRegistry::load(&default_dir())
+    }
+
+    /// The folder it was loaded from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A schema by its relative name.
+    pub fn get(&self, name: &str) -> Option<&Schema> {
+        self.schemas.get(name)
+    }
+
+    /// The schema `operation` documents for `status`; `None` means the status itself is not in
+    /// the contract.
+    pub fn for_response(&self, operation: OperationId, status: u16) -> Option<&Schema> {
+        operation
+            .spec()
+            .response(status)
+            .and_then(|r| self.schemas.get(r.schema))
+    }
+
+    /// Every schema, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Schema> {
+        self.schemas.values()
+    }
+}

@@ -14,8 +14,8 @@ fn samples() -> Vec<(PathBuf, String, Value)> {
     for vendor in ["kore", "voicegenie"] {
         let dir = root.join(vendor);
         for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let path = entry.unwrap().path();
-            let file = path.file_name().unwrap().to_string_lossy().to_string();
+            let path = entry.expect("dir entry").path();
+            let file = path.file_name().expect("file name").to_string_lossy().to_string();
             // `<stem>.<status>.<label>.json` validates against `<stem>.<status>.json`.
             let parts: Vec<&str> = file.split('.').collect();
             assert!(
@@ -23,7 +23,7 @@ fn samples() -> Vec<(PathBuf, String, Value)> {
                 "{file}: sample names are <stem>.<status>.<label>.json"
             );
             let schema = format!("{vendor}/{}.{}.json", parts[0], parts[1]);
-            let body: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            let body: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("readable sample"))
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             out.push((path, schema, body));
         }

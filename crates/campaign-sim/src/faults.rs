@@ -47,14 +47,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "s" => n,
         other => return Err(format!("unknown unit {other:?} in {s:?} (use us, ms, s)")),
     };
-    if !secs.is_finite() || secs < 0.0 || secs > 3600.0 {
+    if !secs.is_finite() || !(0.0..=3600.0).contains(&secs) {
         return Err(format!("{s:?} is out of range (0 to 1h)"));
     }
     Ok(Duration::from_secs_f64(secs))
 }
 
 fn fmt_duration(d: Duration) -> String {
-    if d.subsec_micros() % 1000 != 0 {
+    if !d.subsec_micros().is_multiple_of(1000) {
         format!("{}us", d.as_micros())
     } else {
         format!("{}ms", d.as_millis())

@@ -1,0 +1,154 @@
+//! Credentials as the vendors document them, checked over real HTTP.
+
+mod common;
+
+use campaign_api::jwt::{JwtOptions, JwtSigner};
+use campaign_api::response::{KoreError, VgError, kore_codes, vg_codes};
+use campaign_api::{Credential, OperationId::*};
+use campaign_sim::{AuthConfig, SimConfig};
+use common::*;
+use secrecy::SecretString;
+use std::time::Duration;
+
+const CLIENT_ID: &str = "cs-5250bdc9-6bfe-5ece-92c9-ab54aa2d4285";
+const SECRET: &str = "sim-client-secret";
+
+fn strict() -> SimConfig {
+    SimConfig {
+        auth: AuthConfig {
+            kore_client: Some((CLIENT_ID.into(), SecretString::from(SECRET))),
+            voicegenie_keys: vec![SecretString::from("good-key")],
+        },
+        ..SimConfig::default()
+    }
+}
+
+fn signer(client_id: &str, secret: &str, ttl: Option<Duration>) -> Credential {
+    Credential::KoreClient(JwtSigner::new(
+        client_id,
+        SecretString::from(secret.to_string()),
+        JwtOptions {
+            subject: "qa".into(),
+            issued_at: false,
+            ttl,
+        },
+    ))
+}
+
+#[tokio::test]
+async fn kore_checks_signature_app_id_and_expiry_when_a_secret_is_configured() {
+    let sim = sim(strict()).await;
+    let good = kore(&sim, signer(CLIENT_ID, SECRET, None));
+    assert_eq!(
+        call(&good, KoreVoiceStartV1, "demo-voice").await.status,
+        200
+    );
+    let with_exp = kore(
+        &sim,
+        signer(CLIENT_ID, SECRET, Some(Duration::from_secs(300))),
+    );
+    assert_eq!(
+        call(&with_exp, KoreVoiceStopV1, "demo-voice").await.status,
+        200
+    );
+
+    for (what, credential) in [
+        ("wrong secret", signer(CLIENT_ID, "not-the-secret", None)),
+        ("wrong appId", signer("cs-other-app", SECRET, None)),
+        (
+            "not a JWT",
+            Credential::KoreJwt(SecretString::from("not-a-jwt")),
+        ),
+    ] {
+        let x = call(&kore(&sim, credential), KoreVoiceStartV1, "demo-voice").await;
+        assert_eq!(x.status, 401, "{what}");
+        assert_eq!(
+            x.json::<KoreError>().expect("typed").code,
+            kore_codes::INVALID_CREDENTIALS,
+            "{what}"
+        );
+    }
+    // An expired token: signed with an `exp` one second out, sent after it passed.
+    let expiring = kore(
+        &sim,
+        signer(CLIENT_ID, SECRET, Some(Duration::from_secs(1))),
+    );
+    let token = expiring.credential.header().expect("header").1;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let mut req = KoreVoiceStartV1
+        .render(&expiring, "demo-voice")
+        .expect("render");
+    req.headers.insert("auth", token);
+    let x = client().send(req).await.expect("answer");
+    assert_eq!(x.status, 401, "expired JWT");
+    // The campaign never started through any of the refused calls.
+    assert_eq!(
+        call(&good, KoreStatusV1, "demo-voice")
+            .await
+            .json::<serde_json::Value>()
+            .expect("json")["data"]["status"],
+        "Stopped"
+    );
+}
+
+#[tokio::test]
+async fn kore_needs_auth_iid_and_account_id_headers() {
+    let sim = sim(SimConfig::default()).await;
+    let t = kore_jwt(&sim);
+    for header in ["auth", "iid", "accountid"] {
+        let mut req = KoreVoiceStartV1.render(&t, "demo-voice").expect("render");
+        req.headers.remove(header);
+        let x = client().send(req).await.expect("answer");
+        assert_eq!(x.status, 401, "without {header}");
+        assert!(x.is_json());
+        assert_eq!(
+            x.json::<KoreError>().expect("typed").code,
+            kore_codes::INVALID_CREDENTIALS
+        );
+    }
+}
+
+#[tokio::test]
+async fn voicegenie_takes_an_api_key_or_the_token_cookie() {
+    let sim = sim(strict()).await;
+    let id = campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID;
+    let x = call(&voicegenie(&sim, "bad-key"), VoiceGenieStart, id).await;
+    assert_eq!(x.status, 401);
+    let e: VgError = x.json().expect("typed");
+    assert_eq!(
+        (e.success, e.error.as_str(), e.message.as_str()),
+        (false, vg_codes::UNAUTHORIZED, "Invalid or missing API key")
+    );
+
+    let mut cookie = voicegenie(&sim, "unused");
+    cookie.credential = Credential::SessionToken(SecretString::from("good-key"));
+    assert_eq!(call(&cookie, VoiceGenieStart, id).await.status, 200);
+    assert_eq!(
+        call(&voicegenie(&sim, "good-key"), VoiceGeniePause, id)
+            .await
+            .status,
+        200
+    );
+
+    let mut req = VoiceGenieStart
+        .render(&voicegenie(&sim, "good-key"), id)
+        .expect("render");
+    req.headers.remove("x-api-key");
+    assert_eq!(
+        client().send(req).await.expect("answer").status,
+        401,
+        "no credential at all"
+    );
+}
+
+#[tokio::test]
+async fn without_configured_keys_any_non_empty_credential_passes() {
+    let sim = sim(SimConfig::default()).await;
+    let id = campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID;
+    assert_eq!(
+        call(&voicegenie(&sim, "anything"), VoiceGenieStart, id)
+            .await
+            .status,
+        200
+    );
+}

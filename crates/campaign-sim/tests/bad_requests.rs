@@ -1,0 +1,190 @@
+//! Requests no vendor operation accepts get a clear JSON 4xx, and none of them changes state.
+
+mod common;
+
+use campaign_api::OperationId::*;
+use campaign_sim::SimConfig;
+use common::*;
+
+async fn raw(
+    method: reqwest::Method,
+    url: String,
+    headers: &[(&str, &[u8])],
+    body: Vec<u8>,
+) -> (u16, Option<String>, serde_json::Value) {
+    let mut map = reqwest::header::HeaderMap::new();
+    for (k, v) in headers {
+        map.insert(
+            reqwest::header::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+            reqwest::header::HeaderValue::from_bytes(v).expect("value"),
+        );
+    }
+    let r = reqwest::Client::new()
+        .request(method, url)
+        .headers(map)
+        .body(body)
+        .send()
+        .await
+        .expect("answer");
+    let status = r.status().as_u16();
+    let allow = r
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let body = r.bytes().await.expect("body");
+    (
+        status,
+        allow,
+        serde_json::from_slice(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body:?}")),
+    )
+}
+
+const KORE_HEADERS: &[(&str, &[u8])] = &[("auth", b"jwt"), ("iid", b"st"), ("accountId", b"acc")];
+
+#[tokio::test]
+async fn bad_requests_get_json_4xx_and_leave_state_alone() {
+    let sim = sim(SimConfig::default()).await;
+    let base = sim.base_url();
+    let start = format!("{base}/campaign/api/v1/public/st/campaign/demo-voice");
+
+    let (s, _, b) = raw(
+        reqwest::Method::GET,
+        format!("{base}/no/such/route"),
+        &[],
+        vec![],
+    )
+    .await;
+    assert_eq!((s, b["error"].as_str()), (404, Some("UNKNOWN_ROUTE")));
+
+    let (s, allow, b) = raw(
+        reqwest::Method::DELETE,
+        format!("{start}?campaignType=voice&trigger=play"),
+        KORE_HEADERS,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"].as_str(), allow.as_deref()),
+        (405, Some("METHOD_NOT_ALLOWED"), Some("POST"))
+    );
+
+    let (s, _, b) = raw(
+        reqwest::Method::POST,
+        format!("{start}?campaignType=fax&trigger=play"),
+        KORE_HEADERS,
+        b"{}".to_vec(),
+    )
+    .await;
+    assert_eq!((s, b["error"].as_str()), (400, Some("BAD_QUERY")));
+    assert!(
+        b["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("campaignType") && m.contains("voice")),
+        "{b}"
+    );
+
+    let (s, _, b) = raw(
+        reqwest::Method::POST,
+        format!("{start}?campaignType=voice"),
+        KORE_HEADERS,
+        b"{}".to_vec(),
+    )
+    .await;
+    assert_eq!((s, b["error"].as_str()), (400, Some("BAD_QUERY")));
+
+    let (s, _, b) = raw(
+        reqwest::Method::POST,
+        format!("{start}?campaignType=voice&trigger=play"),
+        KORE_HEADERS,
+        vec![b' '; 64 * 1024 + 1],
+    )
+    .await;
+    assert_eq!((s, b["error"].as_str()), (413, Some("BODY_TOO_LARGE")));
+
+    let latin1: &[(&str, &[u8])] = &[
+        ("auth", b"jwt"),
+        ("iid", b"st"),
+        ("accountId", b"acc"),
+        ("x-note", b"caf\xe9"),
+    ];
+    let (s, _, b) = raw(
+        reqwest::Method::POST,
+        format!("{start}?campaignType=voice&trigger=play"),
+        latin1,
+        b"{}".to_vec(),
+    )
+    .await;
+    assert_eq!((s, b["error"].as_str()), (400, Some("BAD_HEADER")));
+    assert!(
+        b["message"].as_str().is_some_and(|m| m.contains("x-note")),
+        "{b}"
+    );
+
+    let (s, _, _) = raw(
+        reqwest::Method::GET,
+        format!("{base}/startCampaign/%FF%FE"),
+        &[("x-api-key", b"k")],
+        vec![],
+    )
+    .await;
+    assert_eq!(s, 404, "an id that is not UTF-8 matches no route");
+
+    // None of that touched the campaign; the simulator still answers.
+    let t = kore_jwt(&sim);
+    let x = call(&t, KoreStatusV1, "demo-voice").await;
+    assert_eq!(json(&x)["data"]["status"], "Ready");
+    assert_eq!(call(&t, KoreVoiceStartV1, "demo-voice").await.status, 200);
+    let c = sim.counters();
+    assert_eq!(c.get("unmatched", "404"), 2);
+    assert_eq!(
+        c.get("kore voice-start-v1", "400"),
+        1,
+        "the non-UTF-8 header"
+    );
+    assert_eq!(c.get("unmatched", "405"), 1);
+    assert_eq!(c.get("unmatched", "400"), 2);
+    assert_eq!(c.get("kore voice-start-v1", "413"), 1);
+}
+
+#[tokio::test]
+async fn admin_routes_report_counters_and_config_and_reset() {
+    let sim = sim(SimConfig::default()).await;
+    let t = kore_jwt(&sim);
+    call(&t, KoreVoiceStartV1, "demo-voice").await;
+    call(&t, KoreVoiceStartV1, "demo-voice").await;
+    let http = reqwest::Client::new();
+    let counters: serde_json::Value = http
+        .get(format!("{}/__sim/counters", sim.base_url()))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(counters["total"], 2);
+    assert_eq!(counters["routes"]["kore voice-start-v1"]["200"], 1);
+    assert_eq!(counters["routes"]["kore voice-start-v1"]["400"], 1);
+    let config: serde_json::Value = http
+        .get(format!("{}/__sim/config", sim.base_url()))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(config["auto_provision_prefix"], "load-");
+    assert_eq!(config["active_now"], 1);
+    let r = http
+        .post(format!("{}/__sim/reset", sim.base_url()))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    assert_eq!(sim.counters().total, 0);
+    assert_eq!(
+        call(&t, KoreVoiceStartV1, "demo-voice").await.status,
+        200,
+        "reset put the campaign back to Ready"
+    );
+}

@@ -1,8 +1,24 @@
-//! campaign-contract: proves vendor responses match the committed contract in `schemas/`.
+//! campaign-contract: proves vendor responses match the committed contract in `schemas/`, and
+//! gates CI on drift.
 //!
-//! The registry compiles every schema once; the contract suite in `tests/` drives real exchanges
-//! (a sandbox host when configured, the embedded simulator otherwise) and validates them.
+//! - [`registry`] compiles every schema once (2020-12, formats asserted).
+//! - [`check`] turns one exchange into [`finding::Finding`]s, each classed breaking, additive,
+//!   undocumented or unavailable.
+//! - [`shape`] infers a body's structure for snapshots that change only when structure does.
+//! - [`suite`] walks each vendor's documented lifecycle against its sandbox or the embedded
+//!   simulator ([`environment`]), stopping everything it started.
+//! - [`report`] renders the result for people and for machines.
 
+pub mod check;
+pub mod environment;
+pub mod finding;
 pub mod registry;
+pub mod report;
+pub mod shape;
+pub mod suite;
 
+pub use check::{Assumptions, Checker};
+pub use environment::{Environment, Kind};
+pub use finding::{Class, Finding};
 pub use registry::{Schema, SchemaRegistry, Violation};
+pub use report::Report;

@@ -5,6 +5,7 @@
 
 use campaign_api::OperationId;
 use jsonschema::Validator;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,21 +51,93 @@ pub enum RegistryError {
 }
 
 /// One way a JSON value breaks a schema.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
-    /// JSON pointer into the instance (`""` for the root).
+    /// JSON pointer to the offending value (for a missing or unexpected field, the field itself).
     pub pointer: String,
-    /// JSON pointer into the schema, ending in the keyword that failed (`/required`, `/type`…).
+    /// JSON pointer into the schema, ending in the keyword that failed.
     pub schema_path: String,
-    /// The validator's message.
-    pub message: String,
+    /// The keyword that failed (`required`, `type`, `const`, `additionalProperties`, …).
+    pub keyword: String,
+    /// What the schema wants, in words (`integer`, `"Active"`, `date-time`).
+    pub expected: String,
+    /// The offending value; `None` when the field is missing.
+    pub actual: Option<Value>,
 }
 
-impl Violation {
-    /// The keyword that failed: the last segment of the schema path.
-    pub fn keyword(&self) -> &str {
-        self.schema_path.rsplit('/').next().unwrap_or_default()
+fn type_name(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(t) => t.to_string(),
+        TypeKind::Multiple(set) => set
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(" or "),
     }
+}
+
+fn expand(e: &jsonschema::ValidationError<'_>, out: &mut Vec<Violation>) {
+    let pointer = e.instance_path().to_string();
+    let schema_path = e.schema_path().to_string();
+    let keyword = schema_path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let instance: &Value = e.instance();
+    let one = |expected: String, actual: Option<Value>| Violation {
+        pointer: pointer.clone(),
+        schema_path: schema_path.clone(),
+        keyword: keyword.clone(),
+        expected,
+        actual,
+    };
+    match e.kind() {
+        ValidationErrorKind::Required { property } => {
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_string);
+            out.push(Violation {
+                pointer: format!("{pointer}/{}", escape(&name)),
+                expected: "a required field".into(),
+                actual: None,
+                ..one(String::new(), None)
+            });
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            for name in unexpected {
+                out.push(Violation {
+                    pointer: format!("{pointer}/{}", escape(name)),
+                    expected: "no such field".into(),
+                    actual: instance.get(name).cloned(),
+                    ..one(String::new(), None)
+                });
+            }
+        }
+        ValidationErrorKind::Type { kind } => {
+            out.push(one(type_name(kind), Some(instance.clone())))
+        }
+        ValidationErrorKind::Constant { expected_value } => {
+            out.push(one(expected_value.to_string(), Some(instance.clone())))
+        }
+        ValidationErrorKind::Enum { options } => {
+            out.push(one(format!("one of {options}"), Some(instance.clone())))
+        }
+        ValidationErrorKind::Format { format } => {
+            out.push(one(format!("a {format} string"), Some(instance.clone())))
+        }
+        ValidationErrorKind::Pattern { pattern } => out.push(one(
+            format!("a string matching {pattern}"),
+            Some(instance.clone()),
+        )),
+        _ => out.push(one(e.to_string(), Some(instance.clone()))),
+    }
+}
+
+/// Escapes a JSON pointer segment (RFC 6901).
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
 }
 
 /// A compiled schema and its source.
@@ -80,14 +153,11 @@ pub struct Schema {
 impl Schema {
     /// Every violation of `instance` (empty when valid).
     pub fn violations(&self, instance: &Value) -> Vec<Violation> {
-        self.validator
-            .iter_errors(instance)
-            .map(|e| Violation {
-                pointer: e.instance_path().to_string(),
-                schema_path: e.schema_path().to_string(),
-                message: e.to_string(),
-            })
-            .collect()
+        let mut out = Vec::new();
+        for e in self.validator.iter_errors(instance) {
+            expand(&e, &mut out);
+        }
+        out
     }
 
     /// True when `instance` is valid (cheaper than collecting violations).

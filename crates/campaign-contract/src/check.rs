@@ -1,0 +1,226 @@
+//! The checker: one exchange (or transport failure) against the contract, as findings.
+
+use crate::finding::{Class, Finding, describe, truncate};
+use crate::registry::SchemaRegistry;
+use campaign_api::{CallError, Exchange, OperationId, Source};
+use serde_json::Value;
+
+/// How far to trust our own assumption schemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assumptions {
+    /// Validate undocumented bodies against the schema of what our simulator sends (for the
+    /// simulator itself, which must keep its word).
+    Enforce,
+    /// Only require JSON for undocumented bodies: a real host owes nothing to our guess.
+    JsonOnly,
+}
+
+/// Compiled contract plus the policy for undocumented bodies.
+#[derive(Debug)]
+pub struct Checker {
+    registry: SchemaRegistry,
+}
+
+fn finding(
+    op: OperationId,
+    step: &str,
+    status: Option<u16>,
+    class: Class,
+    rule: &str,
+    pointer: &str,
+    expected: String,
+    actual: String,
+    source: Source,
+) -> Finding {
+    let spec = op.spec();
+    Finding {
+        vendor: spec.vendor.slug().into(),
+        operation: spec.qualified_name(),
+        step: step.into(),
+        status,
+        pointer: pointer.into(),
+        rule: rule.into(),
+        expected,
+        actual,
+        class,
+        source: source.to_string(),
+    }
+}
+
+/// True for statuses that mean "could not answer now", never drift.
+pub fn is_unavailable_status(status: u16) -> bool {
+    status == 429 || (500..600).contains(&status)
+}
+
+impl Checker {
+    /// A checker over a loaded registry.
+    pub fn new(registry: SchemaRegistry) -> Checker {
+        Checker { registry }
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &SchemaRegistry {
+        &self.registry
+    }
+
+    /// Findings for a call's result. An empty list means the exchange keeps the contract.
+    pub fn check_result(
+        &self,
+        op: OperationId,
+        step: &str,
+        result: &Result<Exchange, CallError>,
+        assumptions: Assumptions,
+    ) -> Vec<Finding> {
+        match result {
+            Ok(x) => self.check(op, step, x, assumptions),
+            Err(CallError::Transport(t)) => vec![finding(
+                op,
+                step,
+                None,
+                Class::Unavailable,
+                "transport",
+                "",
+                "a complete response".into(),
+                format!("{}: {}", t.class(), truncate(&t.to_string())),
+                op.spec().source,
+            )],
+            Err(CallError::Render(e)) => vec![finding(
+                op,
+                step,
+                None,
+                Class::Breaking,
+                "request",
+                "",
+                "a request the harness can render".into(),
+                truncate(&e.to_string()),
+                op.spec().source,
+            )],
+        }
+    }
+
+    /// Findings for one exchange: status, content type, body, schema.
+    pub fn check(
+        &self,
+        op: OperationId,
+        step: &str,
+        x: &Exchange,
+        assumptions: Assumptions,
+    ) -> Vec<Finding> {
+        let spec = op.spec();
+        let status = x.status.as_u16();
+        if is_unavailable_status(status) {
+            return vec![finding(
+                op,
+                step,
+                Some(status),
+                Class::Unavailable,
+                "status",
+                "",
+                "an answer (not 429 or 5xx)".into(),
+                format!("{status}{}", retry_note(x)),
+                spec.source,
+            )];
+        }
+        let Some(response) = spec.response(status) else {
+            let documented: Vec<String> = spec
+                .responses
+                .iter()
+                .map(|r| r.status.to_string())
+                .collect();
+            return vec![finding(
+                op,
+                step,
+                Some(status),
+                Class::Breaking,
+                "status",
+                "",
+                format!("one of {}", documented.join(", ")),
+                status.to_string(),
+                spec.source,
+            )];
+        };
+        let mut out = Vec::new();
+        if !x.is_json() {
+            out.push(finding(
+                op,
+                step,
+                Some(status),
+                Class::Breaking,
+                "content-type",
+                "",
+                "application/json".into(),
+                x.content_type()
+                    .map_or_else(|| "no Content-Type".into(), |c| truncate(c)),
+                response.source,
+            ));
+        }
+        let body: Value = match serde_json::from_slice(&x.body) {
+            Ok(v) => v,
+            Err(e) => {
+                let text = String::from_utf8_lossy(&x.body);
+                let actual = if text.trim().is_empty() {
+                    "an empty body".into()
+                } else {
+                    format!("{} ({e})", truncate(text.trim()))
+                };
+                out.push(finding(
+                    op,
+                    step,
+                    Some(status),
+                    Class::Breaking,
+                    "json",
+                    "",
+                    "a JSON body".into(),
+                    actual,
+                    response.source,
+                ));
+                return out;
+            }
+        };
+        if response.source == Source::Assumption && assumptions == Assumptions::JsonOnly {
+            return out;
+        }
+        let Some(schema) = self.registry.get(response.schema) else {
+            out.push(finding(
+                op,
+                step,
+                Some(status),
+                Class::Breaking,
+                "schema",
+                "",
+                format!("schema {} in the registry", response.schema),
+                "none loaded".into(),
+                response.source,
+            ));
+            return out;
+        };
+        for v in schema.violations(&body) {
+            let class =
+                if v.keyword == "additionalProperties" || v.keyword == "unevaluatedProperties" {
+                    Class::Additive
+                } else {
+                    Class::Breaking
+                };
+            out.push(finding(
+                op,
+                step,
+                Some(status),
+                class,
+                &v.keyword,
+                &v.pointer,
+                v.expected,
+                describe(v.actual.as_ref()),
+                response.source,
+            ));
+        }
+        out
+    }
+}
+
+fn retry_note(x: &Exchange) -> String {
+    x.headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| format!(" (Retry-After: {})", truncate(v)))
+        .unwrap_or_default()
+}

@@ -1,0 +1,194 @@
+//! Which host each vendor is checked against: its sandbox when its `*_BASE_URL` is set, else the
+//! embedded simulator.
+
+use campaign_api::jwt::{JwtOptions, JwtSigner};
+use campaign_api::{CampaignId, Campaigns, ConfigError, Credential, Target, Vendor};
+use campaign_sim::{AuthConfig, RunningSim, SimConfig};
+use secrecy::SecretString;
+
+/// What kind of host a target is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The embedded simulator: undocumented bodies are held to our own schemas.
+    Simulator,
+    /// A vendor host: only the campaigns named in env are touched.
+    Sandbox,
+}
+
+impl Kind {
+    /// `simulator` or `sandbox`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Simulator => "simulator",
+            Kind::Sandbox => "sandbox",
+        }
+    }
+}
+
+/// One vendor's target.
+#[derive(Debug, Clone)]
+pub struct VendorTarget {
+    /// Where and as whom.
+    pub target: Target,
+    /// Simulator or sandbox.
+    pub kind: Kind,
+}
+
+/// The targets of a run, and the simulator if one was started.
+#[derive(Debug)]
+pub struct Environment {
+    /// Per vendor, in [`Vendor::ALL`] order.
+    pub targets: Vec<VendorTarget>,
+    sim: Option<RunningSim>,
+}
+
+/// Client id the embedded simulator checks Kore.ai JWTs against.
+pub const SIM_KORE_CLIENT_ID: &str = "cs-campaign-harness-sim";
+/// Client secret of the embedded simulator (not a real credential).
+pub const SIM_KORE_CLIENT_SECRET: &str = "sim-only-client-secret";
+/// VoiceGenie key the embedded simulator accepts (not a real credential).
+pub const SIM_VOICEGENIE_KEY: &str = "sim-only-api-key";
+
+impl Environment {
+    /// Reads `KORE_*` and `VOICEGENIE_*`; vendors without a base URL use one embedded simulator.
+    pub async fn from_env() -> Result<Environment, EnvironmentError> {
+        Environment::from_lookup(|k| std::env::var(k).ok()).await
+    }
+
+    /// As [`Environment::from_env`], reading variables through `lookup`.
+    pub async fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Environment, EnvironmentError> {
+        let mut found = Vec::new();
+        for vendor in Vendor::ALL {
+            found.push((vendor, Target::from_lookup(vendor, &lookup)?));
+        }
+        let need_sim = found.iter().any(|(_, t)| t.is_none());
+        let sim = if need_sim {
+            Some(Environment::start_sim(SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY).await?)
+        } else {
+            None
+        };
+        let mut targets = Vec::new();
+        for (vendor, t) in found {
+            let target = match (t, &sim) {
+                (Some(target), _) => VendorTarget {
+                    target,
+                    kind: Kind::Sandbox,
+                },
+                (None, Some(sim)) => VendorTarget {
+                    target: sim_target(sim, vendor, SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY)?,
+                    kind: Kind::Simulator,
+                },
+                // `need_sim` guarantees a simulator for every unconfigured vendor.
+                (None, None) => continue,
+            };
+            targets.push(target);
+        }
+        Ok(Environment { targets, sim })
+    }
+
+    /// Both vendors on one simulator that checks credentials against the given secrets.
+    pub async fn simulator_with(
+        kore_client_secret: &str,
+        voicegenie_key: &str,
+    ) -> Result<Environment, EnvironmentError> {
+        let sim = Environment::start_sim(kore_client_secret, voicegenie_key).await?;
+        let targets = Vendor::ALL
+            .into_iter()
+            .map(|v| {
+                Ok(VendorTarget {
+                    target: sim_target(&sim, v, kore_client_secret, voicegenie_key)?,
+                    kind: Kind::Simulator,
+                })
+            })
+            .collect::<Result<_, EnvironmentError>>()?;
+        Ok(Environment {
+            targets,
+            sim: Some(sim),
+        })
+    }
+
+    async fn start_sim(kore_secret: &str, vg_key: &str) -> Result<RunningSim, EnvironmentError> {
+        let config = SimConfig {
+            auth: AuthConfig {
+                kore_client: Some((
+                    SIM_KORE_CLIENT_ID.into(),
+                    SecretString::from(kore_secret.to_string()),
+                )),
+                voicegenie_keys: vec![SecretString::from(vg_key.to_string())],
+            },
+            ..SimConfig::default()
+        };
+        campaign_sim::start(config)
+            .await
+            .map_err(|e| EnvironmentError::Simulator(e.to_string()))
+    }
+
+    /// The simulator, if one runs.
+    pub fn simulator(&self) -> Option<&RunningSim> {
+        self.sim.as_ref()
+    }
+
+    /// Every secret value the targets hold, for leak checks.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.targets
+            .iter()
+            .flat_map(|t| t.target.credential.secret_values())
+            .collect()
+    }
+
+    /// Stops the simulator, if one runs.
+    pub async fn shutdown(self) {
+        if let Some(sim) = self.sim {
+            sim.stop().await;
+        }
+    }
+}
+
+fn sim_target(
+    sim: &RunningSim,
+    vendor: Vendor,
+    kore_secret: &str,
+    vg_key: &str,
+) -> Result<Target, EnvironmentError> {
+    let base = campaign_api::target::parse_base_url("simulator", &sim.base_url())
+        .map_err(|e| EnvironmentError::Simulator(e.to_string()))?;
+    let id = |s: &str| CampaignId::new(s).ok();
+    Ok(match vendor {
+        Vendor::Kore => Target::new(
+            vendor,
+            base,
+            Credential::KoreClient(JwtSigner::new(
+                SIM_KORE_CLIENT_ID,
+                SecretString::from(kore_secret.to_string()),
+                JwtOptions::default(),
+            )),
+        )
+        .with_kore_ids("acc-sim", "st-sim", None)
+        .with_campaigns(Campaigns {
+            voice: id("demo-voice"),
+            sms: id("demo-sms"),
+        }),
+        Vendor::VoiceGenie => Target::new(
+            vendor,
+            base,
+            Credential::ApiKey(SecretString::from(vg_key.to_string())),
+        )
+        .with_campaigns(Campaigns {
+            voice: id(campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID),
+            sms: None,
+        }),
+    })
+}
+
+/// Why the run could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvironmentError {
+    /// A vendor's variables are incomplete or wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The embedded simulator did not start.
+    #[error("the embedded simulator did not start: {0}")]
+    Simulator(String),
+}

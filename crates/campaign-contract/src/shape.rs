@@ -1,0 +1,96 @@
+//! Shape inference: what a body looks like, never what it holds.
+//!
+//! A snapshot of the shape changes when a field appears, disappears or changes type, and never
+//! when a value changes, so it is stable across runs and across targets.
+
+use serde_json::{Map, Value};
+
+fn merge(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::Object(mut x), Value::Object(y)) => {
+            for (k, v) in y {
+                let merged = match x.remove(&k) {
+                    Some(old) => merge(old, v),
+                    None => v,
+                };
+                x.insert(k, merged);
+            }
+            Value::Object(x)
+        }
+        (Value::String(x), Value::String(y)) if x == y => Value::String(x),
+        (Value::String(x), Value::String(y)) => {
+            let mut kinds: Vec<&str> = x.split(" | ").chain(y.split(" | ")).collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            Value::String(kinds.join(" | "))
+        }
+        (x, y) => Value::String(format!("{} | {}", type_label(&x), type_label(&y))),
+    }
+}
+
+fn type_label(shape: &Value) -> String {
+    match shape {
+        Value::String(s) => s.clone(),
+        Value::Object(_) => "object".into(),
+        Value::Array(_) => "array".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The shape of a JSON value: objects keep their (sorted) keys with the shape of each value,
+/// arrays become a one-element array holding the merged shape of their elements (empty when the
+/// array is), scalars become their type name (`string`, `integer`, `number`, `boolean`, `null`).
+///
+/// ```
+/// use serde_json::json;
+/// let shape = campaign_contract::shape::infer(&json!({"b": [1, 2], "a": {"x": "y"}}));
+/// assert_eq!(shape, json!({"a": {"x": "string"}, "b": ["integer"]}));
+/// ```
+pub fn infer(value: &Value) -> Value {
+    match value {
+        Value::Null => Value::String("null".into()),
+        Value::Bool(_) => Value::String("boolean".into()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Value::String("integer".into()),
+        Value::Number(_) => Value::String("number".into()),
+        Value::String(_) => Value::String("string".into()),
+        Value::Array(items) => {
+            let merged = items.iter().map(infer).reduce(merge);
+            Value::Array(merged.into_iter().collect())
+        }
+        Value::Object(map) => {
+            // serde_json's default map is sorted by key, so the output order is stable.
+            let out: Map<String, Value> = map.iter().map(|(k, v)| (k.clone(), infer(v))).collect();
+            Value::Object(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn values_do_not_change_the_shape_but_structure_does() {
+        let a = json!({"status":"Active","totalCallsCompleted":0,"updatedAt":"2025-06-27T07:01:45.416Z"});
+        let b =
+            json!({"updatedAt":"2026-01-01T00:00:00Z","status":"Stopped","totalCallsCompleted":17});
+        assert_eq!(infer(&a), infer(&b));
+        let c = json!({"status":"Active","totalCallsCompleted":"0","updatedAt":"x"});
+        assert_ne!(infer(&a), infer(&c));
+        let d = json!({"status":"Active","totalCallsCompleted":0});
+        assert_ne!(infer(&a), infer(&d));
+    }
+
+    #[test]
+    fn arrays_merge_their_elements() {
+        assert_eq!(infer(&json!([])), json!([]));
+        assert_eq!(infer(&json!(["a", "b"])), json!(["string"]));
+        assert_eq!(infer(&json!([1, "b"])), json!(["integer | string"]));
+        assert_eq!(
+            infer(&json!([{"a":1},{"b":true}])),
+            json!([{"a":"integer","b":"boolean"}])
+        );
+        assert_eq!(infer(&json!([1.5, null])), json!(["null | number"]));
+    }
+}

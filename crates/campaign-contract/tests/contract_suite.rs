@@ -1,0 +1,132 @@
+//! The contract suite QA and CI run.
+//!
+//! Per vendor: its sandbox when `KORE_BASE_URL` / `VOICEGENIE_BASE_URL` is set (with the
+//! credentials and campaign ids from env), else the embedded simulator. Fails on breaking drift
+//! (and on additive drift with `CAMPAIGN_CONTRACT_STRICT=1`), printing the readable report;
+//! snapshots every documented response's shape and redacted body under `snapshots/`.
+
+use campaign_contract::environment::Kind;
+use campaign_contract::suite::{self, Recorded};
+use campaign_contract::{Checker, Environment, SchemaRegistry, shape};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn strict() -> bool {
+    std::env::var("CAMPAIGN_CONTRACT_STRICT").is_ok_and(|v| v == "1")
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Snapshots shapes (shared by every target) and redacted bodies (per target kind).
+fn snapshot(exchanges: &[Recorded]) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../../../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    for (selector, replacement) in [
+        (".updatedAt", "[timestamp]"),
+        (".data.started_at", "[timestamp]"),
+        (".data.paused_at", "[timestamp]"),
+        (".campaignInstanceId", "[cid]"),
+        (".data.id", "[campaign-id]"),
+        (".data.campaign_id", "[campaign-id]"),
+        (".data.name", "[name]"),
+    ] {
+        settings.add_redaction(selector, replacement);
+    }
+    let mut shapes: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    let mut bodies: BTreeMap<String, (Kind, serde_json::Value)> = BTreeMap::new();
+    for x in exchanges {
+        let Some(body) = &x.body else { continue };
+        let op = x.operation.spec();
+        let base = format!("{}__{}__{}", op.vendor, op.name, x.status);
+        if x.documented {
+            shapes
+                .entry(format!("{base}__shape"))
+                .or_insert_with(|| shape::infer(body));
+        } else if x.kind != Kind::Simulator {
+            // Undocumented bodies are our simulator's guess: a sandbox owes nothing to it.
+            continue;
+        }
+        bodies.insert(format!("{base}__{}", slug(&x.step)), (x.kind, body.clone()));
+    }
+    assert!(!shapes.is_empty(), "no documented response to snapshot");
+    for (name, value) in &shapes {
+        settings.bind(|| insta::assert_json_snapshot!(name.as_str(), value));
+    }
+    for (name, (kind, value)) in &bodies {
+        let mut s = settings.clone();
+        s.set_snapshot_suffix(kind.label());
+        s.bind(|| insta::assert_json_snapshot!(name.as_str(), value));
+    }
+}
+
+fn scan_for_secrets(dir: &Path, secrets: &[String]) {
+    for entry in std::fs::read_dir(dir).expect("snapshots folder") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for s in secrets.iter().filter(|s| s.len() >= 4) {
+            assert!(
+                !text.contains(s.as_str()),
+                "a credential leaked into {}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vendors_keep_their_documented_contract() {
+    // Arrange
+    let env = Environment::from_env()
+        .await
+        .unwrap_or_else(|e| panic!("cannot set up the targets: {e}"));
+    for t in &env.targets {
+        println!(
+            "{}: {} at {}",
+            t.target.vendor,
+            t.kind.label(),
+            t.target.host_label()
+        );
+    }
+    let checker = Checker::new(SchemaRegistry::load_default().unwrap_or_else(|e| panic!("{e}")));
+
+    // Act
+    let outcome = suite::run(&env, &checker, strict()).await;
+
+    // Assert
+    let text = outcome.report.render();
+    println!("{text}");
+    if let Some(path) = std::env::var_os("CAMPAIGN_CONTRACT_REPORT") {
+        std::fs::write(&path, outcome.report.to_json()).expect("write the JSON report");
+    }
+    let secrets = env.secret_values();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        assert!(
+            !text.contains(s.as_str()) && !outcome.report.to_json().contains(s.as_str()),
+            "a credential leaked into the report"
+        );
+    }
+    assert!(outcome.report.passed(), "contract drift:\n{text}");
+    assert!(
+        outcome.report.steps.len() >= 20,
+        "the lifecycle ran: {} steps",
+        outcome.report.steps.len()
+    );
+    snapshot(&outcome.exchanges);
+    scan_for_secrets(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../snapshots"),
+        &secrets,
+    );
+    env.shutdown().await;
+}

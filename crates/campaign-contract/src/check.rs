@@ -21,29 +21,36 @@ pub struct Checker {
     registry: SchemaRegistry,
 }
 
-fn finding(
+/// Where a finding was made: the call it is about.
+struct At<'a> {
     op: OperationId,
-    step: &str,
+    step: &'a str,
     status: Option<u16>,
-    class: Class,
-    rule: &str,
-    pointer: &str,
-    expected: String,
-    actual: String,
-    source: Source,
-) -> Finding {
-    let spec = op.spec();
-    Finding {
-        vendor: spec.vendor.slug().into(),
-        operation: spec.qualified_name(),
-        step: step.into(),
-        status,
-        pointer: pointer.into(),
-        rule: rule.into(),
-        expected,
-        actual,
-        class,
-        source: source.to_string(),
+}
+
+impl At<'_> {
+    fn finding(
+        &self,
+        class: Class,
+        rule: &str,
+        pointer: &str,
+        expected: String,
+        actual: String,
+        source: Source,
+    ) -> Finding {
+        let spec = self.op.spec();
+        Finding {
+            vendor: spec.vendor.slug().into(),
+            operation: spec.qualified_name(),
+            step: self.step.into(),
+            status: self.status,
+            pointer: pointer.into(),
+            rule: rule.into(),
+            expected,
+            actual,
+            class,
+            source: source.to_string(),
+        }
     }
 }
 
@@ -73,28 +80,36 @@ impl Checker {
     ) -> Vec<Finding> {
         match result {
             Ok(x) => self.check(op, step, x, assumptions),
-            Err(CallError::Transport(t)) => vec![finding(
-                op,
-                step,
-                None,
-                Class::Unavailable,
-                "transport",
-                "",
-                "a complete response".into(),
-                format!("{}: {}", t.class(), truncate(&t.to_string())),
-                op.spec().source,
-            )],
-            Err(CallError::Render(e)) => vec![finding(
-                op,
-                step,
-                None,
-                Class::Breaking,
-                "request",
-                "",
-                "a request the harness can render".into(),
-                truncate(&e.to_string()),
-                op.spec().source,
-            )],
+            Err(CallError::Transport(t)) => vec![
+                At {
+                    op,
+                    step,
+                    status: None,
+                }
+                .finding(
+                    Class::Unavailable,
+                    "transport",
+                    "",
+                    "a complete response".into(),
+                    format!("{}: {}", t.class(), truncate(&t.to_string())),
+                    op.spec().source,
+                ),
+            ],
+            Err(CallError::Render(e)) => vec![
+                At {
+                    op,
+                    step,
+                    status: None,
+                }
+                .finding(
+                    Class::Breaking,
+                    "request",
+                    "",
+                    "a request the harness can render".into(),
+                    truncate(&e.to_string()),
+                    op.spec().source,
+                ),
+            ],
         }
     }
 
@@ -109,17 +124,21 @@ impl Checker {
         let spec = op.spec();
         let status = x.status.as_u16();
         if is_unavailable_status(status) {
-            return vec![finding(
-                op,
-                step,
-                Some(status),
-                Class::Unavailable,
-                "status",
-                "",
-                "an answer (not 429 or 5xx)".into(),
-                format!("{status}{}", retry_note(x)),
-                spec.source,
-            )];
+            return vec![
+                At {
+                    op,
+                    step,
+                    status: Some(status),
+                }
+                .finding(
+                    Class::Unavailable,
+                    "status",
+                    "",
+                    "an answer (not 429 or 5xx)".into(),
+                    format!("{status}{}", retry_note(x)),
+                    spec.source,
+                ),
+            ];
         }
         let Some(response) = spec.response(status) else {
             let documented: Vec<String> = spec
@@ -127,32 +146,40 @@ impl Checker {
                 .iter()
                 .map(|r| r.status.to_string())
                 .collect();
-            return vec![finding(
-                op,
-                step,
-                Some(status),
-                Class::Breaking,
-                "status",
-                "",
-                format!("one of {}", documented.join(", ")),
-                status.to_string(),
-                spec.source,
-            )];
+            return vec![
+                At {
+                    op,
+                    step,
+                    status: Some(status),
+                }
+                .finding(
+                    Class::Breaking,
+                    "status",
+                    "",
+                    format!("one of {}", documented.join(", ")),
+                    status.to_string(),
+                    spec.source,
+                ),
+            ];
         };
         let mut out = Vec::new();
         if !x.is_json() {
-            out.push(finding(
-                op,
-                step,
-                Some(status),
-                Class::Breaking,
-                "content-type",
-                "",
-                "application/json".into(),
-                x.content_type()
-                    .map_or_else(|| "no Content-Type".into(), |c| truncate(c)),
-                response.source,
-            ));
+            out.push(
+                At {
+                    op,
+                    step,
+                    status: Some(status),
+                }
+                .finding(
+                    Class::Breaking,
+                    "content-type",
+                    "",
+                    "application/json".into(),
+                    x.content_type()
+                        .map_or_else(|| "no Content-Type".into(), truncate),
+                    response.source,
+                ),
+            );
         }
         let body: Value = match serde_json::from_slice(&x.body) {
             Ok(v) => v,
@@ -163,17 +190,21 @@ impl Checker {
                 } else {
                     format!("{} ({e})", truncate(text.trim()))
                 };
-                out.push(finding(
-                    op,
-                    step,
-                    Some(status),
-                    Class::Breaking,
-                    "json",
-                    "",
-                    "a JSON body".into(),
-                    actual,
-                    response.source,
-                ));
+                out.push(
+                    At {
+                        op,
+                        step,
+                        status: Some(status),
+                    }
+                    .finding(
+                        Class::Breaking,
+                        "json",
+                        "",
+                        "a JSON body".into(),
+                        actual,
+                        response.source,
+                    ),
+                );
                 return out;
             }
         };
@@ -181,17 +212,21 @@ impl Checker {
             return out;
         }
         let Some(schema) = self.registry.get(response.schema) else {
-            out.push(finding(
-                op,
-                step,
-                Some(status),
-                Class::Breaking,
-                "schema",
-                "",
-                format!("schema {} in the registry", response.schema),
-                "none loaded".into(),
-                response.source,
-            ));
+            out.push(
+                At {
+                    op,
+                    step,
+                    status: Some(status),
+                }
+                .finding(
+                    Class::Breaking,
+                    "schema",
+                    "",
+                    format!("schema {} in the registry", response.schema),
+                    "none loaded".into(),
+                    response.source,
+                ),
+            );
             return out;
         };
         for v in schema.violations(&body) {
@@ -201,17 +236,21 @@ impl Checker {
                 } else {
                     Class::Breaking
                 };
-            out.push(finding(
-                op,
-                step,
-                Some(status),
-                class,
-                &v.keyword,
-                &v.pointer,
-                v.expected,
-                describe(v.actual.as_ref()),
-                response.source,
-            ));
+            out.push(
+                At {
+                    op,
+                    step,
+                    status: Some(status),
+                }
+                .finding(
+                    class,
+                    &v.keyword,
+                    &v.pointer,
+                    v.expected,
+                    describe(v.actual.as_ref()),
+                    response.source,
+                ),
+            );
         }
         out
     }

@@ -7,6 +7,9 @@
 #   DURATION=3s benches/sim-vs-nginx.sh     # quicker
 #
 # Environment: DURATION (wrk -d, default 10s), CONNECTIONS (wrk -c, default 32),
+# ROUNDS (default 3: nginx and campaign-sim alternate, so drift in the machine's speed hits both;
+# the summary gives each round and the median), SIM_THREADS (campaign-sim --threads; default 1,
+# matching nginx's single worker; SIM_THREADS= gives one per core),
 # NGINX_PORT (default 18080), SIM_PORT (default 18081), KEEP_TMP=1 keeps the temp dir.
 #
 # Quote the figures as the ratio from one run: absolute req/s depend on the machine and on
@@ -18,6 +21,8 @@ DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 NGINX_PORT="${NGINX_PORT:-18080}"
 SIM_PORT="${SIM_PORT:-18081}"
+ROUNDS="${ROUNDS:-3}"
+SIM_THREADS="${SIM_THREADS-1}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LUA="$ROOT/benches/kore-mix.lua"
@@ -136,7 +141,11 @@ NGINX_PID=$!
 
 # --- campaign-sim under /usr/bin/time -v ---------------------------------------------------------
 log "starting campaign-sim on 127.0.0.1:$SIM_PORT"
-/usr/bin/time -v -o "$TMP/sim.time" "$SIM_BIN" --addr "127.0.0.1:$SIM_PORT" \
+sim_args=(--addr "127.0.0.1:$SIM_PORT")
+if [ -n "$SIM_THREADS" ]; then
+  sim_args+=(--threads "$SIM_THREADS")
+fi
+/usr/bin/time -v -o "$TMP/sim.time" "$SIM_BIN" "${sim_args[@]}" \
   >"$TMP/sim.log" 2>&1 &
 TIME_PID=$!
 
@@ -170,17 +179,21 @@ log "nginx pid $NGINX_PID, campaign-sim pid $SIM_PID (time pid $TIME_PID)"
 # Counters from this run only (the readiness polls hit /__sim/, which is not counted anyway).
 curl -fsS -o /dev/null -X POST "http://127.0.0.1:$SIM_PORT/__sim/reset"
 
-# --- load --------------------------------------------------------------------------------------
-log "wrk -t1 -c$CONNECTIONS -d$DURATION --latency against nginx (GET /)"
-wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT/" | tee "$TMP/wrk-nginx.txt"
-echo
-log "wrk -t1 -c$CONNECTIONS -d$DURATION --latency -s kore-mix.lua against campaign-sim"
-wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "http://127.0.0.1:$SIM_PORT" | tee "$TMP/wrk-sim.txt"
-echo
+# --- load: rounds alternate nginx and campaign-sim -----------------------------------------------
+for round in $(seq 1 "$ROUNDS"); do
+  log "round $round/$ROUNDS: wrk -t1 -c$CONNECTIONS -d$DURATION --latency against nginx (GET /)"
+  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$NGINX_PORT/" | tee "$TMP/wrk-nginx-$round.txt"
+  echo
+  # Every round starts from Ready campaigns and zero counters (the counters below are the last round's).
+  curl -fsS -o /dev/null -X POST "http://127.0.0.1:$SIM_PORT/__sim/reset"
+  log "round $round/$ROUNDS: wrk -t1 -c$CONNECTIONS -d$DURATION --latency -s kore-mix.lua against campaign-sim"
+  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "http://127.0.0.1:$SIM_PORT" | tee "$TMP/wrk-sim-$round.txt"
+  echo
+done
 
 # --- simulator counters ------------------------------------------------------------------------
 counters="$(curl -fsS "http://127.0.0.1:$SIM_PORT/__sim/counters")"
-echo "campaign-sim /__sim/counters:"
+echo "campaign-sim /__sim/counters (last round):"
 if command -v jq >/dev/null 2>&1; then
   jq -r '"  total: \(.total)", (.routes | to_entries[] | .key as $r | .value | to_entries[] | "  \($r) \(.key): \(.value)")' <<<"$counters"
 elif command -v python3 >/dev/null 2>&1; then
@@ -211,19 +224,29 @@ rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
 pct() { awk -v p="$2" '$1 == p {print $2}' "$1"; }
 non2xx() { awk '/Non-2xx or 3xx responses:/ {print $NF}' "$1"; }
 
-nginx_rps="$(rps "$TMP/wrk-nginx.txt")"
-sim_rps="$(rps "$TMP/wrk-sim.txt")"
-if [ -z "$nginx_rps" ] || [ -z "$sim_rps" ]; then
-  die "could not read Requests/sec from wrk"
-fi
-ratio="$(awk -v s="$sim_rps" -v n="$nginx_rps" 'BEGIN { if (n > 0) printf "%.2f", s / n; else print "n/a" }')"
 rss_kib="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TMP/sim.time")"
 rss_mib="$(awk -v k="${rss_kib:-0}" 'BEGIN { printf "%.1f", k / 1024 }')"
+threads_label="${SIM_THREADS:-one per core}"
 
-echo "summary (wrk -t1 -c$CONNECTIONS -d$DURATION, $(nproc) cores, wrk on the same machine):"
-printf '%-39s: %s req/s (p50 %s, p99 %s)\n' "nginx (1 worker, static return 200)" \
-  "$nginx_rps" "$(pct "$TMP/wrk-nginx.txt" 50%)" "$(pct "$TMP/wrk-nginx.txt" 99%)"
-printf '%-39s: %s req/s (p50 %s, p99 %s; non-2xx %s)\n' "campaign-sim (Kore start/stop mix)" \
-  "$sim_rps" "$(pct "$TMP/wrk-sim.txt" 50%)" "$(pct "$TMP/wrk-sim.txt" 99%)" "$(non2xx "$TMP/wrk-sim.txt" | grep . || echo 0)"
-printf '%-39s: %s (target >= 0.60)\n' "ratio sim/nginx" "$ratio"
+echo "summary (wrk -t1 -c$CONNECTIONS -d$DURATION, $ROUNDS alternating rounds, $(nproc) cores, wrk on the same machine; campaign-sim threads: $threads_label):"
+ratios=()
+for round in $(seq 1 "$ROUNDS"); do
+  n="$TMP/wrk-nginx-$round.txt"
+  m="$TMP/wrk-sim-$round.txt"
+  nginx_rps="$(rps "$n")"
+  sim_rps="$(rps "$m")"
+  if [ -z "$nginx_rps" ] || [ -z "$sim_rps" ]; then
+    die "could not read Requests/sec from wrk in round $round"
+  fi
+  ratio="$(awk -v s="$sim_rps" -v n="$nginx_rps" 'BEGIN { if (n > 0) printf "%.2f", s / n; else print "0" }')"
+  ratios+=("$ratio")
+  echo "round $round:"
+  printf '  %-37s: %s req/s (p50 %s, p99 %s)\n' "nginx (1 worker, static return 200)" \
+    "$nginx_rps" "$(pct "$n" 50%)" "$(pct "$n" 99%)"
+  printf '  %-37s: %s req/s (p50 %s, p99 %s; non-2xx %s)\n' "campaign-sim (Kore start/stop mix)" \
+    "$sim_rps" "$(pct "$m" 50%)" "$(pct "$m" 99%)" "$(non2xx "$m" | grep . || echo 0)"
+  printf '  %-37s: %s\n' "ratio sim/nginx" "$ratio"
+done
+median="$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END { if (NR % 2) print a[(NR+1)/2]; else printf "%.2f", (a[NR/2]+a[NR/2+1])/2 }')"
+printf '%-39s: %s (rounds: %s; target >= 0.60)\n' "median ratio sim/nginx" "$median" "${ratios[*]}"
 printf '%-39s: %s MiB (target < 64 MiB)\n' "campaign-sim peak RSS" "$rss_mib"

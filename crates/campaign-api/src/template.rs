@@ -9,6 +9,7 @@
 //! kept as written.
 
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Characters escaped inside a path segment (RFC 3986 `pchar` complement, plus `%`).
@@ -263,28 +264,72 @@ impl Template {
     /// Path parameters are percent-decoded; a segment that is not valid UTF-8 once decoded does
     /// not match. Query keys the template does not name are ignored.
     pub fn matches(&self, path: &str, query: Option<&str>) -> Match {
+        self.matches_parsed(path, &Query::parse(query))
+    }
+
+    /// As [`Template::matches`], with the query parsed once by the caller (a router comparing
+    /// one request with many templates).
+    pub fn matches_parsed(&self, path: &str, query: &Query<'_>) -> Match {
         let Some(rest) = path.strip_prefix('/') else {
             return Match::No;
         };
-        let mut captures = Captures::default();
+        // Literal segments first: most templates fail here, before anything is allocated.
         let mut segments = rest.split('/');
         for part in &self.path {
-            let Some(seg) = segments.next() else {
-                return Match::No;
-            };
-            match part {
-                Part::Literal(l) if l == seg => {}
-                Part::Literal(_) => return Match::No,
-                Part::Param(p) => match percent_decode_str(seg).decode_utf8() {
-                    Ok(v) if !v.is_empty() => captures.values.push((*p, v.into_owned())),
-                    _ => return Match::No,
-                },
+            match (part, segments.next()) {
+                (_, None) => return Match::No,
+                (Part::Literal(l), Some(seg)) if l != seg => return Match::No,
+                _ => {}
             }
         }
         if segments.next().is_some() {
             return Match::No;
         }
-        let pairs: Vec<(String, String)> = query
+        for (key, part) in &self.query {
+            let found = query.get(key);
+            let ok = match (part, found) {
+                (Part::Literal(l), Some(v)) => v == l,
+                (Part::Param(_), Some(v)) => !v.is_empty(),
+                (_, None) => false,
+            };
+            if !ok {
+                return Match::QueryMismatch {
+                    key: key.clone(),
+                    expected: match part {
+                        Part::Literal(l) => l.clone(),
+                        Part::Param(p) => format!("{{{}}}", p.name()),
+                    },
+                };
+            }
+        }
+        let mut captures = Captures::default();
+        for (part, seg) in self.path.iter().zip(rest.split('/')) {
+            if let Part::Param(p) = part {
+                match percent_decode_str(seg).decode_utf8() {
+                    Ok(v) if !v.is_empty() => captures.values.push((*p, v.into_owned())),
+                    _ => return Match::No,
+                }
+            }
+        }
+        for (key, part) in &self.query {
+            if let (Part::Param(p), Some(v)) = (part, query.get(key)) {
+                captures.values.push((*p, v.to_string()));
+            }
+        }
+        Match::Full(captures)
+    }
+}
+
+/// A request's query string, split and decoded once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query<'a> {
+    pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a> Query<'a> {
+    /// Splits `a=1&b=2`, decoding `%XX` and `+` only where present.
+    pub fn parse(query: Option<&'a str>) -> Query<'a> {
+        let pairs = query
             .unwrap_or("")
             .split('&')
             .filter(|p| !p.is_empty())
@@ -293,33 +338,28 @@ impl Template {
                 (decode_query(k), decode_query(v))
             })
             .collect();
-        for (key, part) in &self.query {
-            let found = pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-            match (part, found) {
-                (Part::Literal(l), Some(v)) if v == l => {}
-                (Part::Param(p), Some(v)) if !v.is_empty() => {
-                    captures.values.push((*p, v.clone()));
-                }
-                (part, _) => {
-                    return Match::QueryMismatch {
-                        key: key.clone(),
-                        expected: match part {
-                            Part::Literal(l) => l.clone(),
-                            Part::Param(p) => format!("{{{}}}", p.name()),
-                        },
-                    };
-                }
-            }
-        }
-        Match::Full(captures)
+        Query { pairs }
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
     }
 }
 
-fn decode_query(s: &str) -> String {
+fn decode_query(s: &str) -> Cow<'_, str> {
+    if !s.contains(['%', '+']) {
+        return Cow::Borrowed(s);
+    }
     let plus_as_space = s.replace('+', " ");
-    percent_decode_str(&plus_as_space)
-        .decode_utf8_lossy()
-        .into_owned()
+    Cow::Owned(
+        percent_decode_str(&plus_as_space)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 impl fmt::Display for Template {

@@ -1,7 +1,7 @@
 //! Finding the operation a request addresses, from campaign-api's templates.
 
 use campaign_api::OperationId;
-use campaign_api::template::{Captures, Match, Param};
+use campaign_api::template::{Captures, Match, Param, Query};
 
 /// Where a request lands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +35,10 @@ impl Route {
 pub fn route(method: &http::Method, path: &str, query: Option<&str>) -> Route {
     let mut allowed = Vec::new();
     let mut bad_query: Option<(String, Vec<String>)> = None;
+    let query = Query::parse(query);
     for id in OperationId::ALL {
         let op = id.spec();
-        match op.template.matches(path, query) {
+        match op.template.matches_parsed(path, &query) {
             Match::Full(captures) if op.method.as_http() == method => {
                 return Route::Operation(id, captures);
             }

@@ -324,7 +324,14 @@ fn dropped() -> Response {
 
 /// The fallback handler: every vendor request lands here.
 pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
-    let (op, response) = respond(&shared, request).await;
+    serve_vendor(&shared, request).await
+}
+
+/// Answers a vendor request and counts it. The server calls this directly for every path
+/// outside `/__sim/` (skipping the router's lookup on the hot path); the router's fallback
+/// calls it for the rest.
+pub async fn serve_vendor(shared: &Shared, request: Request) -> Response {
+    let (op, response) = respond(shared, request).await;
     let status = if response.extensions().get::<DropConnection>().is_some() {
         DROPPED
     } else {

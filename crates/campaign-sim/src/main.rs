@@ -59,6 +59,9 @@ struct Args {
         requires = "kore_client_id"
     )]
     kore_client_secret: Option<String>,
+    /// Worker threads serving requests (default: one per core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     /// Comma-separated VoiceGenie API keys (or session tokens) accepted; any value when unset.
     #[arg(
         long,
@@ -135,8 +138,22 @@ async fn shutdown_signal() {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        builder.worker_threads(n.max(1));
+    }
+    match builder.enable_all().build() {
+        Ok(rt) => rt.block_on(run(args)),
+        Err(e) => {
+            eprintln!("campaign-sim: cannot start the runtime: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(args: Args) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -144,7 +161,6 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args = Args::parse();
     let addr = args.addr;
     let config = match config(args) {
         Ok(c) => c,

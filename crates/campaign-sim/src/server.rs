@@ -7,7 +7,7 @@
 use crate::admin;
 use crate::config::SimConfig;
 use crate::counters::CountersSnapshot;
-use crate::handler::{DropConnection, Shared, handle};
+use crate::handler::{DropConnection, Shared, handle, serve_vendor};
 use axum::Router;
 use axum::routing::{get, post};
 use hyper::body::Incoming;
@@ -107,7 +107,7 @@ pub async fn bind(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runnin
     let shared = Arc::new(Shared::new(config));
     let app = router(shared.clone());
     let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(serve(listener, app, rx));
+    let task = tokio::spawn(serve(listener, app, shared.clone(), rx));
     Ok(RunningSim {
         addr,
         shared,
@@ -116,7 +116,12 @@ pub async fn bind(config: SimConfig, addr: SocketAddr) -> std::io::Result<Runnin
     })
 }
 
-async fn serve(listener: TcpListener, app: Router, mut shutdown: oneshot::Receiver<()>) {
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shared: Arc<Shared>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
     let mut connections = JoinSet::new();
     loop {
         let accepted = tokio::select! {
@@ -134,13 +139,20 @@ async fn serve(listener: TcpListener, app: Router, mut shutdown: oneshot::Receiv
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
+        let shared = shared.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                 let app = app.clone();
+                let shared = shared.clone();
                 async move {
-                    let response = match app.oneshot(req.map(axum::body::Body::new)).await {
-                        Ok(r) => r,
-                        Err(never) => match never {},
+                    let req = req.map(axum::body::Body::new);
+                    let response = if req.uri().path().starts_with("/__sim/") {
+                        match app.oneshot(req).await {
+                            Ok(r) => r,
+                            Err(never) => match never {},
+                        }
+                    } else {
+                        serve_vendor(&shared, req).await
                     };
                     if response.extensions().get::<DropConnection>().is_some() {
                         Err(Dropped)

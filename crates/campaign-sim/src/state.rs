@@ -145,10 +145,12 @@ pub fn transition(
     }
 }
 
-/// All campaigns, keyed by vendor and id.
+/// All campaigns, one sharded map per vendor (keyed by id, so a lookup borrows the id rather
+/// than allocating a key).
 #[derive(Debug, Default)]
 pub struct Store {
-    campaigns: DashMap<(Vendor, String), Campaign>,
+    kore: DashMap<String, Campaign>,
+    voicegenie: DashMap<String, Campaign>,
     auto_prefix: Option<String>,
 }
 
@@ -158,9 +160,18 @@ impl Store {
         campaigns: impl IntoIterator<Item = ((Vendor, String), Campaign)>,
         auto_prefix: Option<String>,
     ) -> Store {
-        Store {
-            campaigns: campaigns.into_iter().collect(),
+        let store = Store {
             auto_prefix: auto_prefix.filter(|p| !p.is_empty()),
+            ..Store::default()
+        };
+        store.reset(campaigns);
+        store
+    }
+
+    fn map(&self, vendor: Vendor) -> &DashMap<String, Campaign> {
+        match vendor {
+            Vendor::Kore => &self.kore,
+            Vendor::VoiceGenie => &self.voicegenie,
         }
     }
 
@@ -172,15 +183,14 @@ impl Store {
         action: Action,
         new_instance: impl FnOnce() -> String,
     ) -> Outcome {
-        let key = (vendor, id.to_string());
-        if let Some(mut entry) = self.campaigns.get_mut(&key) {
+        let map = self.map(vendor);
+        if let Some(mut entry) = map.get_mut(id) {
             return transition(vendor, &mut entry, action, new_instance);
         }
         match &self.auto_prefix {
             Some(prefix) if id.starts_with(prefix.as_str()) => {
-                let mut entry = self
-                    .campaigns
-                    .entry(key)
+                let mut entry = map
+                    .entry(id.to_string())
                     .or_insert_with(|| Campaign::ready(id));
                 transition(vendor, &mut entry, action, new_instance)
             }
@@ -190,35 +200,34 @@ impl Store {
 
     /// A copy of one campaign.
     pub fn get(&self, vendor: Vendor, id: &str) -> Option<Campaign> {
-        self.campaigns
-            .get(&(vendor, id.to_string()))
-            .map(|c| c.clone())
+        self.map(vendor).get(id).map(|c| c.clone())
     }
 
     /// Replaces every campaign with `campaigns`.
     pub fn reset(&self, campaigns: impl IntoIterator<Item = ((Vendor, String), Campaign)>) {
-        self.campaigns.clear();
-        for (k, v) in campaigns {
-            self.campaigns.insert(k, v);
+        self.kore.clear();
+        self.voicegenie.clear();
+        for ((vendor, id), campaign) in campaigns {
+            self.map(vendor).insert(id, campaign);
         }
     }
 
     /// How many campaigns exist.
     pub fn len(&self) -> usize {
-        self.campaigns.len()
+        self.kore.len() + self.voicegenie.len()
     }
 
     /// True when no campaign exists.
     pub fn is_empty(&self) -> bool {
-        self.campaigns.is_empty()
+        self.kore.is_empty() && self.voicegenie.is_empty()
     }
 
-    /// How many campaigns are Active, per vendor (for the admin view).
+    /// How many campaigns are Active (for the admin view).
     pub fn active(&self) -> usize {
-        self.campaigns
+        [&self.kore, &self.voicegenie]
             .iter()
-            .filter(|c| c.state == State::Active)
-            .count()
+            .map(|m| m.iter().filter(|c| c.state == State::Active).count())
+            .sum()
     }
 }
 

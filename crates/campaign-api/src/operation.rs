@@ -140,6 +140,20 @@ impl Operation {
         self.responses.iter().find(|r| r.status == status)
     }
 
+    /// The operation that halts what this one starts: the stop (Kore.ai) or pause (VoiceGenie)
+    /// of the same channel and API version. `None` for anything that does not start a campaign.
+    pub fn undo(&self) -> Option<OperationId> {
+        use OperationId::*;
+        match self.id {
+            KoreVoiceStartV1 => Some(KoreVoiceStopV1),
+            KoreVoiceStartV2 => Some(KoreVoiceStopV2),
+            KoreSmsStartV1 => Some(KoreSmsStopV1),
+            KoreSmsStartV2 => Some(KoreSmsStopV2),
+            VoiceGenieStart => Some(VoiceGeniePause),
+            _ => None,
+        }
+    }
+
     /// The schema of the success (2xx) response.
     pub fn success(&self) -> &'static ResponseSpec {
         // Every table entry lists its success response first (checked by a test).
@@ -528,6 +542,23 @@ mod tests {
             statuses.sort_unstable();
             statuses.dedup();
             assert_eq!(statuses.len(), op.responses.len(), "{op}: duplicate status");
+        }
+    }
+
+    #[test]
+    fn every_start_has_an_undo_of_the_same_vendor_and_channel() {
+        for id in OperationId::ALL {
+            let op = id.spec();
+            match (op.action, op.undo()) {
+                (Action::Start, Some(undo)) => {
+                    let u = undo.spec();
+                    assert!(matches!(u.action, Action::Stop | Action::Pause), "{op}");
+                    assert_eq!((u.vendor, u.channel), (op.vendor, op.channel), "{op}");
+                }
+                (Action::Start, None) => panic!("{op} starts a campaign but has no undo"),
+                (_, Some(_)) => panic!("{op} has an undo but starts nothing"),
+                (_, None) => {}
+            }
         }
     }
 

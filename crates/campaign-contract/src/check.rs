@@ -123,22 +123,20 @@ impl Checker {
     ) -> Vec<Finding> {
         let spec = op.spec();
         let status = x.status.as_u16();
+        let at = At {
+            op,
+            step,
+            status: Some(status),
+        };
         if is_unavailable_status(status) {
-            return vec![
-                At {
-                    op,
-                    step,
-                    status: Some(status),
-                }
-                .finding(
-                    Class::Unavailable,
-                    "status",
-                    "",
-                    "an answer (not 429 or 5xx)".into(),
-                    format!("{status}{}", retry_note(x)),
-                    spec.source,
-                ),
-            ];
+            return vec![at.finding(
+                Class::Unavailable,
+                "status",
+                "",
+                "an answer (not 429 or 5xx)".into(),
+                format!("{status}{}", retry_note(x)),
+                spec.source,
+            )];
         }
         let Some(response) = spec.response(status) else {
             let documented: Vec<String> = spec
@@ -146,31 +144,19 @@ impl Checker {
                 .iter()
                 .map(|r| r.status.to_string())
                 .collect();
-            return vec![
-                At {
-                    op,
-                    step,
-                    status: Some(status),
-                }
-                .finding(
-                    Class::Breaking,
-                    "status",
-                    "",
-                    format!("one of {}", documented.join(", ")),
-                    status.to_string(),
-                    spec.source,
-                ),
-            ];
+            return vec![at.finding(
+                Class::Breaking,
+                "status",
+                "",
+                format!("one of {}", documented.join(", ")),
+                status.to_string(),
+                spec.source,
+            )];
         };
         let mut out = Vec::new();
         if !x.is_json() {
             out.push(
-                At {
-                    op,
-                    step,
-                    status: Some(status),
-                }
-                .finding(
+                at.finding(
                     Class::Breaking,
                     "content-type",
                     "",
@@ -190,21 +176,14 @@ impl Checker {
                 } else {
                     format!("{} ({e})", truncate(text.trim()))
                 };
-                out.push(
-                    At {
-                        op,
-                        step,
-                        status: Some(status),
-                    }
-                    .finding(
-                        Class::Breaking,
-                        "json",
-                        "",
-                        "a JSON body".into(),
-                        actual,
-                        response.source,
-                    ),
-                );
+                out.push(at.finding(
+                    Class::Breaking,
+                    "json",
+                    "",
+                    "a JSON body".into(),
+                    actual,
+                    response.source,
+                ));
                 return out;
             }
         };
@@ -212,21 +191,14 @@ impl Checker {
             return out;
         }
         let Some(schema) = self.registry.get(response.schema) else {
-            out.push(
-                At {
-                    op,
-                    step,
-                    status: Some(status),
-                }
-                .finding(
-                    Class::Breaking,
-                    "schema",
-                    "",
-                    format!("schema {} in the registry", response.schema),
-                    "none loaded".into(),
-                    response.source,
-                ),
-            );
+            out.push(at.finding(
+                Class::Breaking,
+                "schema",
+                "",
+                format!("schema {} in the registry", response.schema),
+                "none loaded".into(),
+                response.source,
+            ));
             return out;
         };
         for v in schema.violations(&body) {
@@ -236,21 +208,14 @@ impl Checker {
                 } else {
                     Class::Breaking
                 };
-            out.push(
-                At {
-                    op,
-                    step,
-                    status: Some(status),
-                }
-                .finding(
-                    class,
-                    &v.keyword,
-                    &v.pointer,
-                    v.expected,
-                    describe(v.actual.as_ref()),
-                    response.source,
-                ),
-            );
+            out.push(at.finding(
+                class,
+                &v.keyword,
+                &v.pointer,
+                v.expected,
+                describe(v.actual.as_ref()),
+                response.source,
+            ));
         }
         out
     }

@@ -228,6 +228,30 @@ fn is_incomplete(e: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// The transport class (`timeout`, `refused`, `reset`, `connect`, `body-read`, `other`) of a
+/// reqwest error from a client this crate did not build (a load tool's own), named as
+/// [`TransportError::class`] names them.
+pub fn transport_class(e: &reqwest::Error, during_body: bool) -> &'static str {
+    if e.is_timeout() {
+        return "timeout";
+    }
+    if during_body {
+        return "body-read";
+    }
+    match io_kind(e) {
+        Some(std::io::ErrorKind::ConnectionRefused) => "refused",
+        Some(
+            std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::BrokenPipe
+            | std::io::ErrorKind::UnexpectedEof,
+        ) => "reset",
+        _ if is_incomplete(e) => "reset",
+        _ if e.is_connect() => "connect",
+        _ => "other",
+    }
+}
+
 impl Client {
     /// A client with `config`.
     pub fn new(config: ClientConfig) -> Result<Client, TransportError> {
@@ -267,54 +291,34 @@ impl Client {
         let classify = |e: reqwest::Error, read: Option<usize>| -> TransportError {
             let host = host.clone();
             let detail = detail(&e);
-            if e.is_timeout() {
-                return TransportError::Timeout {
+            match (transport_class(&e, read.is_some()), read) {
+                ("timeout", _) => TransportError::Timeout {
                     operation,
                     host,
                     after: self.config.timeout,
-                };
-            }
-            if let Some(read) = read {
-                // Headers arrived; whatever cut the body short (close, reset, bad chunking) is a
-                // body-read failure, with the bytes read so far.
-                return TransportError::BodyRead {
+                },
+                (_, Some(read)) => TransportError::BodyRead {
                     operation,
                     host,
                     read,
                     detail,
-                };
-            }
-            let kind = io_kind(&e);
-            if kind == Some(std::io::ErrorKind::ConnectionRefused) {
-                return TransportError::Refused { operation, host };
-            }
-            if matches!(
-                kind,
-                Some(
-                    std::io::ErrorKind::ConnectionReset
-                        | std::io::ErrorKind::ConnectionAborted
-                        | std::io::ErrorKind::BrokenPipe
-                        | std::io::ErrorKind::UnexpectedEof
-                )
-            ) || is_incomplete(&e)
-            {
-                return TransportError::Reset {
+                },
+                ("refused", None) => TransportError::Refused { operation, host },
+                ("reset", None) => TransportError::Reset {
                     operation,
                     host,
                     detail,
-                };
-            }
-            if e.is_connect() {
-                return TransportError::Connect {
+                },
+                ("connect", None) => TransportError::Connect {
                     operation,
                     host,
                     detail,
-                };
-            }
-            TransportError::Other {
-                operation,
-                host,
-                detail,
+                },
+                _ => TransportError::Other {
+                    operation,
+                    host,
+                    detail,
+                },
             }
         };
         let mut builder = self

@@ -1,0 +1,176 @@
+//! Honest accounting: every request sent lands in exactly one class, so
+//! `sent = ok + expected + vendor errors + unavailable + transport + contract`.
+//!
+//! Goose counts a request as failed on any non-2xx; that lumps "the campaign is already running"
+//! (an answer the contention scenario exists to provoke) together with a reset connection. Here
+//! each class is kept apart and labelled by status and vendor error code.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// What became of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// 2xx, and the body kept the contract (or was not sampled).
+    Ok,
+    /// A vendor error the scenario declares expected (`400 CAMPAIGN_ALREADY_RUNNING`).
+    Expected(String),
+    /// Any other 4xx, by status and vendor code.
+    VendorError(String),
+    /// 429 or 5xx: the host could not answer now.
+    Unavailable(u16),
+    /// No complete response: timeout, reset, refused, …
+    Transport(&'static str),
+    /// 2xx whose body broke its operation's schema.
+    Contract,
+}
+
+impl Outcome {
+    /// The class name in reports.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Expected(_) => "expected",
+            Outcome::VendorError(_) => "vendor-error",
+            Outcome::Unavailable(_) => "unavailable",
+            Outcome::Transport(_) => "transport",
+            Outcome::Contract => "contract",
+        }
+    }
+
+    /// The full label: class plus status / code / transport kind.
+    pub fn label(&self) -> String {
+        match self {
+            Outcome::Ok => "ok".into(),
+            Outcome::Expected(l) => format!("expected {l}"),
+            Outcome::VendorError(l) => format!("vendor-error {l}"),
+            Outcome::Unavailable(s) => format!("unavailable {s}"),
+            Outcome::Transport(k) => format!("transport {k}"),
+            Outcome::Contract => "contract".into(),
+        }
+    }
+
+    /// True for the classes that count as a success.
+    pub fn is_success(&self) -> bool {
+        matches!(self, Outcome::Ok | Outcome::Expected(_))
+    }
+}
+
+/// The vendor's error code in an error body: VoiceGenie's `error`, Kore.ai's `code`.
+pub fn vendor_code(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    match (v.get("error"), v.get("code")) {
+        (Some(serde_json::Value::String(s)), _) => Some(s.clone()),
+        (_, Some(serde_json::Value::Number(n))) => Some(n.to_string()),
+        (_, Some(serde_json::Value::String(s))) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Counts by label, per operation.
+#[derive(Debug, Default)]
+pub struct Accounting {
+    counts: Mutex<BTreeMap<(String, String), u64>>,
+}
+
+/// A copy of the counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountingSnapshot {
+    /// Every request sent.
+    pub sent: u64,
+    /// Label (`ok`, `expected 400 CAMPAIGN_ALREADY_RUNNING`, `transport timeout`, …) → count.
+    pub classes: BTreeMap<String, u64>,
+    /// Operation → label → count.
+    pub by_operation: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+impl AccountingSnapshot {
+    /// Requests in classes that count as success.
+    pub fn succeeded(&self) -> u64 {
+        self.classes
+            .iter()
+            .filter(|(k, _)| *k == "ok" || k.starts_with("expected "))
+            .map(|(_, v)| v)
+            .sum()
+    }
+
+    /// Adds another snapshot (merging workers).
+    pub fn add(&mut self, other: &AccountingSnapshot) {
+        self.sent += other.sent;
+        for (k, v) in &other.classes {
+            *self.classes.entry(k.clone()).or_default() += v;
+        }
+        for (op, labels) in &other.by_operation {
+            let slot = self.by_operation.entry(op.clone()).or_default();
+            for (k, v) in labels {
+                *slot.entry(k.clone()).or_default() += v;
+            }
+        }
+    }
+}
+
+impl Accounting {
+    /// Counts one request of `operation`.
+    pub fn record(&self, operation: &str, outcome: &Outcome) {
+        let mut c = match self.counts.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        *c.entry((operation.to_string(), outcome.label()))
+            .or_default() += 1;
+    }
+
+    /// A copy of the counts.
+    pub fn snapshot(&self) -> AccountingSnapshot {
+        let c = match self.counts.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let mut s = AccountingSnapshot::default();
+        for ((op, label), n) in c.iter() {
+            s.sent += n;
+            *s.classes.entry(label.clone()).or_default() += n;
+            *s.by_operation
+                .entry(op.clone())
+                .or_default()
+                .entry(label.clone())
+                .or_default() += n;
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_request_lands_in_one_class() {
+        let a = Accounting::default();
+        a.record("kore voice-start-v1", &Outcome::Ok);
+        a.record("kore voice-start-v1", &Outcome::Expected("400 4009".into()));
+        a.record("kore voice-stop-v1", &Outcome::Transport("reset"));
+        a.record("kore voice-stop-v1", &Outcome::Unavailable(503));
+        a.record("kore voice-stop-v1", &Outcome::Contract);
+        let s = a.snapshot();
+        assert_eq!(s.sent, 5);
+        assert_eq!(s.classes.values().sum::<u64>(), s.sent);
+        assert_eq!(s.succeeded(), 2);
+        assert_eq!(s.classes["expected 400 4009"], 1);
+        assert_eq!(s.by_operation["kore voice-stop-v1"].len(), 3);
+    }
+
+    #[test]
+    fn reads_vendor_codes() {
+        assert_eq!(
+            vendor_code(br#"{"success":false,"error":"CAMPAIGN_ALREADY_RUNNING"}"#).as_deref(),
+            Some("CAMPAIGN_ALREADY_RUNNING")
+        );
+        assert_eq!(
+            vendor_code(br#"{"msg":"x","code":4009}"#).as_deref(),
+            Some("4009")
+        );
+        assert_eq!(vendor_code(b"<html>"), None);
+    }
+}

@@ -1,0 +1,375 @@
+//! `campaign-load`: run a named workload (a scenario file) and gate on its thresholds, or merge
+//! the summaries of several workers.
+//!
+//! Exit codes: 0 every threshold held; 1 a threshold failed; 2 the run could not start (bad
+//! scenario, missing credentials, refused remote host, unbounded run, Goose refused).
+
+use campaign_api::{Credential, Target, Vendor, target::parse_base_url};
+use campaign_load::run::{RunTarget, goose_args, run};
+use campaign_load::scenario::{Scenario, parse_duration};
+use campaign_load::summary::Summary;
+use campaign_sim::SimConfig;
+use clap::{Args, Parser, Subcommand};
+use secrecy_free::placeholder;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code when a threshold failed.
+const THRESHOLD_FAILED: u8 = 1;
+/// Exit code when the run could not start.
+const COULD_NOT_START: u8 = 2;
+
+/// Load-test vendor campaign APIs with Goose, from scenario files.
+#[derive(Debug, Parser)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Merge workers' summary files (`--summary` of each run) exactly: counts add, microsecond
+    /// histograms merge, percentiles are recomputed.
+    Merge {
+        /// Summary files to merge.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Write the merged report here (.html, .md or .json); may be repeated.
+        #[arg(long = "report-file", required = true)]
+        report_files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The scenario file (scenarios/*.toml).
+    #[arg(long, short = 's')]
+    scenario: Option<PathBuf>,
+    /// Target host; default: the vendor's *_BASE_URL, else an embedded simulator.
+    #[arg(long, short = 'H')]
+    host: Option<String>,
+    /// Allow a host that is not this machine (real campaigns dial real people).
+    #[arg(long)]
+    allow_remote: bool,
+    /// Concurrent users.
+    #[arg(long, short = 'u')]
+    users: Option<usize>,
+    /// Users started per second.
+    #[arg(long, short = 'r')]
+    hatch_rate: Option<f64>,
+    /// Run time (10s, 2m).
+    #[arg(long, short = 't', value_parser = parse_duration)]
+    run_time: Option<std::time::Duration>,
+    /// Iterations per user.
+    #[arg(long)]
+    iterations: Option<usize>,
+    /// Cap on total requests per second.
+    #[arg(long)]
+    throttle: Option<usize>,
+    /// Threshold in Goose's syntax (p95<250ms, error-rate<1%); replaces the scenario's.
+    #[arg(long = "threshold")]
+    thresholds: Vec<String>,
+    /// Goose report file (.html, .json, .md); replaces the scenario's.
+    #[arg(long = "report-file")]
+    report_files: Vec<PathBuf>,
+    /// campaign-load's own summary (JSON, mergeable).
+    #[arg(long)]
+    summary: Option<PathBuf>,
+    /// Fewer progress lines.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+mod secrecy_free {
+    /// Credentials for the embedded simulator, which accepts any non-empty value.
+    pub fn placeholder() -> secrecy::SecretString {
+        secrecy::SecretString::from("campaign-load-simulator")
+    }
+}
+
+fn fail(code: u8, why: impl std::fmt::Display) -> ExitCode {
+    eprintln!("campaign-load: {why}");
+    ExitCode::from(code)
+}
+
+fn merge(inputs: &[PathBuf], outputs: &[PathBuf]) -> ExitCode {
+    // Summary::default() has 0 workers: merging the first input takes its scenario and host.
+    let mut merged = Summary::default();
+    for p in inputs {
+        match Summary::read(p) {
+            Ok(s) => merged.merge(&s),
+            Err(e) => return fail(COULD_NOT_START, e),
+        }
+    }
+    for o in outputs {
+        if let Err(e) = merged.write(o) {
+            return fail(COULD_NOT_START, e);
+        }
+    }
+    let all = merged.aggregate();
+    println!(
+        "merged {} summaries: {} requests, p50 {}, p99 {}",
+        inputs.len(),
+        all.count,
+        campaign_load::summary::fmt_us(all.percentile_us(0.5)),
+        campaign_load::summary::fmt_us(all.percentile_us(0.99))
+    );
+    ExitCode::SUCCESS
+}
+
+async fn target_for(
+    scenario: &Scenario,
+    host: Option<&str>,
+) -> Result<(RunTarget, Option<campaign_sim::RunningSim>), String> {
+    let vendor = scenario.vendor;
+    let from_env = Target::from_env(vendor).map_err(|e| e.to_string())?;
+    let sim_credential = |v: Vendor| match v {
+        Vendor::Kore => Credential::KoreJwt(placeholder()),
+        Vendor::VoiceGenie => Credential::ApiKey(placeholder()),
+    };
+    match (host, from_env) {
+        (Some(h), env) => {
+            let url = parse_base_url("--host", h).map_err(|e| e.to_string())?;
+            let mut t = match env {
+                Some(t) => t,
+                None => Target::new(vendor, url.clone(), sim_credential(vendor))
+                    .with_kore_ids("acc-load", "st-load", None),
+            };
+            t.base_url = url;
+            if env_missing_credentials(&t) {
+                return Err(format!(
+                    "--host {h} is not this machine: set {}_BASE_URL's credentials ({}_JWT / {}_API_KEY …)",
+                    vendor.env_prefix(),
+                    vendor.env_prefix(),
+                    vendor.env_prefix()
+                ));
+            }
+            Ok((
+                RunTarget {
+                    target: t,
+                    simulator: false,
+                },
+                None,
+            ))
+        }
+        (None, Some(t)) => Ok((
+            RunTarget {
+                target: t,
+                simulator: false,
+            },
+            None,
+        )),
+        (None, None) => {
+            let config = SimConfig {
+                faults: scenario.sim.faults.clone(),
+                seed: scenario.sim.seed,
+                ..SimConfig::default()
+            };
+            let sim = campaign_sim::start(config)
+                .await
+                .map_err(|e| format!("the embedded simulator did not start: {e}"))?;
+            let url = parse_base_url("simulator", &sim.base_url()).map_err(|e| e.to_string())?;
+            let t = Target::new(vendor, url, sim_credential(vendor))
+                .with_kore_ids("acc-load", "st-load", None);
+            Ok((
+                RunTarget {
+                    target: t,
+                    simulator: true,
+                },
+                Some(sim),
+            ))
+        }
+    }
+}
+
+/// A remote host reached with the simulator's placeholder credential.
+fn env_missing_credentials(t: &Target) -> bool {
+    !t.is_loopback()
+        && t.credential
+            .secret_values()
+            .iter()
+            .any(|s| s == "campaign-load-simulator")
+}
+
+fn apply_overrides(s: &mut Scenario, a: &RunArgs) {
+    if a.users.is_some() {
+        s.load.users = a.users;
+    }
+    if let Some(r) = a.hatch_rate {
+        s.load.hatch_rate = Some(r.to_string());
+    }
+    if a.run_time.is_some() {
+        s.load.run_time = a.run_time;
+        s.load.test_plan = None;
+    }
+    if a.iterations.is_some() {
+        s.load.iterations = a.iterations;
+    }
+    if a.throttle.is_some() {
+        s.load.throttle = a.throttle;
+    }
+    if !a.thresholds.is_empty() {
+        s.thresholds = a.thresholds.clone();
+    }
+    if !a.report_files.is_empty() {
+        s.report = Default::default();
+        for p in &a.report_files {
+            match p.extension().and_then(|e| e.to_str()) {
+                Some("html" | "htm") => s.report.html = Some(p.clone()),
+                Some("json") => s.report.json = Some(p.clone()),
+                Some("md" | "markdown") => s.report.markdown = Some(p.clone()),
+                _ => {}
+            }
+        }
+    }
+    if a.summary.is_some() {
+        s.report.summary = a.summary.clone();
+    }
+}
+
+async fn run_main(a: RunArgs) -> ExitCode {
+    let Some(path) = &a.scenario else {
+        return fail(
+            COULD_NOT_START,
+            "give a scenario: campaign-load --scenario scenarios/smoke.toml",
+        );
+    };
+    let mut scenario = match Scenario::load(path) {
+        Ok(s) => s,
+        Err(e) => return fail(COULD_NOT_START, e),
+    };
+    apply_overrides(&mut scenario, &a);
+    if let Some(r) = a.report_files.iter().find(|p| {
+        !matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("html" | "htm" | "json" | "md" | "markdown")
+        )
+    }) {
+        return fail(
+            COULD_NOT_START,
+            format!("--report-file {}: use .html, .json or .md", r.display()),
+        );
+    }
+    let l = &scenario.load;
+    if l.run_time.is_none() && l.iterations.is_none() && l.test_plan.is_none() {
+        return fail(
+            COULD_NOT_START,
+            format!(
+                "{}: refusing to run without a bound: set [load] run_time, iterations or test_plan (or --run-time / --iterations)",
+                path.display()
+            ),
+        );
+    }
+    let (target, sim) = match target_for(&scenario, a.host.as_deref()).await {
+        Ok(t) => t,
+        Err(e) => return fail(COULD_NOT_START, e),
+    };
+    if !target.target.is_loopback() && !a.allow_remote {
+        return fail(
+            COULD_NOT_START,
+            format!(
+                "{} is not this machine: real campaigns dial real people; pass --allow-remote to run against it",
+                target.target.host_label()
+            ),
+        );
+    }
+    let users = l.users.unwrap_or(1);
+    let bound = match (l.run_time, l.iterations, &l.test_plan) {
+        (Some(t), _, _) => format!("run time {}s", t.as_secs()),
+        (None, Some(i), _) => format!("{i} iterations per user"),
+        (None, None, Some(p)) => format!("test plan {p}"),
+        (None, None, None) => "unbounded".into(),
+    };
+    println!(
+        "campaign-load: scenario {} ({}) against {} [{}]",
+        scenario.name,
+        scenario.description,
+        target.target.host_label(),
+        if target.simulator {
+            "embedded simulator"
+        } else {
+            "configured host"
+        }
+    );
+    println!(
+        "  {} users, {bound}{}; may start up to {} campaign(s); every campaign it starts is stopped at the end",
+        users,
+        l.throttle
+            .map(|t| format!(", throttled to {t} req/s"))
+            .unwrap_or_default(),
+        scenario.campaigns_at_risk(users)
+    );
+    let mut extra = Vec::new();
+    if a.quiet {
+        extra.push("--quiet".into());
+    }
+    let args = goose_args(&scenario, target.target.base_url.as_str(), &extra);
+    // SIGTERM stops the run the way Ctrl-C does, so the cleanup below still runs.
+    #[cfg(unix)]
+    let term = tokio::spawn(async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+            goose::trigger_killswitch("SIGTERM");
+        }
+    });
+    let result = run(&scenario, &target, &args).await;
+    #[cfg(unix)]
+    term.abort();
+    if let Some(sim) = sim {
+        sim.stop().await;
+    }
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => return fail(COULD_NOT_START, e),
+    };
+    let s = &result.summary;
+    println!("\ncampaign-load accounting ({} sent):", s.accounting.sent);
+    for (k, v) in &s.accounting.classes {
+        println!("  {k:<40} {v}");
+    }
+    println!(
+        "campaigns stopped at the end: {}",
+        s.campaigns_stopped_at_end
+    );
+    for p in &result.cleanup_problems {
+        eprintln!("campaign-load: WARNING: {p}");
+    }
+    if let Some(p) = &scenario.report.summary
+        && let Err(e) = s.write(p)
+    {
+        eprintln!("campaign-load: {e}");
+    }
+    for t in &s.thresholds {
+        println!(
+            "threshold {:<30} {}",
+            t.rule,
+            if t.passed { "pass" } else { "FAIL" }
+        );
+    }
+    if result.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(THRESHOLD_FAILED)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Merge {
+            inputs,
+            report_files,
+        }) => merge(&inputs, &report_files),
+        None => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(run_main(cli.run)),
+            Err(e) => fail(COULD_NOT_START, format!("cannot start the runtime: {e}")),
+        },
+    }
+}

@@ -1,0 +1,356 @@
+//! One load run: a scenario's flows as Goose scenarios, each operation a Goose transaction that
+//! renders its request through campaign-api, classifies the answer, samples it against the
+//! contract, and keeps track of the campaigns it started.
+
+use crate::accounting::{Accounting, Outcome, vendor_code};
+use crate::safety::Started;
+use crate::scenario::Scenario;
+use crate::summary::{Summary, ThresholdLine};
+use campaign_api::{Action, Client, ClientConfig, Exchange, OperationId, Target};
+use campaign_contract::{Assumptions, Checker, Class};
+use goose::config::GooseConfiguration;
+use goose::goose::{
+    GooseMethod, GooseRequest, GooseUser, Transaction, TransactionError, TransactionFunction,
+    TransactionResult,
+};
+use goose::{GooseAttack, GooseError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// What the run is against.
+#[derive(Debug, Clone)]
+pub struct RunTarget {
+    /// Where and as whom.
+    pub target: Target,
+    /// True for the embedded simulator (our own error bodies are then held to our schemas).
+    pub simulator: bool,
+}
+
+/// Everything a transaction needs, shared by every user.
+struct Shared {
+    scenario: Scenario,
+    target: Target,
+    names: Vec<String>,
+    accounting: Accounting,
+    started: Started,
+    checker: Option<Checker>,
+    assumptions: Assumptions,
+    sample_every: u64,
+    sampled: AtomicU64,
+}
+
+impl Shared {
+    fn name(&self, op: OperationId) -> &str {
+        &self.names[op as usize]
+    }
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct RunResult {
+    /// The summary (accounting, histograms, thresholds).
+    pub summary: Summary,
+    /// True when every threshold held.
+    pub passed: bool,
+    /// Campaigns that could not be stopped at the end (should be empty).
+    pub cleanup_problems: Vec<String>,
+}
+
+/// Why a run could not start (or ended in an error that is not a threshold).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Goose refused the configuration.
+    #[error("Goose: {0}")]
+    Goose(String),
+    /// The schemas did not load.
+    #[error("schemas: {0}")]
+    Schemas(String),
+}
+
+fn transaction(shared: Arc<Shared>, op: OperationId) -> TransactionFunction {
+    Arc::new(move |user: &mut GooseUser| {
+        let shared = shared.clone();
+        Box::pin(async move { step(&shared, op, user).await })
+    })
+}
+
+fn custom(e: impl std::fmt::Display) -> Box<TransactionError> {
+    Box::new(TransactionError::Custom(e.to_string()))
+}
+
+async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> TransactionResult {
+    let campaign = shared.scenario.campaign_for(user.weighted_users_index);
+    let request = op.render(&shared.target, &campaign).map_err(custom)?;
+    let mut builder = user
+        .client
+        .request(request.method.clone(), request.url.clone())
+        .headers(request.headers);
+    if let Some(body) = request.body {
+        builder = builder.body(body);
+    }
+    let spec = op.spec();
+    let method = match spec.method {
+        campaign_api::Method::Get => GooseMethod::Get,
+        campaign_api::Method::Post => GooseMethod::Post,
+    };
+    let name = shared.name(op);
+    let goose_request = GooseRequest::builder()
+        .method(method)
+        .name(name)
+        .set_request_builder(builder)
+        .build();
+    let started = Instant::now();
+    let mut answer = user.request(goose_request).await?;
+    let outcome = match answer.response.as_mut() {
+        Err(e) => Outcome::Transport(campaign_api::client::transport_class(e, false)),
+        Ok(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            match read_body(response).await {
+                Err(e) => Outcome::Transport(campaign_api::client::transport_class(&e, true)),
+                Ok(body) => classify(shared, op, status, headers, body, started),
+            }
+        }
+    };
+    shared.accounting.record(name, &outcome);
+    match (&outcome, spec.action) {
+        (Outcome::Ok, Action::Start) => {
+            if let Some(undo) = spec.undo() {
+                shared.started.started(&campaign, undo);
+            }
+        }
+        (Outcome::Ok, Action::Stop | Action::Pause) => shared.started.stopped(&campaign),
+        _ => {}
+    }
+    match (outcome.is_success(), answer.request.success) {
+        (true, false) => user.set_success(&mut answer.request),
+        (false, true) => user.set_failure(&outcome.label(), &mut answer.request, None, None),
+        _ => Ok(()),
+    }
+}
+
+/// Reads the body through `&mut` (the response stays in Goose's answer), up to campaign-api's
+/// 1 MiB limit; the rest is drained unread.
+async fn read_body(response: &mut reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() < campaign_api::client::DEFAULT_MAX_BODY {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    Ok(body.freeze())
+}
+
+fn classify(
+    shared: &Shared,
+    op: OperationId,
+    status: http::StatusCode,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+    started: Instant,
+) -> Outcome {
+    let code = status.as_u16();
+    if code == 429 || status.is_server_error() {
+        return Outcome::Unavailable(code);
+    }
+    if status.is_client_error() {
+        let vendor = vendor_code(&body);
+        let label = match &vendor {
+            Some(c) => format!("{code} {c}"),
+            None => code.to_string(),
+        };
+        return if shared.scenario.is_expected(code, vendor.as_deref()) {
+            Outcome::Expected(label)
+        } else {
+            Outcome::VendorError(label)
+        };
+    }
+    if let Some(checker) = &shared.checker {
+        let n = shared.sampled.fetch_add(1, Ordering::Relaxed);
+        if n.is_multiple_of(shared.sample_every) {
+            let exchange = Exchange {
+                operation: op,
+                status,
+                headers,
+                body,
+                elapsed: started.elapsed(),
+            };
+            let findings = checker.check(op, "load", &exchange, shared.assumptions);
+            if findings.iter().any(|f| f.class == Class::Breaking) {
+                return Outcome::Contract;
+            }
+        }
+    }
+    Outcome::Ok
+}
+
+/// Goose's own flags for this run, as `campaign-load` passes them (never parsed from argv).
+pub fn goose_args(scenario: &Scenario, host: &str, extra: &[String]) -> Vec<String> {
+    // No controllers (one attack per process, nothing listening), and metrics kept from the
+    // first request: the accounting, the simulator's counters and Goose's counts must agree.
+    let mut a: Vec<String> = [
+        "--host",
+        host,
+        "--no-telnet",
+        "--no-websocket",
+        "--no-reset-metrics",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let l = &scenario.load;
+    if let Some(u) = l.users {
+        a.extend(["--users".into(), u.to_string()]);
+    }
+    if let Some(r) = &l.hatch_rate {
+        a.extend(["--increase-rate".into(), r.clone()]);
+    }
+    if let Some(t) = l.run_time {
+        a.extend(["--run-time".into(), format!("{}s", t.as_secs().max(1))]);
+    }
+    if let Some(i) = l.iterations {
+        a.extend(["--iterations".into(), i.to_string()]);
+    }
+    if let Some(p) = &l.test_plan {
+        a.extend(["--test-plan".into(), p.clone()]);
+    }
+    if let Some(t) = l.throttle {
+        a.extend(["--throttle-requests".into(), t.to_string()]);
+    }
+    if let Some(t) = l.timeout {
+        a.extend(["--timeout".into(), format!("{}", t.as_secs_f64())]);
+    }
+    for t in &scenario.thresholds {
+        a.extend(["--threshold".into(), t.clone()]);
+    }
+    for p in [
+        &scenario.report.html,
+        &scenario.report.json,
+        &scenario.report.markdown,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        a.extend(["--report-file".into(), p.display().to_string()]);
+    }
+    a.extend(extra.iter().cloned());
+    a
+}
+
+/// Runs `scenario` against `target` with Goose flags `args` (see [`goose_args`]).
+pub async fn run(
+    scenario: &Scenario,
+    target: &RunTarget,
+    args: &[String],
+) -> Result<RunResult, RunError> {
+    for p in [
+        &scenario.report.html,
+        &scenario.report.json,
+        &scenario.report.markdown,
+        &scenario.report.summary,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+    }
+    let checker = if scenario.contract_sample > 0.0 {
+        Some(Checker::new(
+            campaign_contract::SchemaRegistry::load_default()
+                .map_err(|e| RunError::Schemas(e.to_string()))?,
+        ))
+    } else {
+        None
+    };
+    let shared = Arc::new(Shared {
+        scenario: scenario.clone(),
+        target: target.target.clone(),
+        names: OperationId::ALL
+            .iter()
+            .map(|o| o.spec().qualified_name())
+            .collect(),
+        accounting: Accounting::default(),
+        started: Started::default(),
+        checker,
+        assumptions: if target.simulator {
+            Assumptions::Enforce
+        } else {
+            Assumptions::JsonOnly
+        },
+        sample_every: if scenario.contract_sample > 0.0 {
+            (1.0 / scenario.contract_sample).round().max(1.0) as u64
+        } else {
+            u64::MAX
+        },
+        sampled: AtomicU64::new(0),
+    });
+    let config =
+        GooseConfiguration::parse_args_default(args).map_err(|e| RunError::Goose(e.to_string()))?;
+    let mut attack =
+        GooseAttack::initialize_with_config(config).map_err(|e| RunError::Goose(e.to_string()))?;
+    for flow in &scenario.flows {
+        let mut s = goose::goose::Scenario::new(&flow.name)
+            .set_weight(flow.weight)
+            .map_err(|e| RunError::Goose(e.to_string()))?;
+        for (i, op) in flow.steps.iter().enumerate() {
+            let t = Transaction::new(transaction(shared.clone(), *op))
+                .set_name(shared.name(*op))
+                .set_sequence(i + 1);
+            s = s.register_transaction(t);
+        }
+        attack = attack.register_scenario(s);
+    }
+    let result = attack.execute().await;
+    let client =
+        Client::new(ClientConfig::default()).map_err(|e| RunError::Goose(e.to_string()))?;
+    let (stopped, cleanup_problems) = shared.started.stop_all(&client, &target.target).await;
+    let (metrics, passed, thresholds) = match result {
+        Ok(m) => {
+            let t = m
+                .thresholds
+                .iter()
+                .map(|r| ThresholdLine {
+                    rule: r.rule.clone(),
+                    passed: r.passed,
+                })
+                .collect();
+            (m, true, t)
+        }
+        Err(GooseError::ThresholdsFailed { failed, metrics }) => {
+            let mut t: Vec<ThresholdLine> = metrics
+                .thresholds
+                .iter()
+                .map(|r| ThresholdLine {
+                    rule: r.rule.clone(),
+                    passed: r.passed,
+                })
+                .collect();
+            for f in &failed {
+                if !t.iter().any(|x| x.rule == f.rule) {
+                    t.push(ThresholdLine {
+                        rule: f.rule.clone(),
+                        passed: false,
+                    });
+                }
+            }
+            ((*metrics.0).clone(), false, t)
+        }
+        Err(e) => return Err(RunError::Goose(e.to_string())),
+    };
+    let mut summary = Summary::from_metrics(
+        &scenario.name,
+        &target.target.host_label(),
+        &metrics,
+        shared.accounting.snapshot(),
+    );
+    summary.campaigns_stopped_at_end = stopped;
+    summary.thresholds = thresholds;
+    Ok(RunResult {
+        summary,
+        passed,
+        cleanup_problems,
+    })
+}

@@ -1,0 +1,80 @@
+//! Safety on real hosts: a run states its bounds before it starts, refuses to run unbounded or
+//! against a remote host without `--allow-remote`, and stops every campaign it started.
+
+use campaign_api::{CampaignId, Client, OperationId, Target};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Campaigns started and not yet stopped, with the operation that stops each.
+#[derive(Debug, Default)]
+pub struct Started {
+    running: Mutex<BTreeMap<String, OperationId>>,
+    ever: std::sync::atomic::AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+impl Started {
+    /// A start of `campaign` succeeded; `undo` stops it.
+    pub fn started(&self, campaign: &str, undo: OperationId) {
+        if lock(&self.running)
+            .insert(campaign.to_string(), undo)
+            .is_none()
+        {
+            self.ever.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// A stop (or pause) of `campaign` succeeded.
+    pub fn stopped(&self, campaign: &str) {
+        lock(&self.running).remove(campaign);
+    }
+
+    /// How many distinct campaigns are running now.
+    pub fn running(&self) -> usize {
+        lock(&self.running).len()
+    }
+
+    /// Stops every campaign still running; returns how many were stopped and lines about any
+    /// that could not be.
+    pub async fn stop_all(&self, client: &Client, target: &Target) -> (usize, Vec<String>) {
+        let pending: Vec<(String, OperationId)> = std::mem::take(&mut *lock(&self.running))
+            .into_iter()
+            .collect();
+        let mut stopped = 0;
+        let mut problems = Vec::new();
+        for (campaign, undo) in pending {
+            let Ok(id) = CampaignId::new(campaign.as_str()) else {
+                continue;
+            };
+            let mut last = String::new();
+            let mut ok = false;
+            for attempt in 0..3u64 {
+                match client.call(target, undo, id.as_str()).await {
+                    // 400 on a stop means it is not running any more: nothing left to do.
+                    Ok(x) if x.status.is_success() || x.status.as_u16() == 400 => {
+                        ok = true;
+                        break;
+                    }
+                    Ok(x) => last = format!("{undo} answered {}", x.status.as_u16()),
+                    Err(e) => last = e.to_string(),
+                }
+                tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
+            }
+            if ok {
+                stopped += 1;
+            } else {
+                problems.push(format!(
+                    "campaign {campaign} may still be running ({last}): stop it by hand"
+                ));
+            }
+        }
+        (stopped, problems)
+    }
+}

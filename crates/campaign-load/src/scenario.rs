@@ -1,0 +1,551 @@
+//! Scenario files (`scenarios/*.toml`): what a named workload runs, against which campaigns, at
+//! what load, and what verdict it gates on.
+//!
+//! Parsing is strict (`deny_unknown_fields`): a typo in a key is an error naming the file, the
+//! line and the key, never a silently ignored setting.
+
+use campaign_api::{Action, OperationId, Vendor};
+use campaign_sim::Faults;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A parsed, checked scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its name (defaults to the file stem).
+    pub name: String,
+    /// One line on what it measures.
+    pub description: String,
+    /// Whose API.
+    pub vendor: Vendor,
+    /// Weighted flows: each is what one user does per iteration, in order.
+    pub flows: Vec<Flow>,
+    /// How campaign ids are chosen.
+    pub campaigns: CampaignChoice,
+    /// Load shape.
+    pub load: Load,
+    /// Goose thresholds (`p95<250ms`, `error-rate<1%`).
+    pub thresholds: Vec<String>,
+    /// Vendor answers that are expected (e.g. `400 CAMPAIGN_ALREADY_RUNNING` under contention):
+    /// counted apart, not as failures.
+    pub expect: Vec<Expected>,
+    /// Report files.
+    pub report: Reports,
+    /// Fraction of responses checked against `schemas/` (0 to 1).
+    pub contract_sample: f64,
+    /// Simulator faults and seed, when the run uses the embedded simulator.
+    pub sim: SimSettings,
+}
+
+/// One user's sequence of operations, with a weight among the scenario's flows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    /// Name shown in Goose's scenario metrics.
+    pub name: String,
+    /// Relative weight (users are spread over flows by weight).
+    pub weight: usize,
+    /// The operations, in order.
+    pub steps: Vec<OperationId>,
+}
+
+/// How each user picks the campaign it drives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CampaignChoice {
+    /// User `n` drives `<prefix><n>` (the simulator auto-provisions these).
+    PerUser {
+        /// Id prefix.
+        prefix: String,
+    },
+    /// Users take ids from a list, round-robin (for a sandbox with named campaigns).
+    List {
+        /// The ids.
+        ids: Vec<String>,
+    },
+    /// Every user drives one campaign: measures contention (the already-running path).
+    Shared {
+        /// The id.
+        id: String,
+    },
+}
+
+/// The load shape.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Load {
+    /// Concurrent users.
+    pub users: Option<usize>,
+    /// Users started per second.
+    pub hatch_rate: Option<String>,
+    /// Run time (`10s`, `2m`).
+    pub run_time: Option<Duration>,
+    /// Iterations per user.
+    pub iterations: Option<usize>,
+    /// A Goose test plan (`"10,5s;10,30s;0,5s"`): users, time to reach them; repeated.
+    pub test_plan: Option<String>,
+    /// Cap on total requests per second (Goose's throttle).
+    pub throttle: Option<usize>,
+    /// Per-request timeout.
+    pub timeout: Option<Duration>,
+}
+
+/// An expected vendor answer: a status and, optionally, the vendor's error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    /// HTTP status.
+    pub status: u16,
+    /// Vendor error code (`CAMPAIGN_ALREADY_RUNNING`, `4009`), or any when `None`.
+    pub code: Option<String>,
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(c) => write!(f, "{} {c}", self.status),
+            None => write!(f, "{}", self.status),
+        }
+    }
+}
+
+/// Report paths; any may be absent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reports {
+    /// Goose's HTML report.
+    pub html: Option<PathBuf>,
+    /// Goose's JSON report.
+    pub json: Option<PathBuf>,
+    /// Goose's Markdown report (fit for a CI job summary).
+    pub markdown: Option<PathBuf>,
+    /// campaign-load's own JSON (accounting and mergeable histograms).
+    pub summary: Option<PathBuf>,
+}
+
+/// The embedded simulator's settings for this scenario.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SimSettings {
+    /// Faults to switch on.
+    pub faults: Faults,
+    /// Fault seed.
+    pub seed: u64,
+}
+
+/// A scenario file that could not be used: names the file, and the line and key where known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct ScenarioError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: Option<String>,
+    #[serde(default)]
+    description: String,
+    vendor: String,
+    #[serde(rename = "flow")]
+    flows: Vec<FlowFile>,
+    campaigns: CampaignsFile,
+    #[serde(default)]
+    load: LoadFile,
+    #[serde(default)]
+    thresholds: Vec<String>,
+    #[serde(default)]
+    expect: Vec<String>,
+    #[serde(default)]
+    report: Reports,
+    #[serde(default)]
+    contract: ContractFile,
+    #[serde(default)]
+    sim: Option<SimFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FlowFile {
+    name: Option<String>,
+    #[serde(default = "one")]
+    weight: usize,
+    steps: Vec<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, tag = "mode", rename_all = "kebab-case")]
+enum CampaignsFile {
+    PerUser {
+        #[serde(default = "default_prefix")]
+        prefix: String,
+    },
+    List {
+        file: PathBuf,
+    },
+    Shared {
+        id: String,
+    },
+}
+
+fn default_prefix() -> String {
+    "load-".into()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoadFile {
+    users: Option<usize>,
+    hatch_rate: Option<f64>,
+    run_time: Option<String>,
+    iterations: Option<usize>,
+    test_plan: Option<String>,
+    throttle: Option<usize>,
+    timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContractFile {
+    #[serde(default = "one_f")]
+    sample: f64,
+}
+
+impl Default for ContractFile {
+    fn default() -> Self {
+        ContractFile { sample: 1.0 }
+    }
+}
+
+fn one_f() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimFile {
+    #[serde(default)]
+    seed: u64,
+    #[serde(flatten)]
+    faults: Faults,
+}
+
+/// Parses `10s`, `2m`, `1h`, `250ms`, `1.5s`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(
+        t.find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(t.len()),
+    );
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 10s, 2m, 250ms)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        other => {
+            return Err(format!(
+                "{text:?}: unknown unit {other:?} (use ms, s, m, h)"
+            ));
+        }
+    };
+    if !secs.is_finite() || !(0.0..=7.0 * 24.0 * 3600.0).contains(&secs) {
+        return Err(format!("{text:?} is out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn parse_expected(text: &str) -> Result<Expected, String> {
+    let mut parts = text.split_whitespace();
+    let status = parts
+        .next()
+        .and_then(|s| s.parse::<u16>().ok())
+        .filter(|s| (400..500).contains(s))
+        .ok_or_else(|| format!("expect {text:?}: write a 4xx status and optionally the vendor code, e.g. \"400 CAMPAIGN_ALREADY_RUNNING\""))?;
+    Ok(Expected {
+        status,
+        code: parts.next().map(str::to_string),
+    })
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            path: path.into(),
+            reason: format!("cannot read: {e}"),
+        })?;
+        Scenario::parse(path, &text)
+    }
+
+    /// Parses scenario text; `path` is used in messages and to resolve relative list files.
+    pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        let err = |reason: String| ScenarioError {
+            path: path.into(),
+            reason,
+        };
+        let file: File =
+            toml::from_str(text).map_err(|e| err(e.to_string().trim_end().to_string()))?;
+        let vendor = Vendor::from_slug(&file.vendor).ok_or_else(|| {
+            err(format!(
+                "vendor = {:?}: use \"kore\" or \"voicegenie\"",
+                file.vendor
+            ))
+        })?;
+        if file.flows.is_empty() {
+            return Err(err("needs at least one [[flow]] with steps".into()));
+        }
+        let mut flows = Vec::new();
+        for (i, f) in file.flows.iter().enumerate() {
+            if f.steps.is_empty() {
+                return Err(err(format!("[[flow]] #{}: steps is empty", i + 1)));
+            }
+            if f.weight == 0 {
+                return Err(err(format!(
+                    "[[flow]] #{}: weight must be at least 1",
+                    i + 1
+                )));
+            }
+            let mut steps = Vec::new();
+            for s in &f.steps {
+                let qualified = if s.contains(' ') {
+                    s.clone()
+                } else {
+                    format!("{vendor} {s}")
+                };
+                let op = OperationId::find(&qualified)
+                    .filter(|op| op.spec().vendor == vendor)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = OperationId::of_vendor(vendor)
+                            .map(|o| o.spec().name)
+                            .collect();
+                        err(format!(
+                            "[[flow]] #{}: unknown {vendor} operation {s:?} (known: {})",
+                            i + 1,
+                            known.join(", ")
+                        ))
+                    })?;
+                steps.push(op);
+            }
+            flows.push(Flow {
+                name: f.name.clone().unwrap_or_else(|| format!("flow-{}", i + 1)),
+                weight: f.weight,
+                steps,
+            });
+        }
+        let campaigns = match file.campaigns {
+            CampaignsFile::PerUser { prefix } if prefix.is_empty() => {
+                return Err(err("[campaigns] prefix must not be empty".into()));
+            }
+            CampaignsFile::PerUser { prefix } => CampaignChoice::PerUser { prefix },
+            CampaignsFile::Shared { id } => {
+                campaign_api::CampaignId::new(id.as_str())
+                    .map_err(|e| err(format!("[campaigns] id: {e}")))?;
+                CampaignChoice::Shared { id }
+            }
+            CampaignsFile::List { file: list } => {
+                let list_path = path.parent().unwrap_or(Path::new(".")).join(&list);
+                let text = std::fs::read_to_string(&list_path)
+                    .map_err(|e| err(format!("[campaigns] file {}: {e}", list_path.display())))?;
+                let mut ids = Vec::new();
+                for (n, line) in text.lines().enumerate() {
+                    let line = line.trim();
+                    if line.is_empty() || line.starts_with('#') {
+                        continue;
+                    }
+                    campaign_api::CampaignId::new(line)
+                        .map_err(|e| err(format!("{} line {}: {e}", list_path.display(), n + 1)))?;
+                    ids.push(line.to_string());
+                }
+                if ids.is_empty() {
+                    return Err(err(format!(
+                        "[campaigns] file {} names no campaign",
+                        list_path.display()
+                    )));
+                }
+                CampaignChoice::List { ids }
+            }
+        };
+        let l = file.load;
+        let dur = |key: &str, v: &Option<String>| -> Result<Option<Duration>, ScenarioError> {
+            v.as_deref()
+                .map(|t| parse_duration(t).map_err(|e| err(format!("[load] {key}: {e}"))))
+                .transpose()
+        };
+        let load = Load {
+            users: l.users,
+            hatch_rate: l.hatch_rate.map(|r| r.to_string()),
+            run_time: dur("run_time", &l.run_time)?,
+            iterations: l.iterations,
+            test_plan: l.test_plan,
+            throttle: l.throttle,
+            timeout: dur("timeout", &l.timeout)?,
+        };
+        if load.users == Some(0) {
+            return Err(err("[load] users must be at least 1".into()));
+        }
+        let expect = file
+            .expect
+            .iter()
+            .map(|e| parse_expected(e).map_err(err))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !(0.0..=1.0).contains(&file.contract.sample) {
+            return Err(err(format!(
+                "[contract] sample = {}: a fraction from 0 to 1",
+                file.contract.sample
+            )));
+        }
+        let sim = match file.sim {
+            Some(s) => {
+                s.faults.validate().map_err(|e| err(format!("[sim] {e}")))?;
+                SimSettings {
+                    faults: s.faults,
+                    seed: s.seed,
+                }
+            }
+            None => SimSettings::default(),
+        };
+        let name = file.name.unwrap_or_else(|| {
+            path.file_stem()
+                .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
+        });
+        Ok(Scenario {
+            path: path.into(),
+            name,
+            description: file.description,
+            vendor,
+            flows,
+            campaigns,
+            load,
+            thresholds: file.thresholds,
+            expect,
+            report: file.report,
+            contract_sample: file.contract.sample,
+            sim,
+        })
+    }
+
+    /// How many campaigns a run with `users` users may start, at most.
+    pub fn campaigns_at_risk(&self, users: usize) -> usize {
+        let starts = self
+            .flows
+            .iter()
+            .any(|f| f.steps.iter().any(|s| s.spec().action == Action::Start));
+        if !starts {
+            return 0;
+        }
+        match &self.campaigns {
+            CampaignChoice::PerUser { .. } => users,
+            CampaignChoice::List { ids } => ids.len().min(users.max(1)),
+            CampaignChoice::Shared { .. } => 1,
+        }
+    }
+
+    /// The campaign user number `index` (0-based) drives.
+    pub fn campaign_for(&self, index: usize) -> String {
+        match &self.campaigns {
+            CampaignChoice::PerUser { prefix } => format!("{prefix}{index}"),
+            CampaignChoice::List { ids } => ids[index % ids.len()].clone(),
+            CampaignChoice::Shared { id } => id.clone(),
+        }
+    }
+
+    /// True when `status` with the vendor error `code` is an expected answer.
+    pub fn is_expected(&self, status: u16, code: Option<&str>) -> bool {
+        self.expect
+            .iter()
+            .any(|e| e.status == status && (e.code.is_none() || e.code.as_deref() == code))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+name = "t"
+vendor = "kore"
+thresholds = ["p95<250ms"]
+expect = ["400 4009"]
+
+[[flow]]
+name = "start-stop"
+weight = 2
+steps = ["voice-start-v1", "kore voice-stop-v1"]
+
+[campaigns]
+mode = "per-user"
+prefix = "load-"
+
+[load]
+users = 4
+hatch_rate = 4
+run_time = "2s"
+
+[sim]
+latency = "fixed 20ms"
+error_rate_503 = 0.01
+seed = 3
+"#;
+
+    #[test]
+    fn parses_a_full_scenario() {
+        let s = Scenario::parse(Path::new("t.toml"), GOOD).unwrap();
+        assert_eq!(
+            s.flows[0].steps,
+            vec![OperationId::KoreVoiceStartV1, OperationId::KoreVoiceStopV1]
+        );
+        assert_eq!(s.flows[0].weight, 2);
+        assert_eq!(s.load.run_time, Some(Duration::from_secs(2)));
+        assert_eq!(s.sim.seed, 3);
+        assert_eq!(s.sim.faults.error_rate_503, 0.01);
+        assert!(s.is_expected(400, Some("4009")));
+        assert!(!s.is_expected(400, Some("4010")));
+        assert_eq!(s.campaign_for(7), "load-7");
+        assert_eq!(s.campaigns_at_risk(4), 4);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let bad = GOOD.replace("users = 4", "userz = 4");
+        let e = Scenario::parse(Path::new("scenarios/x.toml"), &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("scenarios/x.toml: "), "{e}");
+        assert!(e.contains("line") && e.contains("userz"), "{e}");
+
+        let bad = GOOD.replace("run_time = \"2s\"", "run_time = \"2 parsecs\"");
+        let e = Scenario::parse(Path::new("x.toml"), &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[load] run_time"), "{e}");
+
+        let bad = GOOD.replace("\"voice-start-v1\"", "\"voice-begin\"");
+        let e = Scenario::parse(Path::new("x.toml"), &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("voice-begin") && e.contains("voice-start-v1"),
+            "{e}"
+        );
+
+        let bad = GOOD.replace("latency = \"fixed 20ms\"", "latency = \"fixed\"");
+        let e = Scenario::parse(Path::new("x.toml"), &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("latency") || e.contains("unit"), "{e}");
+
+        let bad = GOOD.replace("users = 4", "users = \"many\"");
+        let e = Scenario::parse(Path::new("x.toml"), &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 20") || e.contains("users"), "{e}");
+    }
+}

@@ -1,5 +1,5 @@
 //! Honest accounting: every request sent lands in exactly one class, so
-//! `sent = ok + expected + vendor errors + unavailable + transport + contract`.
+//! `sent = ok + expected + vendor errors + unavailable + transport + contract + cancelled`.
 //!
 //! Goose counts a request as failed on any non-2xx; that lumps "the campaign is already running"
 //! (an answer the contention scenario exists to provoke) together with a reset connection. Here
@@ -24,6 +24,9 @@ pub enum Outcome {
     Transport(&'static str),
     /// 2xx whose body broke its operation's schema.
     Contract,
+    /// Sent, but the run ended before its answer could be kept (Goose stops collecting metrics
+    /// as it shuts down): counted so that `sent` matches what the host served.
+    Cancelled,
 }
 
 impl Outcome {
@@ -36,6 +39,7 @@ impl Outcome {
             Outcome::Unavailable(_) => "unavailable",
             Outcome::Transport(_) => "transport",
             Outcome::Contract => "contract",
+            Outcome::Cancelled => "cancelled",
         }
     }
 
@@ -48,6 +52,7 @@ impl Outcome {
             Outcome::Unavailable(s) => format!("unavailable {s}"),
             Outcome::Transport(k) => format!("transport {k}"),
             Outcome::Contract => "contract".into(),
+            Outcome::Cancelled => "cancelled at shutdown".into(),
         }
     }
 

@@ -66,9 +66,12 @@ struct RunArgs {
     /// Iterations per user.
     #[arg(long)]
     iterations: Option<usize>,
-    /// Cap on total requests per second.
+    /// Cap on total requests per second (Goose's throttle).
     #[arg(long)]
     throttle: Option<usize>,
+    /// A constant total request rate (campaign-load's pacer).
+    #[arg(long)]
+    rate: Option<f64>,
     /// Threshold in Goose's syntax (p95<250ms, error-rate<1%); replaces the scenario's.
     #[arg(long = "threshold")]
     thresholds: Vec<String>,
@@ -211,6 +214,9 @@ fn apply_overrides(s: &mut Scenario, a: &RunArgs) {
     if a.throttle.is_some() {
         s.load.throttle = a.throttle;
     }
+    if a.rate.is_some() {
+        s.load.rate = a.rate;
+    }
     if !a.thresholds.is_empty() {
         s.thresholds = a.thresholds.clone();
     }
@@ -332,8 +338,8 @@ async fn run_main(a: RunArgs) -> ExitCode {
         println!("  {k:<40} {v}");
     }
     println!(
-        "campaigns stopped at the end: {}",
-        s.campaigns_stopped_at_end
+        "campaigns stopped at the end: {} ({} cleanup requests)",
+        s.campaigns_stopped_at_end, s.cleanup_requests
     );
     for p in &result.cleanup_problems {
         eprintln!("campaign-load: WARNING: {p}");

@@ -38,6 +38,7 @@ struct Shared {
     assumptions: Assumptions,
     sample_every: u64,
     sampled: AtomicU64,
+    pacer: Option<crate::pacing::Pacer>,
 }
 
 impl Shared {
@@ -100,8 +101,24 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
         .name(name)
         .set_request_builder(builder)
         .build();
+    // A start is noted before it is sent: should its answer be lost (a timeout, the run ending
+    // mid-flight), the campaign may still be running, and the end-of-run cleanup must stop it.
+    if spec.action == Action::Start
+        && let Some(undo) = spec.undo()
+    {
+        shared.started.started(&campaign, undo);
+    }
+    if let Some(p) = &shared.pacer {
+        p.wait().await;
+    }
     let started = Instant::now();
-    let mut answer = user.request(goose_request).await?;
+    let mut answer = match user.request(goose_request).await {
+        Ok(a) => a,
+        Err(e) => {
+            shared.accounting.record(name, &Outcome::Cancelled);
+            return Err(e);
+        }
+    };
     let outcome = match answer.response.as_mut() {
         Err(e) => Outcome::Transport(campaign_api::client::transport_class(e, false)),
         Ok(response) => {
@@ -114,14 +131,8 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
         }
     };
     shared.accounting.record(name, &outcome);
-    match (&outcome, spec.action) {
-        (Outcome::Ok, Action::Start) => {
-            if let Some(undo) = spec.undo() {
-                shared.started.started(&campaign, undo);
-            }
-        }
-        (Outcome::Ok, Action::Stop | Action::Pause) => shared.started.stopped(&campaign),
-        _ => {}
+    if outcome == Outcome::Ok && matches!(spec.action, Action::Stop | Action::Pause) {
+        shared.started.stopped(&campaign);
     }
     match (outcome.is_success(), answer.request.success) {
         (true, false) => user.set_success(&mut answer.request),
@@ -189,16 +200,10 @@ fn classify(
 pub fn goose_args(scenario: &Scenario, host: &str, extra: &[String]) -> Vec<String> {
     // No controllers (one attack per process, nothing listening), and metrics kept from the
     // first request: the accounting, the simulator's counters and Goose's counts must agree.
-    let mut a: Vec<String> = [
-        "--host",
-        host,
-        "--no-telnet",
-        "--no-websocket",
-        "--no-reset-metrics",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut a: Vec<String> = ["--host", host, "--no-telnet", "--no-reset-metrics"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let l = &scenario.load;
     if let Some(u) = l.users {
         a.extend(["--users".into(), u.to_string()]);
@@ -286,6 +291,7 @@ pub async fn run(
             u64::MAX
         },
         sampled: AtomicU64::new(0),
+        pacer: scenario.load.rate.map(crate::pacing::Pacer::new),
     });
     let config =
         GooseConfiguration::parse_args_default(args).map_err(|e| RunError::Goose(e.to_string()))?;
@@ -306,7 +312,7 @@ pub async fn run(
     let result = attack.execute().await;
     let client =
         Client::new(ClientConfig::default()).map_err(|e| RunError::Goose(e.to_string()))?;
-    let (stopped, cleanup_problems) = shared.started.stop_all(&client, &target.target).await;
+    let cleanup = shared.started.stop_all(&client, &target.target).await;
     let (metrics, passed, thresholds) = match result {
         Ok(m) => {
             let t = m
@@ -346,11 +352,12 @@ pub async fn run(
         &metrics,
         shared.accounting.snapshot(),
     );
-    summary.campaigns_stopped_at_end = stopped;
+    summary.campaigns_stopped_at_end = cleanup.stopped;
+    summary.cleanup_requests = cleanup.calls;
     summary.thresholds = thresholds;
     Ok(RunResult {
         summary,
         passed,
-        cleanup_problems,
+        cleanup_problems: cleanup.problems,
     })
 }

@@ -6,6 +6,17 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// What the end-of-run cleanup did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleanup {
+    /// Campaigns it stopped (the stop answered 2xx).
+    pub stopped: usize,
+    /// Stop (or pause) requests it sent, whatever they answered.
+    pub calls: usize,
+    /// Campaigns that may still be running.
+    pub problems: Vec<String>,
+}
+
 /// Campaigns started and not yet stopped, with the operation that stops each.
 #[derive(Debug, Default)]
 pub struct Started {
@@ -41,13 +52,14 @@ impl Started {
         lock(&self.running).len()
     }
 
-    /// Stops every campaign still running; returns how many were stopped and lines about any
-    /// that could not be.
-    pub async fn stop_all(&self, client: &Client, target: &Target) -> (usize, Vec<String>) {
+    /// Stops every campaign that may still be running; returns how many stops succeeded (a 400
+    /// means the campaign was not running: nothing to stop) and lines about any that failed.
+    pub async fn stop_all(&self, client: &Client, target: &Target) -> Cleanup {
         let pending: Vec<(String, OperationId)> = std::mem::take(&mut *lock(&self.running))
             .into_iter()
             .collect();
         let mut stopped = 0;
+        let mut calls = 0;
         let mut problems = Vec::new();
         for (campaign, undo) in pending {
             let Ok(id) = CampaignId::new(campaign.as_str()) else {
@@ -56,9 +68,15 @@ impl Started {
             let mut last = String::new();
             let mut ok = false;
             for attempt in 0..3u64 {
+                calls += 1;
                 match client.call(target, undo, id.as_str()).await {
+                    Ok(x) if x.status.is_success() => {
+                        stopped += 1;
+                        ok = true;
+                        break;
+                    }
                     // 400 on a stop means it is not running any more: nothing left to do.
-                    Ok(x) if x.status.is_success() || x.status.as_u16() == 400 => {
+                    Ok(x) if x.status.as_u16() == 400 => {
                         ok = true;
                         break;
                     }
@@ -67,14 +85,16 @@ impl Started {
                 }
                 tokio::time::sleep(Duration::from_millis(200 * (attempt + 1))).await;
             }
-            if ok {
-                stopped += 1;
-            } else {
+            if !ok {
                 problems.push(format!(
                     "campaign {campaign} may still be running ({last}): stop it by hand"
                 ));
             }
         }
-        (stopped, problems)
+        Cleanup {
+            stopped,
+            calls,
+            problems,
+        }
     }
 }

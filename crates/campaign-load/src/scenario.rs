@@ -86,6 +86,8 @@ pub struct Load {
     pub test_plan: Option<String>,
     /// Cap on total requests per second (Goose's throttle).
     pub throttle: Option<usize>,
+    /// A constant total request rate (campaign-load's pacer, on an absolute schedule).
+    pub rate: Option<f64>,
     /// Per-request timeout.
     pub timeout: Option<Duration>,
 }
@@ -206,6 +208,7 @@ struct LoadFile {
     iterations: Option<usize>,
     test_plan: Option<String>,
     throttle: Option<usize>,
+    rate: Option<f64>,
     timeout: Option<String>,
 }
 
@@ -386,8 +389,14 @@ impl Scenario {
             iterations: l.iterations,
             test_plan: l.test_plan,
             throttle: l.throttle,
+            rate: l.rate,
             timeout: dur("timeout", &l.timeout)?,
         };
+        if load.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+            return Err(err(
+                "[load] rate must be a positive number of requests per second".into(),
+            ));
+        }
         if load.users == Some(0) {
             return Err(err("[load] users must be at least 1".into()));
         }

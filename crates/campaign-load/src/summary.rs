@@ -112,6 +112,9 @@ pub struct Summary {
     pub accounting: AccountingSnapshot,
     /// Campaigns the run started and stopped at its end.
     pub campaigns_stopped_at_end: usize,
+    /// Stop requests the end-of-run cleanup sent (not part of the load; the host served them).
+    #[serde(default)]
+    pub cleanup_requests: usize,
     /// Thresholds and whether each held.
     pub thresholds: Vec<ThresholdLine>,
 }
@@ -137,7 +140,7 @@ impl Summary {
             scenario: scenario.into(),
             host: host.into(),
             workers: 1,
-            duration_secs: metrics.duration as f64,
+            duration_secs: precise_duration(metrics),
             requests: metrics
                 .requests
                 .iter()
@@ -145,6 +148,7 @@ impl Summary {
                 .collect(),
             accounting,
             campaigns_stopped_at_end: 0,
+            cleanup_requests: 0,
             thresholds: Vec::new(),
         }
     }
@@ -171,6 +175,7 @@ impl Summary {
         }
         self.accounting.add(&o.accounting);
         self.campaigns_stopped_at_end += o.campaigns_stopped_at_end;
+        self.cleanup_requests += o.cleanup_requests;
         for t in &o.thresholds {
             match self.thresholds.iter_mut().find(|x| x.rule == t.rule) {
                 Some(x) => x.passed &= t.passed,
@@ -321,6 +326,17 @@ impl Summary {
     }
 }
 
+/// The run's length from its test plan history, to the millisecond (Goose's own `duration` is in
+/// whole seconds, which skews a rate over a short run).
+fn precise_duration(metrics: &GooseMetrics) -> f64 {
+    match (metrics.history.first(), metrics.history.last()) {
+        (Some(a), Some(b)) if b.timestamp > a.timestamp => {
+            (b.timestamp - a.timestamp).num_milliseconds() as f64 / 1000.0
+        }
+        _ => metrics.duration as f64,
+    }
+}
+
 /// `850µs`, `20.3ms`, `1.20s`.
 pub fn fmt_us(us: u64) -> String {
     if us < 1_000 {
@@ -354,7 +370,10 @@ mod tests {
     #[test]
     fn merged_percentiles_equal_those_of_the_union() {
         let a: Vec<u64> = (1..=127).chain((0..64).map(|i| 4096 + 64 * i)).collect();
-        let b: Vec<u64> = (0..64).map(|i| 4096 + 64 * ((i * 7) % 64)).chain([5, 9, 90]).collect();
+        let b: Vec<u64> = (0..64)
+            .map(|i| 4096 + 64 * ((i * 7) % 64))
+            .chain([5, 9, 90])
+            .collect();
         let mut merged = stats(&a);
         merged.merge(&stats(&b));
         let union: Vec<u64> = a.iter().chain(b.iter()).copied().collect();

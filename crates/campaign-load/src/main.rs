@@ -78,6 +78,9 @@ struct RunArgs {
     /// Goose report file (.html, .json, .md); replaces the scenario's.
     #[arg(long = "report-file")]
     report_files: Vec<PathBuf>,
+    /// Campaign id prefix for per-user campaigns (give each scale-out worker its own).
+    #[arg(long)]
+    campaign_prefix: Option<String>,
     /// campaign-load's own summary (JSON, mergeable).
     #[arg(long)]
     summary: Option<PathBuf>,
@@ -128,76 +131,93 @@ async fn target_for(
     host: Option<&str>,
 ) -> Result<(RunTarget, Option<campaign_sim::RunningSim>), String> {
     let vendor = scenario.vendor;
-    let from_env = Target::from_env(vendor).map_err(|e| e.to_string())?;
+    let base_var = format!("{}_BASE_URL", vendor.env_prefix());
     let sim_credential = |v: Vendor| match v {
         Vendor::Kore => Credential::KoreJwt(placeholder()),
         Vendor::VoiceGenie => Credential::ApiKey(placeholder()),
     };
-    match (host, from_env) {
-        (Some(h), env) => {
-            let url = parse_base_url("--host", h).map_err(|e| e.to_string())?;
-            let mut t = match env {
-                Some(t) => t,
-                None => Target::new(vendor, url.clone(), sim_credential(vendor))
-                    .with_kore_ids("acc-load", "st-load", None),
-            };
-            t.base_url = url;
-            if env_missing_credentials(&t) {
-                return Err(format!(
-                    "--host {h} is not this machine: set {}_BASE_URL's credentials ({}_JWT / {}_API_KEY …)",
-                    vendor.env_prefix(),
-                    vendor.env_prefix(),
-                    vendor.env_prefix()
-                ));
-            }
-            Ok((
+    if let Some(h) = host {
+        let url = parse_base_url("--host", h).map_err(|e| e.to_string())?;
+        let probe = Target::new(vendor, url.clone(), sim_credential(vendor));
+        if probe.is_loopback() && std::env::var(&base_var).is_err() {
+            // A local simulator (or a local stand-in): any credential will do.
+            let t = probe.with_kore_ids("acc-load", "st-load", None);
+            return Ok((
                 RunTarget {
                     target: t,
                     simulator: false,
                 },
                 None,
-            ))
+            ));
         }
-        (None, Some(t)) => Ok((
+        // The vendor's credentials and ids from env, sent to --host.
+        let t = Target::from_lookup(vendor, |k| {
+            if k == base_var {
+                Some(h.to_string())
+            } else {
+                std::env::var(k).ok()
+            }
+        })
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("--host {h}: no target could be configured"))?;
+        return Ok((
             RunTarget {
                 target: t,
                 simulator: false,
             },
             None,
-        )),
-        (None, None) => {
-            let config = SimConfig {
-                faults: scenario.sim.faults.clone(),
-                seed: scenario.sim.seed,
-                ..SimConfig::default()
-            };
-            let sim = campaign_sim::start(config)
-                .await
-                .map_err(|e| format!("the embedded simulator did not start: {e}"))?;
-            let url = parse_base_url("simulator", &sim.base_url()).map_err(|e| e.to_string())?;
-            let t = Target::new(vendor, url, sim_credential(vendor))
-                .with_kore_ids("acc-load", "st-load", None);
-            Ok((
-                RunTarget {
-                    target: t,
-                    simulator: true,
-                },
-                Some(sim),
-            ))
+        ));
+    }
+    if let Some(t) = Target::from_env(vendor).map_err(|e| e.to_string())? {
+        return Ok((
+            RunTarget {
+                target: t,
+                simulator: false,
+            },
+            None,
+        ));
+    }
+    let config = SimConfig {
+        faults: scenario.sim.faults.clone(),
+        seed: scenario.sim.seed,
+        ..SimConfig::default()
+    };
+    let sim = campaign_sim::start(config)
+        .await
+        .map_err(|e| format!("the embedded simulator did not start: {e}"))?;
+    let url = parse_base_url("simulator", &sim.base_url()).map_err(|e| e.to_string())?;
+    let t =
+        Target::new(vendor, url, sim_credential(vendor)).with_kore_ids("acc-load", "st-load", None);
+    Ok((
+        RunTarget {
+            target: t,
+            simulator: true,
+        },
+        Some(sim),
+    ))
+}
+
+/// True when `host` is given and is not this machine.
+fn is_remote(host: Option<&str>) -> bool {
+    host.and_then(|h| parse_base_url("--host", h).ok())
+        .is_some_and(|u| {
+            !Target::new(Vendor::Kore, u, Credential::KoreJwt(placeholder())).is_loopback()
+        })
+}
+
+fn apply_overrides(s: &mut Scenario, a: &RunArgs) -> Result<(), String> {
+    if let Some(p) = &a.campaign_prefix {
+        match &mut s.campaigns {
+            campaign_load::scenario::CampaignChoice::PerUser { prefix } if !p.is_empty() => {
+                *prefix = p.clone()
+            }
+            _ => {
+                return Err(format!(
+                    "--campaign-prefix {p:?} needs a non-empty prefix and [campaigns] mode = \"per-user\""
+                ));
+            }
         }
     }
-}
-
-/// A remote host reached with the simulator's placeholder credential.
-fn env_missing_credentials(t: &Target) -> bool {
-    !t.is_loopback()
-        && t.credential
-            .secret_values()
-            .iter()
-            .any(|s| s == "campaign-load-simulator")
-}
-
-fn apply_overrides(s: &mut Scenario, a: &RunArgs) {
     if a.users.is_some() {
         s.load.users = a.users;
     }
@@ -234,6 +254,7 @@ fn apply_overrides(s: &mut Scenario, a: &RunArgs) {
     if a.summary.is_some() {
         s.report.summary = a.summary.clone();
     }
+    Ok(())
 }
 
 async fn run_main(a: RunArgs) -> ExitCode {
@@ -247,7 +268,9 @@ async fn run_main(a: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(COULD_NOT_START, e),
     };
-    apply_overrides(&mut scenario, &a);
+    if let Err(e) = apply_overrides(&mut scenario, &a) {
+        return fail(COULD_NOT_START, e);
+    }
     if let Some(r) = a.report_files.iter().find(|p| {
         !matches!(
             p.extension().and_then(|e| e.to_str()),
@@ -259,6 +282,16 @@ async fn run_main(a: RunArgs) -> ExitCode {
             format!("--report-file {}: use .html, .json or .md", r.display()),
         );
     }
+    if let Err(e) = campaign_load::run::check_thresholds(&scenario.thresholds) {
+        return fail(COULD_NOT_START, format!("{}: {e}", path.display()));
+    }
+    for rule in &scenario.thresholds {
+        if let Some(why) = campaign_load::run::impossible(rule) {
+            eprintln!(
+                "campaign-load: threshold {rule:?} can never hold ({why}); the run goes ahead and fails it"
+            );
+        }
+    }
     let l = &scenario.load;
     if l.run_time.is_none() && l.iterations.is_none() && l.test_plan.is_none() {
         return fail(
@@ -266,6 +299,15 @@ async fn run_main(a: RunArgs) -> ExitCode {
             format!(
                 "{}: refusing to run without a bound: set [load] run_time, iterations or test_plan (or --run-time / --iterations)",
                 path.display()
+            ),
+        );
+    }
+    if is_remote(a.host.as_deref()) && !a.allow_remote {
+        return fail(
+            COULD_NOT_START,
+            format!(
+                "--host {} is not this machine: real campaigns dial real people; pass --allow-remote to run against it",
+                a.host.as_deref().unwrap_or_default()
             ),
         );
     }

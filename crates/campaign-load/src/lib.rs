@@ -7,6 +7,7 @@
 //! reports; [`summary`] keeps mergeable histograms for scale-out.
 
 pub mod accounting;
+pub mod lean;
 pub mod pacing;
 pub mod run;
 pub mod safety;

@@ -3,6 +3,7 @@
 //! contract, and keeps track of the campaigns it started.
 
 use crate::accounting::{Accounting, Outcome, vendor_code};
+use crate::lean::LeanClient;
 use crate::safety::Started;
 use crate::scenario::Scenario;
 use crate::summary::{Summary, ThresholdLine};
@@ -39,6 +40,7 @@ struct Shared {
     sample_every: u64,
     sampled: AtomicU64,
     pacer: Option<crate::pacing::Pacer>,
+    lean: Option<Lean>,
 }
 
 impl Shared {
@@ -83,24 +85,8 @@ fn custom(e: impl std::fmt::Display) -> Box<TransactionError> {
 async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> TransactionResult {
     let campaign = shared.scenario.campaign_for(user.weighted_users_index);
     let request = op.render(&shared.target, &campaign).map_err(custom)?;
-    let mut builder = user
-        .client
-        .request(request.method.clone(), request.url.clone())
-        .headers(request.headers);
-    if let Some(body) = request.body {
-        builder = builder.body(body);
-    }
     let spec = op.spec();
-    let method = match spec.method {
-        campaign_api::Method::Get => GooseMethod::Get,
-        campaign_api::Method::Post => GooseMethod::Post,
-    };
     let name = shared.name(op);
-    let goose_request = GooseRequest::builder()
-        .method(method)
-        .name(name)
-        .set_request_builder(builder)
-        .build();
     // A start is noted before it is sent: should its answer be lost (a timeout, the run ending
     // mid-flight), the campaign may still be running, and the end-of-run cleanup must stop it.
     if spec.action == Action::Start
@@ -111,14 +97,102 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
     if let Some(p) = &shared.pacer {
         p.wait().await;
     }
-    let started = Instant::now();
-    let mut answer = match user.request(goose_request).await {
-        Ok(a) => a,
+    let result = match &shared.lean {
+        Some(lean) => lean_exchange(shared, lean, op, user, &request).await,
+        None => goose_exchange(shared, op, user, request).await,
+    };
+    let outcome = match result {
+        Ok(o) => o,
         Err(e) => {
             shared.accounting.record(name, &Outcome::Cancelled);
             return Err(e);
         }
     };
+    shared.accounting.record(name, &outcome);
+    if outcome == Outcome::Ok && matches!(spec.action, Action::Stop | Action::Pause) {
+        shared.started.stopped(&campaign);
+    }
+    Ok(())
+}
+
+/// Where the lean client connects, and its timeout.
+struct Lean {
+    authority: String,
+    timeout: std::time::Duration,
+}
+
+/// One exchange on the user's own lean connection, recorded into Goose's metrics.
+async fn lean_exchange(
+    shared: &Shared,
+    lean: &Lean,
+    op: OperationId,
+    user: &mut GooseUser,
+    request: &campaign_api::RenderedRequest,
+) -> Result<Outcome, Box<TransactionError>> {
+    if user.get_session_data::<Arc<LeanClient>>().is_none() {
+        user.set_session_data(Arc::new(LeanClient::new(
+            lean.authority.clone(),
+            lean.timeout,
+        )));
+    }
+    let client = match user.get_session_data::<Arc<LeanClient>>() {
+        Some(c) => c.clone(),
+        None => return Err(custom("lean client missing from session data")),
+    };
+    let started = Instant::now();
+    let (outcome, time, status) = match client.send(request).await {
+        Ok(r) => {
+            let status = r.status.as_u16();
+            (
+                classify(shared, op, r.status, r.headers, r.body, started),
+                r.ttfb,
+                Some(status),
+            )
+        }
+        Err(e) => (Outcome::Transport(e.class()), started.elapsed(), None),
+    };
+    let method = match op.spec().method {
+        campaign_api::Method::Get => "GET",
+        campaign_api::Method::Post => "POST",
+    };
+    let error = (!outcome.is_success()).then(|| outcome.label());
+    user.record_custom_request_duration(
+        method,
+        shared.name(op),
+        time,
+        outcome.is_success(),
+        status,
+        error.as_deref(),
+    )
+    .await?;
+    Ok(outcome)
+}
+
+/// One exchange through Goose's own client (HTTPS hosts, Goose's throttle).
+async fn goose_exchange(
+    shared: &Shared,
+    op: OperationId,
+    user: &mut GooseUser,
+    request: campaign_api::RenderedRequest,
+) -> Result<Outcome, Box<TransactionError>> {
+    let mut builder = user
+        .client
+        .request(request.method.clone(), request.url.clone())
+        .headers(request.headers);
+    if let Some(body) = request.body {
+        builder = builder.body(body);
+    }
+    let method = match op.spec().method {
+        campaign_api::Method::Get => GooseMethod::Get,
+        campaign_api::Method::Post => GooseMethod::Post,
+    };
+    let goose_request = GooseRequest::builder()
+        .method(method)
+        .name(shared.name(op))
+        .set_request_builder(builder)
+        .build();
+    let started = Instant::now();
+    let mut answer = user.request(goose_request).await?;
     let outcome = match answer.response.as_mut() {
         Err(e) => Outcome::Transport(campaign_api::client::transport_class(e, false)),
         Ok(response) => {
@@ -130,15 +204,16 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
             }
         }
     };
-    shared.accounting.record(name, &outcome);
-    if outcome == Outcome::Ok && matches!(spec.action, Action::Stop | Action::Pause) {
-        shared.started.stopped(&campaign);
-    }
     match (outcome.is_success(), answer.request.success) {
-        (true, false) => user.set_success(&mut answer.request),
-        (false, true) => user.set_failure(&outcome.label(), &mut answer.request, None, None),
-        _ => Ok(()),
+        (true, false) => user.set_success(&mut answer.request)?,
+        // set_failure also returns the failure as the transaction's error; the outcome is
+        // what the accounting needs, so that error is not passed on.
+        (false, true) => {
+            let _ = user.set_failure(&outcome.label(), &mut answer.request, None, None);
+        }
+        _ => {}
     }
+    Ok(outcome)
 }
 
 /// Reads the body through `&mut` (the response stays in Goose's answer), up to campaign-api's
@@ -248,6 +323,22 @@ pub fn goose_args(scenario: &Scenario, host: &str, extra: &[String]) -> Vec<Stri
     a
 }
 
+/// The lean client serves plain-HTTP hosts unless Goose's throttle is asked for.
+fn lean_for(scenario: &Scenario, target: &Target) -> Option<Lean> {
+    let url = &target.base_url;
+    if url.scheme() != "http" || scenario.load.throttle.is_some() {
+        return None;
+    }
+    let authority = format!("{}:{}", url.host_str()?, url.port_or_known_default()?);
+    Some(Lean {
+        authority,
+        timeout: scenario
+            .load
+            .timeout
+            .unwrap_or(std::time::Duration::from_secs(60)),
+    })
+}
+
 /// Why a threshold can never hold (`p50<0ms`), if it cannot. Goose refuses such a rule outright;
 /// campaign-load runs without it and reports it failed, so the verdict is the threshold code
 /// the user asked for rather than a configuration error.
@@ -325,6 +416,7 @@ pub async fn run(
         },
         sampled: AtomicU64::new(0),
         pacer: scenario.load.rate.map(crate::pacing::Pacer::new),
+        lean: lean_for(scenario, &target.target),
     });
     let config =
         GooseConfiguration::parse_args_default(args).map_err(|e| RunError::Goose(e.to_string()))?;

@@ -141,4 +141,14 @@ async fn reports_agree_with_the_simulator() {
         a.sent + r.summary.cleanup_requests as u64,
         "simulator counters {counters:?}"
     );
+
+    // 4. Goose's own client (the path for HTTPS hosts and Goose's throttle) keeps the same books.
+    let s = scenario("users = 4\nhatch_rate = 100\nrun_time = \"3s\"\nthrottle = 100");
+    let (r, counters) = against(Faults::default(), &s).await;
+    let a = &r.summary.accounting;
+    let cancelled = a.classes.get("cancelled at shutdown").copied().unwrap_or(0);
+    println!("goose client, throttle 100: {a:?}");
+    assert!(a.sent > 100, "{a:?}");
+    assert_eq!(counters.total, a.sent + r.summary.cleanup_requests as u64);
+    assert_eq!(r.summary.aggregate().count as u64 + cancelled, a.sent);
 }

@@ -103,15 +103,14 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
     };
     let outcome = match result {
         Ok(o) => o,
+        // Goose's throttle closed as the run ended: the request was never sent.
+        Err(e) if matches!(*e, TransactionError::RequestCanceled { .. }) => return Err(e),
         Err(e) => {
             shared.accounting.record(name, &Outcome::Cancelled);
             return Err(e);
         }
     };
     shared.accounting.record(name, &outcome);
-    if outcome == Outcome::Ok && matches!(spec.action, Action::Stop | Action::Pause) {
-        shared.started.stopped(&campaign);
-    }
     Ok(())
 }
 

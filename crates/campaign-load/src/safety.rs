@@ -17,11 +17,15 @@ pub struct Cleanup {
     pub problems: Vec<String>,
 }
 
-/// Campaigns started and not yet stopped, with the operation that stops each.
+/// Every campaign a start was sent to, with the operation that stops it.
+///
+/// Nothing is ever removed: with users sharing a campaign, one user's successful stop can land
+/// between another's start being sent and answered, so "stopped since" cannot be trusted. At the
+/// end every campaign in the set gets a stop; one that is not running answers 400, which costs
+/// a request and nothing else.
 #[derive(Debug, Default)]
 pub struct Started {
-    running: Mutex<BTreeMap<String, OperationId>>,
-    ever: std::sync::atomic::AtomicU64,
+    touched: Mutex<BTreeMap<String, OperationId>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -32,30 +36,23 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Started {
-    /// A start of `campaign` succeeded; `undo` stops it.
+    /// A start of `campaign` is about to be sent; `undo` stops it.
     pub fn started(&self, campaign: &str, undo: OperationId) {
-        if lock(&self.running)
-            .insert(campaign.to_string(), undo)
-            .is_none()
-        {
-            self.ever.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut t = lock(&self.touched);
+        if !t.contains_key(campaign) {
+            t.insert(campaign.to_string(), undo);
         }
     }
 
-    /// A stop (or pause) of `campaign` succeeded.
-    pub fn stopped(&self, campaign: &str) {
-        lock(&self.running).remove(campaign);
-    }
-
-    /// How many distinct campaigns are running now.
-    pub fn running(&self) -> usize {
-        lock(&self.running).len()
+    /// How many distinct campaigns a start was sent to.
+    pub fn touched(&self) -> usize {
+        lock(&self.touched).len()
     }
 
     /// Stops every campaign that may still be running; returns how many stops succeeded (a 400
     /// means the campaign was not running: nothing to stop) and lines about any that failed.
     pub async fn stop_all(&self, client: &Client, target: &Target) -> Cleanup {
-        let pending: Vec<(String, OperationId)> = std::mem::take(&mut *lock(&self.running))
+        let pending: Vec<(String, OperationId)> = std::mem::take(&mut *lock(&self.touched))
             .into_iter()
             .collect();
         let mut stopped = 0;

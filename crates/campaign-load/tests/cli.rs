@@ -184,3 +184,46 @@ async fn sigterm_stops_the_run_and_every_campaign_it_started() {
         "the run started campaigns: {config}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_from_env_reach_no_output_or_report() {
+    let secret = "SECRET-load-jwt-5c7e";
+    let sim = campaign_sim::start(campaign_sim::SimConfig::default())
+        .await
+        .expect("sim");
+    let (md, json, summary) = (
+        tmp("secret.md"),
+        tmp("secret.json"),
+        tmp("secret.summary.json"),
+    );
+    let out = bin()
+        .args([
+            "--scenario",
+            "scenarios/smoke.toml",
+            "--run-time",
+            "1s",
+            "--report-file",
+        ])
+        .arg(&md)
+        .arg("--report-file")
+        .arg(&json)
+        .arg("--summary")
+        .arg(&summary)
+        .env("KORE_BASE_URL", sim.base_url())
+        .env("KORE_JWT", secret)
+        .env("KORE_ACCOUNT_ID", "acc-env")
+        .env("KORE_APP_ID", "st-env")
+        .output()
+        .expect("runs");
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("configured host"),
+        "the env target was used: {t}"
+    );
+    assert!(!t.contains(secret), "secret in the output");
+    for f in [&md, &json, &summary] {
+        let body = std::fs::read_to_string(f).expect("report written");
+        assert!(!body.contains(secret), "secret in {}", f.display());
+    }
+}

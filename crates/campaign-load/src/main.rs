@@ -87,6 +87,10 @@ struct RunArgs {
     /// Fewer progress lines.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// A Goose flag passed through as is, e.g. --goose=--co-mitigation=average or
+    /// --goose=--running-metrics=5 (repeatable).
+    #[arg(long = "goose", value_name = "FLAG", allow_hyphen_values = true)]
+    goose: Vec<String>,
 }
 
 mod secrecy_free {
@@ -354,6 +358,7 @@ async fn run_main(a: RunArgs) -> ExitCode {
     if a.quiet {
         extra.push("--quiet".into());
     }
+    extra.extend(a.goose.iter().cloned());
     let args = goose_args(&scenario, target.target.base_url.as_str(), &extra);
     // SIGTERM stops the run the way Ctrl-C does, so the cleanup below still runs.
     #[cfg(unix)]

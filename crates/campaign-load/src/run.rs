@@ -437,33 +437,25 @@ pub async fn run(
     let client =
         Client::new(ClientConfig::default()).map_err(|e| RunError::Goose(e.to_string()))?;
     let cleanup = shared.started.stop_all(&client, &target.target).await;
+    let lines = |results: &[goose::threshold::ThresholdResult]| -> Vec<ThresholdLine> {
+        results
+            .iter()
+            .map(|r| ThresholdLine {
+                rule: r.rule.clone(),
+                passed: r.passed,
+            })
+            .collect()
+    };
     let (metrics, passed, thresholds) = match result {
         Ok(m) => {
-            let t = m
-                .thresholds
-                .iter()
-                .map(|r| ThresholdLine {
-                    rule: r.rule.clone(),
-                    passed: r.passed,
-                })
-                .collect();
+            let t = lines(&m.thresholds);
             (m, true, t)
         }
         Err(GooseError::ThresholdsFailed { failed, metrics }) => {
-            let mut t: Vec<ThresholdLine> = metrics
-                .thresholds
-                .iter()
-                .map(|r| ThresholdLine {
-                    rule: r.rule.clone(),
-                    passed: r.passed,
-                })
-                .collect();
-            for f in &failed {
+            let mut t = lines(&metrics.thresholds);
+            for f in lines(&failed) {
                 if !t.iter().any(|x| x.rule == f.rule) {
-                    t.push(ThresholdLine {
-                        rule: f.rule.clone(),
-                        passed: false,
-                    });
+                    t.push(ThresholdLine { passed: false, ..f });
                 }
             }
             ((*metrics.0).clone(), false, t)

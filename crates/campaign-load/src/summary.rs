@@ -201,6 +201,19 @@ impl Summary {
         rows
     }
 
+    /// A request row's figures: count, fail, req/s, p50, p95, p99, max.
+    fn cells(&self, r: &RequestStats) -> [String; 7] {
+        [
+            r.count.to_string(),
+            r.fail.to_string(),
+            format!("{:.1}", self.rps(r.count)),
+            fmt_us(r.percentile_us(0.5)),
+            fmt_us(r.percentile_us(0.95)),
+            fmt_us(r.percentile_us(0.99)),
+            fmt_us(r.max_us),
+        ]
+    }
+
     /// Requests per second over the run.
     pub fn rps(&self, count: usize) -> f64 {
         if self.duration_secs > 0.0 {
@@ -228,17 +241,7 @@ impl Summary {
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         );
         for (name, r) in self.rows() {
-            let _ = writeln!(
-                out,
-                "| {name} | {} | {} | {:.1} | {} | {} | {} | {} |",
-                r.count,
-                r.fail,
-                self.rps(r.count),
-                fmt_us(r.percentile_us(0.5)),
-                fmt_us(r.percentile_us(0.95)),
-                fmt_us(r.percentile_us(0.99)),
-                fmt_us(r.max_us)
-            );
+            let _ = writeln!(out, "| {name} | {} |", self.cells(&r).join(" | "));
         }
         let _ = writeln!(out, "\n| class | count |\n| --- | ---: |");
         for (k, v) in &self.accounting.classes {
@@ -275,15 +278,9 @@ impl Summary {
         for (name, r) in self.rows() {
             let _ = write!(
                 rows,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td></tr>",
                 esc(&name),
-                r.count,
-                r.fail,
-                self.rps(r.count),
-                fmt_us(r.percentile_us(0.5)),
-                fmt_us(r.percentile_us(0.95)),
-                fmt_us(r.percentile_us(0.99)),
-                fmt_us(r.max_us)
+                self.cells(&r).join("</td><td>")
             );
         }
         let mut classes = String::new();

@@ -10,7 +10,6 @@ use campaign_load::scenario::{Scenario, parse_duration};
 use campaign_load::summary::Summary;
 use campaign_sim::SimConfig;
 use clap::{Args, Parser, Subcommand};
-use secrecy_free::placeholder;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -93,11 +92,9 @@ struct RunArgs {
     goose: Vec<String>,
 }
 
-mod secrecy_free {
-    /// Credentials for the embedded simulator, which accepts any non-empty value.
-    pub fn placeholder() -> secrecy::SecretString {
-        secrecy::SecretString::from("campaign-load-simulator")
-    }
+/// The credential sent to a local simulator, which accepts any non-empty value.
+fn placeholder() -> secrecy::SecretString {
+    secrecy::SecretString::from("campaign-load-simulator")
 }
 
 fn fail(code: u8, why: impl std::fmt::Display) -> ExitCode {

@@ -259,6 +259,9 @@ impl Client {
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .tcp_nodelay(true)
+            // A redirect would carry the vendor's `auth` / `x-api-key` headers to another host
+            // (reqwest strips only the standard credential headers): never follow one.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| TransportError::Other {
                 operation: OperationId::KoreVoiceStartV1,

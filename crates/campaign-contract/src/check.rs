@@ -1,6 +1,6 @@
 //! The checker: one exchange (or transport failure) against the contract, as findings.
 
-use crate::finding::{Class, Finding, describe, truncate};
+use crate::finding::{Class, Finding, describe_scrubbed, scrub, truncate};
 use crate::registry::SchemaRegistry;
 use campaign_api::{CallError, Exchange, OperationId, Source};
 use serde_json::Value;
@@ -19,6 +19,7 @@ pub enum Assumptions {
 #[derive(Debug)]
 pub struct Checker {
     registry: SchemaRegistry,
+    secrets: Vec<String>,
 }
 
 /// Where a finding was made: the call it is about.
@@ -62,7 +63,21 @@ pub fn is_unavailable_status(status: u16) -> bool {
 impl Checker {
     /// A checker over a loaded registry.
     pub fn new(registry: SchemaRegistry) -> Checker {
-        Checker { registry }
+        Checker {
+            registry,
+            secrets: Vec::new(),
+        }
+    }
+
+    /// Credential values to scrub from every finding before it is cut to length (a host that
+    /// echoes a credential must not get a prefix of it into a report).
+    pub fn with_secrets(mut self, secrets: Vec<String>) -> Checker {
+        self.secrets = secrets;
+        self
+    }
+
+    fn shown(&self, text: &str) -> String {
+        truncate(&scrub(text, &self.secrets))
     }
 
     /// The registry.
@@ -91,7 +106,7 @@ impl Checker {
                     "transport",
                     "",
                     "a complete response".into(),
-                    format!("{}: {}", t.class(), truncate(&t.to_string())),
+                    format!("{}: {}", t.class(), self.shown(&t.to_string())),
                     op.spec().source,
                 ),
             ],
@@ -106,7 +121,7 @@ impl Checker {
                     "request",
                     "",
                     "a request the harness can render".into(),
-                    truncate(&e.to_string()),
+                    self.shown(&e.to_string()),
                     op.spec().source,
                 ),
             ],
@@ -162,7 +177,7 @@ impl Checker {
                     "",
                     "application/json".into(),
                     x.content_type()
-                        .map_or_else(|| "no Content-Type".into(), truncate),
+                        .map_or_else(|| "no Content-Type".into(), |c| self.shown(c)),
                     response.source,
                 ),
             );
@@ -174,7 +189,7 @@ impl Checker {
                 let actual = if text.trim().is_empty() {
                     "an empty body".into()
                 } else {
-                    format!("{} ({e})", truncate(text.trim()))
+                    format!("{} ({e})", self.shown(text.trim()))
                 };
                 out.push(at.finding(
                     Class::Breaking,
@@ -213,7 +228,7 @@ impl Checker {
                 &v.keyword,
                 &v.pointer,
                 v.expected,
-                describe(v.actual.as_ref()),
+                describe_scrubbed(v.actual.as_ref(), &self.secrets),
                 response.source,
             ));
         }

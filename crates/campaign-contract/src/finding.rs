@@ -83,6 +83,39 @@ pub fn describe(value: Option<&serde_json::Value>) -> String {
     format!("{} ({kind})", truncate(&v.to_string()))
 }
 
+/// Replaces every occurrence of each secret (4 characters or more) with `[REDACTED]`. Run it
+/// before [`truncate`]: a cut secret no longer matches whole.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), "[REDACTED]");
+        }
+    }
+    out
+}
+
+/// [`describe`] of a value after [`scrub`]bing its text.
+pub fn describe_scrubbed(value: Option<&serde_json::Value>, secrets: &[String]) -> String {
+    match value {
+        Some(serde_json::Value::String(s))
+            if secrets
+                .iter()
+                .any(|x| x.len() >= 4 && s.contains(x.as_str())) =>
+        {
+            describe(Some(&serde_json::Value::String(scrub(s, secrets))))
+        }
+        Some(v)
+            if secrets
+                .iter()
+                .any(|x| x.len() >= 4 && v.to_string().contains(x.as_str())) =>
+        {
+            format!("{} (redacted)", truncate(&scrub(&v.to_string(), secrets)))
+        }
+        other => describe(other),
+    }
+}
+
 /// Cuts text at [`MAX_ACTUAL`] characters, marking the cut.
 pub fn truncate(text: &str) -> String {
     if text.chars().count() <= MAX_ACTUAL {
@@ -155,5 +188,11 @@ mod tests {
         assert_eq!(json_path("/data/missing/0"), "$.data.missing[0]");
         assert_eq!(describe(None), "missing");
         assert!(describe(Some(&serde_json::json!("x".repeat(200)))).contains('…'));
+        let secret = format!("sk_{}", "9".repeat(100));
+        let shown = describe_scrubbed(
+            Some(&serde_json::json!(format!("key {secret}"))),
+            std::slice::from_ref(&secret),
+        );
+        assert!(!shown.contains("sk_9999"), "a cut secret survived: {shown}");
     }
 }

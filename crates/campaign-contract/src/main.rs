@@ -64,7 +64,8 @@ async fn main() -> ExitCode {
             t.target.host_label()
         );
     }
-    let outcome = suite::run(&env, &Checker::new(registry), strict).await;
+    let checker = Checker::new(registry).with_secrets(env.secret_values());
+    let outcome = suite::run(&env, &checker, strict).await;
     let report = outcome.report;
     print!("{}", report.render());
     if let Some(path) = &json

@@ -99,7 +99,15 @@ async fn stop_all(client: &Client, pending: Vec<Started>) -> Vec<String> {
                     tokio::time::sleep(Duration::from_millis(500 * (attempt + 1))).await;
                 }
                 Ok(x) => {
-                    outcome = format!("{label}: {} answered {}", s.stop, x.status.as_u16());
+                    let status = x.status.as_u16();
+                    // 2xx stopped it; 400 is the "not running" answer (documented for
+                    // VoiceGenie, assumed for Kore.ai); anything else leaves it uncertain.
+                    let verdict = if x.status.is_success() || status == 400 {
+                        ""
+                    } else {
+                        " -- STOP IT BY HAND"
+                    };
+                    outcome = format!("{label}: {} answered {status}{verdict}", s.stop);
                     break;
                 }
                 Err(e) if attempt < 3 => {
@@ -366,7 +374,8 @@ impl Run<'_> {
         status.map(|s| (s, body))
     }
 
-    /// A start step: on success the campaign goes under the cleanup guard.
+    /// A start step. The campaign goes under the cleanup guard before the request is sent: a
+    /// start whose answer is lost (timeout, reset, 5xx) may still have started it.
     async fn start(
         &mut self,
         vt: &VendorTarget,
@@ -376,12 +385,9 @@ impl Run<'_> {
         campaign: &CampaignId,
         expect: Expect,
     ) {
-        if let Some((200, _)) = self
-            .step(vt, op, label, campaign.as_str(), expect, Tamper::None)
-            .await
-        {
-            self.guard.started(&vt.target, stop, campaign);
-        }
+        self.guard.started(&vt.target, stop, campaign);
+        self.step(vt, op, label, campaign.as_str(), expect, Tamper::None)
+            .await;
     }
 
     /// A stop step: on success the campaign leaves the cleanup guard.

@@ -99,7 +99,8 @@ async fn vendors_keep_their_documented_contract() {
             t.target.host_label()
         );
     }
-    let checker = Checker::new(SchemaRegistry::load_default().unwrap_or_else(|e| panic!("{e}")));
+    let checker = Checker::new(SchemaRegistry::load_default().unwrap_or_else(|e| panic!("{e}")))
+        .with_secrets(env.secret_values());
 
     // Act
     let outcome = suite::run(&env, &checker, strict()).await;

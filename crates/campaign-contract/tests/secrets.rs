@@ -21,7 +21,8 @@ async fn run_with(vars: HashMap<&'static str, String>, secrets: &[String]) {
         env.targets.iter().all(|t| t.kind == Kind::Sandbox),
         "both vendors come from env"
     );
-    let checker = Checker::new(SchemaRegistry::load_default().expect("schemas"));
+    let checker = Checker::new(SchemaRegistry::load_default().expect("schemas"))
+        .with_secrets(env.secret_values());
     let outcome = suite::run(&env, &checker, false).await;
     let text = outcome.report.render();
     let json = outcome.report.to_json();

@@ -62,15 +62,21 @@ impl Outcome {
     }
 }
 
-/// The vendor's error code in an error body: VoiceGenie's `error`, Kore.ai's `code`.
+/// The vendor's error code in an error body: VoiceGenie's `error`, Kore.ai's `code`. Only a
+/// code-shaped value is taken (an integer, or up to 64 letters, digits and underscores): free
+/// text from a host could echo a credential into every report, and would make labels unbounded.
 pub fn vendor_code(body: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    match (v.get("error"), v.get("code")) {
-        (Some(serde_json::Value::String(s)), _) => Some(s.clone()),
-        (_, Some(serde_json::Value::Number(n))) => Some(n.to_string()),
-        (_, Some(serde_json::Value::String(s))) => Some(s.clone()),
-        _ => None,
-    }
+    let code = match (v.get("error"), v.get("code")) {
+        (Some(serde_json::Value::String(s)), _) => s.clone(),
+        (_, Some(serde_json::Value::Number(n))) if n.is_u64() || n.is_i64() => n.to_string(),
+        (_, Some(serde_json::Value::String(s))) => s.clone(),
+        _ => return None,
+    };
+    let code_shaped = !code.is_empty()
+        && code.len() <= 64
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    code_shaped.then_some(code)
 }
 
 /// Counts by label, per operation.
@@ -177,5 +183,10 @@ mod tests {
             Some("4009")
         );
         assert_eq!(vendor_code(b"<html>"), None);
+        assert_eq!(
+            vendor_code(br#"{"error":"invalid key sk_live_abc"}"#),
+            None,
+            "free text is not a code"
+        );
     }
 }

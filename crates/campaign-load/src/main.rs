@@ -117,6 +117,12 @@ fn merge(inputs: &[PathBuf], outputs: &[PathBuf]) -> ExitCode {
         }
     }
     let all = merged.aggregate();
+    let failed: Vec<&str> = merged
+        .thresholds
+        .iter()
+        .filter(|t| !t.passed)
+        .map(|t| t.rule.as_str())
+        .collect();
     println!(
         "merged {} summaries: {} requests, p50 {}, p99 {}",
         inputs.len(),
@@ -124,7 +130,15 @@ fn merge(inputs: &[PathBuf], outputs: &[PathBuf]) -> ExitCode {
         campaign_load::summary::fmt_us(all.percentile_us(0.5)),
         campaign_load::summary::fmt_us(all.percentile_us(0.99))
     );
-    ExitCode::SUCCESS
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "thresholds failed in at least one worker: {}",
+            failed.join(", ")
+        );
+        ExitCode::from(THRESHOLD_FAILED)
+    }
 }
 
 async fn target_for(
@@ -235,8 +249,13 @@ fn apply_overrides(s: &mut Scenario, a: &RunArgs) -> Result<(), String> {
     if a.throttle.is_some() {
         s.load.throttle = a.throttle;
     }
-    if a.rate.is_some() {
-        s.load.rate = a.rate;
+    if let Some(r) = a.rate {
+        if !(r > 0.0 && r.is_finite()) {
+            return Err(format!(
+                "--rate {r}: a positive number of requests per second"
+            ));
+        }
+        s.load.rate = Some(r);
     }
     if !a.thresholds.is_empty() {
         s.thresholds = a.thresholds.clone();

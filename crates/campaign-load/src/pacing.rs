@@ -20,10 +20,16 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// A pacer for `per_second` requests per second (at least 1).
+    /// A pacer for `per_second` requests per second (a positive number; below one a second is
+    /// fine: 0.5 sends every two seconds).
     pub fn new(per_second: f64) -> Pacer {
+        let per_second = if per_second.is_finite() && per_second > 0.0 {
+            per_second
+        } else {
+            f64::MIN_POSITIVE
+        };
         Pacer {
-            interval: Duration::from_secs_f64(1.0 / per_second.max(1.0)),
+            interval: Duration::from_secs_f64((1.0 / per_second).min(86_400.0)),
             start: OnceLock::new(),
             next: AtomicU64::new(0),
         }

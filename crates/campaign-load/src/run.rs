@@ -385,11 +385,17 @@ pub async fn run(
             let _ = std::fs::create_dir_all(dir);
         }
     }
+    // Built before the attack: the cleanup after it must not depend on anything that can fail.
+    let cleanup_client =
+        Client::new(ClientConfig::default()).map_err(|e| RunError::Goose(e.to_string()))?;
     let checker = if scenario.contract_sample > 0.0 {
-        Some(Checker::new(
-            campaign_contract::SchemaRegistry::load_default()
-                .map_err(|e| RunError::Schemas(e.to_string()))?,
-        ))
+        Some(
+            Checker::new(
+                campaign_contract::SchemaRegistry::load_default()
+                    .map_err(|e| RunError::Schemas(e.to_string()))?,
+            )
+            .with_secrets(target.target.credential.secret_values()),
+        )
     } else {
         None
     };
@@ -434,9 +440,10 @@ pub async fn run(
         attack = attack.register_scenario(s);
     }
     let result = attack.execute().await;
-    let client =
-        Client::new(ClientConfig::default()).map_err(|e| RunError::Goose(e.to_string()))?;
-    let cleanup = shared.started.stop_all(&client, &target.target).await;
+    let cleanup = shared
+        .started
+        .stop_all(&cleanup_client, &target.target)
+        .await;
     let lines = |results: &[goose::threshold::ThresholdResult]| -> Vec<ThresholdLine> {
         results
             .iter()
@@ -460,7 +467,15 @@ pub async fn run(
             }
             ((*metrics.0).clone(), false, t)
         }
-        Err(e) => return Err(RunError::Goose(e.to_string())),
+        Err(e) => {
+            for p in &cleanup.problems {
+                eprintln!("campaign-load: WARNING: {p}");
+            }
+            return Err(RunError::Goose(format!(
+                "{e} (the run was cut short; {} campaign(s) stopped)",
+                cleanup.stopped
+            )));
+        }
     };
     let mut passed = passed;
     let mut thresholds = thresholds;

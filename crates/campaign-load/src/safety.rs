@@ -6,6 +6,17 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// True when an error body says the campaign is not running: VoiceGenie's documented
+/// `CAMPAIGN_NOT_RUNNING`, or Kore.ai's not-Active code (our assumption; a real Kore.ai host
+/// answering otherwise is reported, not silently passed).
+fn is_not_running(body: &[u8]) -> bool {
+    use campaign_api::response::{kore_codes, vg_codes};
+    match crate::accounting::vendor_code(body) {
+        Some(code) => code == vg_codes::NOT_RUNNING || code == kore_codes::NOT_ACTIVE.to_string(),
+        None => false,
+    }
+}
+
 /// What the end-of-run cleanup did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cleanup {
@@ -60,6 +71,9 @@ impl Started {
         let mut problems = Vec::new();
         for (campaign, undo) in pending {
             let Ok(id) = CampaignId::new(campaign.as_str()) else {
+                problems.push(format!(
+                    "campaign {campaign:?} is not a valid id and was not stopped: check it by hand"
+                ));
                 continue;
             };
             let mut last = String::new();
@@ -72,8 +86,9 @@ impl Started {
                         ok = true;
                         break;
                     }
-                    // 400 on a stop means it is not running any more: nothing left to do.
-                    Ok(x) if x.status.as_u16() == 400 => {
+                    // The vendor's "not running" answer: nothing left to stop. Any other 400 (a bad
+                    // id header, a validation error) means the stop did not happen.
+                    Ok(x) if x.status.as_u16() == 400 && is_not_running(&x.body) => {
                         ok = true;
                         break;
                     }

@@ -265,6 +265,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Checks that ids made from `prefix` are valid campaign ids.
+pub fn check_prefix(prefix: &str) -> Result<(), String> {
+    campaign_api::CampaignId::new(format!("{prefix}0"))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 fn parse_expected(text: &str) -> Result<Expected, String> {
     let mut parts = text.split_whitespace();
     let status = parts
@@ -347,7 +354,10 @@ impl Scenario {
             CampaignsFile::PerUser { prefix } if prefix.is_empty() => {
                 return Err(err("[campaigns] prefix must not be empty".into()));
             }
-            CampaignsFile::PerUser { prefix } => CampaignChoice::PerUser { prefix },
+            CampaignsFile::PerUser { prefix } => {
+                check_prefix(&prefix).map_err(|e| err(format!("[campaigns] prefix: {e}")))?;
+                CampaignChoice::PerUser { prefix }
+            }
             CampaignsFile::Shared { id } => {
                 campaign_api::CampaignId::new(id.as_str())
                     .map_err(|e| err(format!("[campaigns] id: {e}")))?;

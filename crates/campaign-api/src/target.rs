@@ -267,17 +267,22 @@ impl Target {
 
     /// True when the host is this machine, where no real campaign can be touched.
     pub fn is_loopback(&self) -> bool {
-        match self.base_url.host() {
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            Some(url::Host::Domain(d)) => d == "localhost",
-            None => false,
-        }
+        is_loopback(&self.base_url)
     }
 
     /// `host:port` for messages (never a path, query or credential).
     pub fn host_label(&self) -> String {
         host_label(&self.base_url)
+    }
+}
+
+/// True when `url` names this machine (a loopback address or `localhost`).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
     }
 }
 

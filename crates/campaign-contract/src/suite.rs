@@ -256,7 +256,8 @@ struct Run<'a> {
 }
 
 fn tamper(request: &mut RenderedRequest, how: Tamper) {
-    let names = ["auth", "x-api-key", "cookie"];
+    use campaign_api::credential::{AUTH, X_API_KEY};
+    let names = [&AUTH, &X_API_KEY, &http::header::COOKIE];
     match how {
         Tamper::None => {}
         Tamper::NoCredential => {
@@ -267,13 +268,13 @@ fn tamper(request: &mut RenderedRequest, how: Tamper) {
         Tamper::WrongCredential => {
             for n in names {
                 if let Some(v) = request.headers.get_mut(n) {
-                    let mut wrong = HeaderValue::from_static("invalid.credential.harness");
-                    wrong.set_sensitive(true);
-                    *v = if n == "cookie" {
-                        HeaderValue::from_static("token=invalid.credential.harness")
+                    let mut wrong = HeaderValue::from_static(if *n == http::header::COOKIE {
+                        "token=invalid.credential.harness"
                     } else {
-                        wrong
-                    };
+                        "invalid.credential.harness"
+                    });
+                    wrong.set_sensitive(true);
+                    *v = wrong;
                 }
             }
         }

@@ -215,9 +215,7 @@ async fn target_for(
 /// True when `host` is given and is not this machine.
 fn is_remote(host: Option<&str>) -> bool {
     host.and_then(|h| parse_base_url("--host", h).ok())
-        .is_some_and(|u| {
-            !Target::new(Vendor::Kore, u, Credential::KoreJwt(placeholder())).is_loopback()
-        })
+        .is_some_and(|u| !campaign_api::target::is_loopback(&u))
 }
 
 fn apply_overrides(s: &mut Scenario, a: &RunArgs) -> Result<(), String> {

@@ -236,7 +236,7 @@ fn classify(
     started: Instant,
 ) -> Outcome {
     let code = status.as_u16();
-    if code == 429 || status.is_server_error() {
+    if campaign_contract::check::is_unavailable_status(code) {
         return Outcome::Unavailable(code);
     }
     if status.is_client_error() {

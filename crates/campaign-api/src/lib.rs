@@ -27,6 +27,7 @@ pub mod campaign_id;
 pub mod client;
 pub mod credential;
 pub mod jwt;
+pub mod lifecycle;
 pub mod operation;
 pub mod request;
 pub mod response;

@@ -1,7 +1,7 @@
 //! What a simulator run is configured with: campaigns, credentials it accepts, faults, seed.
 
 use crate::faults::Faults;
-use crate::state::{Campaign, State};
+use crate::state::{Campaign, Lifecycles};
 use campaign_api::{CampaignId, Vendor};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 /// The VoiceGenie campaign id used in the vendor's own curl sample (page 004).
 pub const DOC_SAMPLE_VOICEGENIE_ID: &str = "550e8400-e29b-41d4-a716-446655440000";
+
+/// A VoiceGenie campaign the simulator keeps in its `draft` state (configuration missing): a start
+/// answers 422.
+pub const DRAFT_VOICEGENIE_ID: &str = "vg-missing-config";
 
 /// A campaign the simulator starts with.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -22,16 +26,13 @@ pub struct CampaignSeed {
     /// Display name; defaults to the id.
     #[serde(default)]
     pub name: Option<String>,
-    /// Initial state (`Ready` unless given).
-    #[serde(default = "ready")]
-    pub state: State,
-    /// Missing configuration: VoiceGenie answers a start with 422 listing these.
+    /// Initial state, by its name in the vendor's `lifecycle.toml` (default: its first entry
+    /// state).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Missing configuration, named in VoiceGenie's 422 (a campaign in its `draft` state).
     #[serde(default)]
     pub missing: Vec<String>,
-}
-
-fn ready() -> State {
-    State::Ready
 }
 
 fn de_vendor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vendor, D::Error> {
@@ -42,10 +43,16 @@ fn de_vendor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vendor, D::Error>
 }
 
 impl CampaignSeed {
-    /// The store entry this seed becomes.
-    pub fn entry(&self) -> ((Vendor, String), Campaign) {
-        let mut c = Campaign::ready(self.name.clone().unwrap_or_else(|| self.id.clone()));
-        c.state = self.state;
+    /// The store entry this seed becomes. A state the lifecycle does not know (refused when a
+    /// campaigns file loads) falls back to the first entry state.
+    pub fn entry(&self, lifecycles: &Lifecycles) -> ((Vendor, String), Campaign) {
+        let lifecycle = lifecycles.get(self.vendor);
+        let state = self
+            .state
+            .as_deref()
+            .and_then(|s| lifecycle.state_named(s))
+            .unwrap_or(lifecycle.entry()[0]);
+        let mut c = Campaign::new(self.name.clone().unwrap_or_else(|| self.id.clone()), state);
         c.missing = self.missing.clone();
         ((self.vendor, self.id.clone()), c)
     }
@@ -75,26 +82,30 @@ pub struct SimConfig {
     pub faults: Faults,
     /// Seed for fault injection.
     pub seed: u64,
+    /// The lifecycle rules the campaigns follow.
+    pub lifecycles: Lifecycles,
 }
 
 impl Default for SimConfig {
-    /// The demo campaigns, `load-` auto-provisioning, any credential, no faults, seed 0.
+    /// The demo campaigns, `load-` auto-provisioning, any credential, no faults, seed 0, the
+    /// committed lifecycle rules.
     fn default() -> Self {
-        let seed = |vendor, id: &str, missing: &[&str]| CampaignSeed {
+        let seed = |vendor, id: &str, state: Option<&str>, missing: &[&str]| CampaignSeed {
             vendor,
             id: id.into(),
             name: None,
-            state: State::Ready,
+            state: state.map(String::from),
             missing: missing.iter().map(|s| s.to_string()).collect(),
         };
         SimConfig {
             campaigns: vec![
-                seed(Vendor::Kore, "demo-voice", &[]),
-                seed(Vendor::Kore, "demo-sms", &[]),
-                seed(Vendor::VoiceGenie, DOC_SAMPLE_VOICEGENIE_ID, &[]),
+                seed(Vendor::Kore, "demo-voice", None, &[]),
+                seed(Vendor::Kore, "demo-sms", None, &[]),
+                seed(Vendor::VoiceGenie, DOC_SAMPLE_VOICEGENIE_ID, None, &[]),
                 seed(
                     Vendor::VoiceGenie,
-                    "vg-missing-config",
+                    DRAFT_VOICEGENIE_ID,
+                    Some("draft"),
                     &["script_id", "contacts"],
                 ),
             ],
@@ -102,6 +113,10 @@ impl Default for SimConfig {
             auth: AuthConfig::default(),
             faults: Faults::default(),
             seed: 0,
+            // The committed files are compiled in and tested; they cannot fail to parse here
+            // unless the build itself is broken.
+            lifecycles: Lifecycles::embedded()
+                .unwrap_or_else(|e| panic!("the compiled-in lifecycle rules do not load: {e}")),
         }
     }
 }
@@ -142,6 +157,18 @@ impl SimConfig {
         let file: File = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
         for c in &file.campaigns {
             CampaignId::new(c.id.as_str()).map_err(|e| err(format!("campaign {:?}: {e}", c.id)))?;
+            if let Some(state) = &c.state {
+                let lifecycle = self.lifecycles.get(c.vendor);
+                if lifecycle.state_named(state).is_none() {
+                    let known: Vec<_> = lifecycle.states().map(|(_, s)| s.name.clone()).collect();
+                    return Err(err(format!(
+                        "campaign {:?}: state {state:?} is not in {} ({})",
+                        c.id,
+                        lifecycle.file,
+                        known.join(", ")
+                    )));
+                }
+            }
         }
         self.campaigns = file.campaigns;
         if let Some(p) = file.auto_provision_prefix {
@@ -159,7 +186,19 @@ impl SimConfig {
 
     /// The store entries for the configured campaigns.
     pub fn entries(&self) -> impl Iterator<Item = ((Vendor, String), Campaign)> + '_ {
-        self.campaigns.iter().map(CampaignSeed::entry)
+        self.campaigns.iter().map(|c| c.entry(&self.lifecycles))
+    }
+
+    /// Follows the lifecycle rules under `schemas_dir` instead of the compiled-in ones.
+    pub fn load_lifecycles(&mut self, schemas_dir: &Path) -> Result<(), ConfigFileError> {
+        self.lifecycles = Lifecycles::load(schemas_dir).map_err(|e| ConfigFileError {
+            path: PathBuf::from(&e.file),
+            reason: match &e.rule {
+                Some(rule) => format!("rule {rule}: {}", e.reason),
+                None => e.reason.clone(),
+            },
+        })?;
+        Ok(())
     }
 }
 
@@ -204,6 +243,10 @@ mod tests {
             e.to_string().contains("latency") || e.to_string().contains("unit"),
             "{e}"
         );
+
+        let p = write("[[campaign]]\nvendor = \"kore\"\nid = \"k\"\nstate = \"Dialing\"\n");
+        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
+        assert!(e.to_string().contains("\"Dialing\" is not in schemas/kore/lifecycle.toml"), "{e}");
 
         let p = write("[[campaign]]\nvendor = \"kore\"\nid = \"a/b\"\n");
         let e = SimConfig::default().load_campaigns(&p).unwrap_err();

@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use campaign_api::response::{self as body, KoreCampaignStatus, kore_codes, vg_codes};
+use campaign_api::lifecycle::Lifecycle;
 use campaign_api::{Action, Channel, OperationId, Vendor};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
@@ -42,7 +43,11 @@ pub struct Shared {
 impl Shared {
     /// Fresh state for `config`.
     pub fn new(config: SimConfig) -> Shared {
-        let store = Store::new(config.entries(), config.auto_provision_prefix.clone());
+        let store = Store::new(
+            config.entries(),
+            config.auto_provision_prefix.clone(),
+            config.lifecycles.clone(),
+        );
         Shared {
             config,
             store,
@@ -153,21 +158,68 @@ fn fault_status(status: u16, retry_after: u64) -> Response {
     r
 }
 
-/// The response body for an operation's outcome.
-fn answer(op: OperationId, campaign: &str, outcome: Outcome) -> Response {
+/// The response for an operation's outcome: the status comes from the lifecycle rule, the body
+/// from campaign-api's typed bodies.
+fn answer(op: OperationId, campaign: &str, outcome: Outcome, lifecycle: &Lifecycle) -> Response {
     let spec = op.spec();
-    let ok = StatusCode::OK;
-    let bad = StatusCode::BAD_REQUEST;
-    match (spec.vendor, outcome) {
-        (
-            Vendor::Kore,
-            Outcome::Started {
-                instance_id,
-                total_calls_completed,
-            },
-        ) => match spec.channel {
+    let (status, c) = match outcome {
+        Outcome::Answered {
+            status, campaign, ..
+        } => (status, campaign),
+        Outcome::Unknown => {
+            return match spec.vendor {
+                Vendor::Kore => kore_error(
+                    StatusCode::NOT_FOUND,
+                    "Campaign not found",
+                    kore_codes::NOT_FOUND,
+                ),
+                Vendor::VoiceGenie => vg_error(
+                    StatusCode::NOT_FOUND,
+                    "Campaign not found",
+                    vg_codes::NOT_FOUND,
+                    None,
+                ),
+            };
+        }
+    };
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reads = &lifecycle.state(c.state).reads;
+    if !code.is_success() {
+        return match (spec.vendor, spec.action, status) {
+            (Vendor::Kore, Action::Start, _) => kore_error(
+                code,
+                "Campaign is already Active",
+                kore_codes::ALREADY_ACTIVE,
+            ),
+            (Vendor::Kore, _, _) => {
+                kore_error(code, "Campaign is not Active", kore_codes::NOT_ACTIVE)
+            }
+            (Vendor::VoiceGenie, Action::Start, 422) => vg_error(
+                code,
+                "Campaign cannot be started. Missing required configuration.",
+                vg_codes::INVALID_STATE,
+                Some(if c.missing.is_empty() {
+                    vec!["configuration".into()]
+                } else {
+                    c.missing
+                }),
+            ),
+            (Vendor::VoiceGenie, Action::Start, _) => vg_error(
+                code,
+                "Campaign is already running",
+                vg_codes::ALREADY_RUNNING,
+                None,
+            ),
+            (Vendor::VoiceGenie, _, _) => {
+                vg_error(code, "Campaign is not running", vg_codes::NOT_RUNNING, None)
+            }
+        };
+    }
+    let instance_id = c.instance_id.clone().unwrap_or_default();
+    match (spec.vendor, spec.action) {
+        (Vendor::Kore, Action::Start) => match spec.channel {
             Some(Channel::Sms) => json(
-                ok,
+                code,
                 &body::KoreSmsStarted {
                     status: KoreCampaignStatus::Active,
                     message: "Campaign Started".into(),
@@ -175,19 +227,19 @@ fn answer(op: OperationId, campaign: &str, outcome: Outcome) -> Response {
                 },
             ),
             _ => json(
-                ok,
+                code,
                 &body::KoreVoiceStarted {
                     status: KoreCampaignStatus::Active,
                     message: "Campaign Started".into(),
-                    total_calls_completed,
+                    total_calls_completed: c.total_calls_completed,
                     updated_at: now(),
                     campaign_instance_id: instance_id,
                 },
             ),
         },
-        (Vendor::Kore, Outcome::Stopped { instance_id }) => match spec.channel {
+        (Vendor::Kore, Action::Stop | Action::Pause) => match spec.channel {
             Some(Channel::Sms) => json(
-                ok,
+                code,
                 &body::KoreSmsStopped {
                     status: KoreCampaignStatus::Stopped,
                     message: "Campaign Stopped".into(),
@@ -196,7 +248,7 @@ fn answer(op: OperationId, campaign: &str, outcome: Outcome) -> Response {
                 },
             ),
             _ => json(
-                ok,
+                code,
                 &body::KoreVoiceStopped {
                     status: KoreCampaignStatus::Stopped,
                     message: "Campaign Stopped".into(),
@@ -205,90 +257,61 @@ fn answer(op: OperationId, campaign: &str, outcome: Outcome) -> Response {
                 },
             ),
         },
-        (Vendor::Kore, Outcome::AlreadyActive) => kore_error(
-            bad,
-            "Campaign is already Active",
-            kore_codes::ALREADY_ACTIVE,
-        ),
-        (Vendor::Kore, Outcome::NotActive | Outcome::NotRunning | Outcome::Missing(_)) => {
-            kore_error(bad, "Campaign is not Active", kore_codes::NOT_ACTIVE)
+        (Vendor::Kore, Action::Status) => {
+            match serde_json::from_value::<KoreCampaignStatus>(serde_json::json!(reads)) {
+                Ok(status) => json(
+                    code,
+                    &body::KoreStatusRead {
+                        status: "success".into(),
+                        data: body::KoreStatusData {
+                            id: campaign.into(),
+                            status,
+                            name: c.name,
+                        },
+                    },
+                ),
+                Err(_) => sim_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "LIFECYCLE",
+                    format!("{}: {reads:?} is not a Kore.ai campaign status", lifecycle.file),
+                ),
+            }
         }
-        (Vendor::Kore, Outcome::Current(c)) => json(
-            ok,
-            &body::KoreStatusRead {
-                status: "success".into(),
-                data: body::KoreStatusData {
-                    id: campaign.into(),
-                    status: c.state.kore(),
-                    name: c.name,
-                },
-            },
-        ),
-        (Vendor::Kore, Outcome::Paused { .. }) => {
-            kore_error(bad, "Campaign cannot be paused", kore_codes::NOT_ACTIVE)
-        }
-        (Vendor::Kore, Outcome::Unknown) => kore_error(
-            StatusCode::NOT_FOUND,
-            "Campaign not found",
-            kore_codes::NOT_FOUND,
-        ),
-        (Vendor::VoiceGenie, Outcome::Started { .. }) => json(
-            ok,
+        (Vendor::VoiceGenie, Action::Start) => json(
+            code,
             &body::VgStarted {
                 success: true,
                 data: body::VgStartedData {
                     campaign_id: campaign.into(),
-                    status: "running".into(),
+                    status: reads.clone(),
                     started_at: now(),
                 },
                 message: "Campaign started successfully".into(),
             },
         ),
-        (Vendor::VoiceGenie, Outcome::AlreadyActive) => vg_error(
-            bad,
-            "Campaign is already running",
-            vg_codes::ALREADY_RUNNING,
-            None,
-        ),
-        (Vendor::VoiceGenie, Outcome::Missing(missing)) => vg_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Campaign cannot be started. Missing required configuration.",
-            vg_codes::INVALID_STATE,
-            Some(missing),
-        ),
-        (Vendor::VoiceGenie, Outcome::Paused { active_calls }) => json(
-            ok,
+        (Vendor::VoiceGenie, Action::Pause | Action::Stop) => json(
+            code,
             &body::VgPaused {
                 success: true,
                 data: body::VgPausedData {
                     campaign_id: campaign.into(),
-                    status: "paused".into(),
+                    status: reads.clone(),
                     paused_at: now(),
-                    active_calls,
+                    active_calls: 0,
                 },
                 message: "Campaign paused successfully".into(),
             },
         ),
-        (
-            Vendor::VoiceGenie,
-            Outcome::NotRunning | Outcome::NotActive | Outcome::Stopped { .. },
-        ) => vg_error(bad, "Campaign is not running", vg_codes::NOT_RUNNING, None),
-        (Vendor::VoiceGenie, Outcome::Current(c)) => json(
-            ok,
+        (Vendor::VoiceGenie, Action::Status) => json(
+            code,
             &body::VgCampaign {
                 success: true,
                 data: body::VgCampaignData {
                     campaign_id: Some(campaign.into()),
-                    campaign_status: c.state.voicegenie().into(),
+                    campaign_status: reads.clone(),
                 },
                 message: Some("Campaign fetched successfully".into()),
             },
-        ),
-        (Vendor::VoiceGenie, Outcome::Unknown) => vg_error(
-            StatusCode::NOT_FOUND,
-            "Campaign not found",
-            vg_codes::NOT_FOUND,
-            None,
         ),
     }
 }
@@ -447,8 +470,12 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
     let outcome = shared.store.apply(spec.vendor, campaign, action, || {
         format!("cid-{}", uuid::Uuid::new_v4())
     });
-    debug_assert!(action != Action::Status || !matches!(outcome, Outcome::Started { .. }));
-    let response = answer(op, campaign, outcome);
+    let response = answer(
+        op,
+        campaign,
+        outcome,
+        shared.store.lifecycles().get(spec.vendor),
+    );
     let response = match plan.fault {
         Some(f @ (Fault::Malformed | Fault::WrongContentType)) => corrupt(response, f).await,
         _ => response,

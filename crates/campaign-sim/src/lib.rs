@@ -1,8 +1,8 @@
 //! campaign-sim: the reference simulator of the vendors' campaign APIs.
 //!
 //! A real HTTP server on a real socket that behaves as the vendor docs say: per-campaign state
-//! (Ready/Stopped/Paused → start → Active → stop → Stopped; VoiceGenie running → pause →
-//! paused), the documented success and error bodies, credential checks, auto-provisioned
+//! moved by the rules in `schemas/{vendor}/lifecycle.toml` (the same rules the contract suite
+//! checks hosts against), the documented success and error bodies, credential checks, auto-provisioned
 //! campaigns for load tests, seeded fault injection, and `/__sim/` admin routes whose counters
 //! are the ground truth tests and benchmarks compare against.
 //!
@@ -23,4 +23,4 @@ pub use config::{AuthConfig, CampaignSeed, SimConfig};
 pub use counters::CountersSnapshot;
 pub use faults::{Faults, Latency};
 pub use server::{RunningSim, bind, start};
-pub use state::State;
+pub use state::Lifecycles;

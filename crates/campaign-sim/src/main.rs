@@ -18,6 +18,10 @@ struct Args {
     /// Campaigns file (TOML); replaces the demo campaigns.
     #[arg(long, value_name = "FILE")]
     campaigns: Option<PathBuf>,
+    /// Follow the lifecycle rules in DIR/{kore,voicegenie}/lifecycle.toml instead of the
+    /// compiled-in copies of schemas/ (edit the rules without rebuilding).
+    #[arg(long, value_name = "DIR")]
+    lifecycle_dir: Option<PathBuf>,
     /// Ids with this prefix exist on first use; "" turns auto-provisioning off.
     #[arg(long, value_name = "PREFIX")]
     auto_prefix: Option<String>,
@@ -74,6 +78,9 @@ struct Args {
 
 fn config(args: Args) -> Result<SimConfig, String> {
     let mut config = SimConfig::default();
+    if let Some(dir) = &args.lifecycle_dir {
+        config.load_lifecycles(dir).map_err(|e| e.to_string())?;
+    }
     if let Some(path) = &args.campaigns {
         config.load_campaigns(path).map_err(|e| e.to_string())?;
     }

@@ -1,69 +1,41 @@
-//! Per-campaign state and the lifecycle both vendors document.
+//! Per-campaign state, moved by the lifecycle rules in `schemas/{vendor}/lifecycle.toml`.
+//!
+//! The state machine is data ([`campaign_api::lifecycle`]): for the campaign's state and the
+//! requested action, the simulator answers the rule's first outcome and moves the campaign to
+//! that outcome's state. What it keeps beyond the state (instance id, calls completed, missing
+//! configuration) is bookkeeping for the response bodies.
 //!
 //! The store is a sharded concurrent map: each campaign's transition runs under its shard's lock,
 //! so two concurrent starts of one campaign give exactly one success, while requests for other
 //! campaigns proceed in parallel. There is no global lock on the request path.
 
-use campaign_api::response::KoreCampaignStatus;
+use campaign_api::lifecycle::{Lifecycle, StateId};
 use campaign_api::{Action, Vendor};
 use dashmap::DashMap;
-use serde::{Deserialize, Serialize};
-
-/// Where a campaign is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum State {
-    /// Configured, never started (VoiceGenie: `scheduled`).
-    Ready,
-    /// Dialing (VoiceGenie: `running`).
-    Active,
-    /// Stopped (Kore.ai only; VoiceGenie has no stop).
-    Stopped,
-    /// Paused (VoiceGenie's halt).
-    Paused,
-}
-
-impl State {
-    /// Kore.ai's name for the state.
-    pub fn kore(self) -> KoreCampaignStatus {
-        match self {
-            State::Ready => KoreCampaignStatus::Ready,
-            State::Active => KoreCampaignStatus::Active,
-            State::Stopped => KoreCampaignStatus::Stopped,
-            State::Paused => KoreCampaignStatus::Paused,
-        }
-    }
-
-    /// VoiceGenie's `campaign_status` for the state.
-    pub fn voicegenie(self) -> &'static str {
-        match self {
-            State::Ready => "scheduled",
-            State::Active => "running",
-            State::Stopped => "completed",
-            State::Paused => "paused",
-        }
-    }
-}
+use serde::Serialize;
+use std::sync::Arc;
 
 /// One campaign as the simulator keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Campaign {
-    /// Lifecycle state.
-    pub state: State,
+    /// Lifecycle state (an index into the vendor's [`Lifecycle`]).
+    #[serde(skip)]
+    pub state: StateId,
     /// Display name (Kore.ai status reads).
     pub name: String,
     /// The instance started last (`cid-` + uuid), if ever started.
     pub instance_id: Option<String>,
     /// Calls completed over the campaign's life: one per completed run (stop or pause).
     pub total_calls_completed: u64,
-    /// Configuration the campaign lacks (`script_id`, `contacts`): VoiceGenie answers 422.
+    /// Configuration the campaign lacks (`script_id`, `contacts`): named in VoiceGenie's 422.
     pub missing: Vec<String>,
 }
 
 impl Campaign {
-    /// A ready campaign with everything configured.
-    pub fn ready(name: impl Into<String>) -> Campaign {
+    /// A campaign in `state` with everything configured.
+    pub fn new(name: impl Into<String>, state: StateId) -> Campaign {
         Campaign {
-            state: State::Ready,
+            state,
             name: name.into(),
             instance_id: None,
             total_calls_completed: 0,
@@ -75,83 +47,91 @@ impl Campaign {
 /// The result of applying an action to a campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Now Active; a fresh instance id.
-    Started {
-        /// The new instance.
-        instance_id: String,
-        /// Calls completed so far.
-        total_calls_completed: u64,
+    /// The rule for (state, action) answered.
+    Answered {
+        /// The status the rule gives.
+        status: u16,
+        /// The state before.
+        before: StateId,
+        /// The campaign afterwards.
+        campaign: Campaign,
     },
-    /// Start while Active.
-    AlreadyActive,
-    /// VoiceGenie start of a campaign lacking configuration.
-    Missing(Vec<String>),
-    /// Now Stopped.
-    Stopped {
-        /// The instance that was stopped.
-        instance_id: String,
-    },
-    /// Stop while not Active.
-    NotActive,
-    /// Now Paused.
-    Paused {
-        /// Calls still in progress (the simulator completes calls at once: always 0).
-        active_calls: u64,
-    },
-    /// Pause while not running.
-    NotRunning,
-    /// A status read.
-    Current(Campaign),
     /// No such campaign.
     Unknown,
 }
 
-/// Applies `action` to `campaign` and returns the outcome. The whole state machine is here.
+/// Applies `action` to `campaign` by `lifecycle`'s rule and returns the outcome.
+///
+/// Entering a dialing state with a 2xx opens a new instance; leaving one with a 2xx completes a
+/// run (the simulator completes its calls at once).
 pub fn transition(
-    vendor: Vendor,
+    lifecycle: &Lifecycle,
     campaign: &mut Campaign,
     action: Action,
     new_instance: impl FnOnce() -> String,
 ) -> Outcome {
-    match action {
-        Action::Start if campaign.state == State::Active => Outcome::AlreadyActive,
-        Action::Start if vendor == Vendor::VoiceGenie && !campaign.missing.is_empty() => {
-            Outcome::Missing(campaign.missing.clone())
+    let before = campaign.state;
+    let outcome = lifecycle.rule(before, action).primary();
+    let success = (200..300).contains(&outcome.status);
+    let was_dialing = lifecycle.state(before).dialing;
+    let dialing = lifecycle.state(outcome.next).dialing;
+    if success && dialing && !was_dialing {
+        campaign.instance_id = Some(new_instance());
+    }
+    if success && was_dialing && !dialing {
+        campaign.total_calls_completed += 1;
+    }
+    campaign.state = outcome.next;
+    Outcome::Answered {
+        status: outcome.status,
+        before,
+        campaign: campaign.clone(),
+    }
+}
+
+/// Both vendors' lifecycles.
+#[derive(Debug, Clone)]
+pub struct Lifecycles {
+    kore: Arc<Lifecycle>,
+    voicegenie: Arc<Lifecycle>,
+}
+
+impl Lifecycles {
+    /// The rule files compiled in (the committed `schemas/*/lifecycle.toml`).
+    pub fn embedded() -> Result<Lifecycles, campaign_api::lifecycle::LifecycleError> {
+        Ok(Lifecycles {
+            kore: Arc::new(Lifecycle::embedded(Vendor::Kore)?),
+            voicegenie: Arc::new(Lifecycle::embedded(Vendor::VoiceGenie)?),
+        })
+    }
+
+    /// The rule files under `schemas_dir` (`{vendor}/lifecycle.toml`).
+    pub fn load(
+        schemas_dir: &std::path::Path,
+    ) -> Result<Lifecycles, campaign_api::lifecycle::LifecycleError> {
+        Ok(Lifecycles {
+            kore: Arc::new(Lifecycle::load(schemas_dir, Vendor::Kore)?),
+            voicegenie: Arc::new(Lifecycle::load(schemas_dir, Vendor::VoiceGenie)?),
+        })
+    }
+
+    /// One vendor's lifecycle.
+    pub fn get(&self, vendor: Vendor) -> &Lifecycle {
+        match vendor {
+            Vendor::Kore => &self.kore,
+            Vendor::VoiceGenie => &self.voicegenie,
         }
-        Action::Start => {
-            let id = new_instance();
-            campaign.state = State::Active;
-            campaign.instance_id = Some(id.clone());
-            Outcome::Started {
-                instance_id: id,
-                total_calls_completed: campaign.total_calls_completed,
-            }
-        }
-        Action::Stop if campaign.state == State::Active => {
-            campaign.state = State::Stopped;
-            campaign.total_calls_completed += 1;
-            Outcome::Stopped {
-                instance_id: campaign.instance_id.clone().unwrap_or_default(),
-            }
-        }
-        Action::Stop => Outcome::NotActive,
-        Action::Pause if campaign.state == State::Active => {
-            campaign.state = State::Paused;
-            campaign.total_calls_completed += 1;
-            Outcome::Paused { active_calls: 0 }
-        }
-        Action::Pause => Outcome::NotRunning,
-        Action::Status => Outcome::Current(campaign.clone()),
     }
 }
 
 /// All campaigns, one sharded map per vendor (keyed by id, so a lookup borrows the id rather
 /// than allocating a key).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Store {
     kore: DashMap<String, Campaign>,
     voicegenie: DashMap<String, Campaign>,
     auto_prefix: Option<String>,
+    lifecycles: Lifecycles,
 }
 
 impl Store {
@@ -159,10 +139,13 @@ impl Store {
     pub fn new(
         campaigns: impl IntoIterator<Item = ((Vendor, String), Campaign)>,
         auto_prefix: Option<String>,
+        lifecycles: Lifecycles,
     ) -> Store {
         let store = Store {
+            kore: DashMap::new(),
+            voicegenie: DashMap::new(),
             auto_prefix: auto_prefix.filter(|p| !p.is_empty()),
-            ..Store::default()
+            lifecycles,
         };
         store.reset(campaigns);
         store
@@ -184,15 +167,16 @@ impl Store {
         new_instance: impl FnOnce() -> String,
     ) -> Outcome {
         let map = self.map(vendor);
+        let lifecycle = self.lifecycles.get(vendor);
         if let Some(mut entry) = map.get_mut(id) {
-            return transition(vendor, &mut entry, action, new_instance);
+            return transition(lifecycle, &mut entry, action, new_instance);
         }
         match &self.auto_prefix {
             Some(prefix) if id.starts_with(prefix.as_str()) => {
                 let mut entry = map
                     .entry(id.to_string())
-                    .or_insert_with(|| Campaign::ready(id));
-                transition(vendor, &mut entry, action, new_instance)
+                    .or_insert_with(|| Campaign::new(id, lifecycle.entry()[0]));
+                transition(lifecycle, &mut entry, action, new_instance)
             }
             _ => Outcome::Unknown,
         }
@@ -222,11 +206,22 @@ impl Store {
         self.kore.is_empty() && self.voicegenie.is_empty()
     }
 
-    /// How many campaigns are Active (for the admin view).
+    /// The lifecycles the store follows.
+    pub fn lifecycles(&self) -> &Lifecycles {
+        &self.lifecycles
+    }
+
+    /// How many campaigns are dialing (for the admin view).
     pub fn active(&self) -> usize {
-        [&self.kore, &self.voicegenie]
-            .iter()
-            .map(|m| m.iter().filter(|c| c.state == State::Active).count())
+        Vendor::ALL
+            .into_iter()
+            .map(|v| {
+                let l = self.lifecycles.get(v);
+                self.map(v)
+                    .iter()
+                    .filter(|c| l.state(c.state).dialing)
+                    .count()
+            })
             .sum()
     }
 }
@@ -235,72 +230,52 @@ impl Store {
 mod tests {
     use super::*;
 
-    #[test]
-    fn lifecycle_follows_the_docs() {
-        let mut c = Campaign::ready("x");
-        let id = || "cid-1".to_string();
-        assert!(matches!(
-            transition(Vendor::Kore, &mut c, Action::Start, id),
-            Outcome::Started { .. }
-        ));
-        assert_eq!(
-            transition(Vendor::Kore, &mut c, Action::Start, id),
-            Outcome::AlreadyActive
-        );
-        assert_eq!(
-            transition(Vendor::Kore, &mut c, Action::Stop, id),
-            Outcome::Stopped {
-                instance_id: "cid-1".into()
-            }
-        );
-        assert_eq!(
-            transition(Vendor::Kore, &mut c, Action::Stop, id),
-            Outcome::NotActive
-        );
-        assert_eq!(
-            transition(Vendor::Kore, &mut c, Action::Pause, id),
-            Outcome::NotRunning
-        );
-        assert!(matches!(
-            transition(Vendor::Kore, &mut c, Action::Start, id),
-            Outcome::Started {
-                total_calls_completed: 1,
-                ..
-            }
-        ));
-        assert_eq!(
-            transition(Vendor::VoiceGenie, &mut c, Action::Pause, id),
-            Outcome::Paused { active_calls: 0 }
-        );
-        assert_eq!(c.state, State::Paused);
+    fn status(o: &Outcome) -> u16 {
+        match o {
+            Outcome::Answered { status, .. } => *status,
+            Outcome::Unknown => 404,
+        }
     }
 
     #[test]
-    fn voicegenie_refuses_to_start_an_unconfigured_campaign() {
-        let mut c = Campaign::ready("x");
-        c.missing = vec!["script_id".into()];
-        assert_eq!(
-            transition(Vendor::VoiceGenie, &mut c, Action::Start, || "cid".into()),
-            Outcome::Missing(vec!["script_id".into()])
-        );
-        assert_eq!(c.state, State::Ready);
+    fn kore_follows_its_rule_file() {
+        let l = Lifecycle::embedded(Vendor::Kore).unwrap();
+        let mut c = Campaign::new("x", l.entry()[0]);
+        let id = || "cid-1".to_string();
+        let mut walk = |a| status(&transition(&l, &mut c, a, id));
+        assert_eq!(walk(Action::Stop), 400);
+        assert_eq!(walk(Action::Start), 200);
+        assert_eq!(walk(Action::Start), 400);
+        assert_eq!(walk(Action::Stop), 200);
+        assert_eq!(walk(Action::Stop), 400);
+        assert_eq!(walk(Action::Start), 200);
+        assert_eq!(l.state(c.state).reads, "Active");
+        assert_eq!(c.instance_id.as_deref(), Some("cid-1"));
+        assert_eq!(c.total_calls_completed, 1);
+    }
+
+    #[test]
+    fn voicegenie_drafts_never_start() {
+        let l = Lifecycle::embedded(Vendor::VoiceGenie).unwrap();
+        let draft = l.state_named("draft").unwrap();
+        let mut c = Campaign::new("x", draft);
+        assert_eq!(status(&transition(&l, &mut c, Action::Start, || "c".into())), 422);
+        assert_eq!(c.state, draft);
+        assert_eq!(c.instance_id, None);
     }
 
     #[test]
     fn auto_provisioning_covers_only_its_prefix() {
-        let store = Store::new([], Some("load-".into()));
+        let store = Store::new([], Some("load-".into()), Lifecycles::embedded().unwrap());
         assert_eq!(
             store.apply(Vendor::Kore, "other", Action::Start, || "c".into()),
             Outcome::Unknown
         );
-        assert!(matches!(
-            store.apply(Vendor::Kore, "load-1", Action::Start, || "c".into()),
-            Outcome::Started { .. }
-        ));
         assert_eq!(
-            store.get(Vendor::Kore, "load-1").map(|c| c.state),
-            Some(State::Active)
+            status(&store.apply(Vendor::Kore, "load-1", Action::Start, || "c".into())),
+            200
         );
+        assert_eq!(store.active(), 1);
         assert_eq!(store.get(Vendor::VoiceGenie, "load-1"), None);
     }
 }

@@ -159,8 +159,8 @@ async fn unknown_campaigns_are_404_and_unconfigured_ones_422() {
     let x = call(&vg, VoiceGenieCampaign, "vg-missing-config").await;
     assert_eq!(
         x.json::<VgCampaign>().expect("typed").data.campaign_status,
-        "scheduled",
-        "422 changed nothing"
+        "draft",
+        "422 changed nothing: the campaign is still a draft"
     );
 }
 

@@ -2,8 +2,9 @@
 //!
 //! Exit codes: 0 no breaking drift; 1 breaking drift (or additive, with `--strict`); 2 the run
 //! could not happen (bad configuration, schemas that do not load, a host that never answered).
+//! `diff-schemas` alike: 1 when a schema change since `--base` would break a response reader.
 
-use campaign_contract::{Checker, Class, Environment, SchemaRegistry, suite};
+use campaign_contract::{Checker, Class, Environment, SchemaRegistry, schema_diff, suite};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,15 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
     },
+    /// Compare schemas/ with a git revision, classing each change for a client reading responses.
+    DiffSchemas {
+        /// The revision to compare with (`origin/main`, `HEAD~1`, a tag or a commit).
+        #[arg(long)]
+        base: String,
+        /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
+        #[arg(long, value_name = "DIR")]
+        schemas: Option<PathBuf>,
+    },
 }
 
 fn could_not_run(why: impl std::fmt::Display) -> ExitCode {
@@ -39,14 +49,20 @@ fn could_not_run(why: impl std::fmt::Display) -> ExitCode {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Cli {
-        command:
-            Command::Check {
-                json,
-                strict,
-                schemas,
-            },
-    } = Cli::parse();
+    match Cli::parse().command {
+        Command::Check {
+            json,
+            strict,
+            schemas,
+        } => check(json, strict, schemas).await,
+        Command::DiffSchemas { base, schemas } => {
+            let dir = schemas.unwrap_or_else(campaign_contract::registry::default_dir);
+            schema_diff::run(&dir, &base).unwrap_or_else(could_not_run)
+        }
+    }
+}
+
+async fn check(json: Option<PathBuf>, strict: bool, schemas: Option<PathBuf>) -> ExitCode {
     let dir = schemas.unwrap_or_else(campaign_contract::registry::default_dir);
     let registry = match SchemaRegistry::load(&dir) {
         Ok(r) => r,

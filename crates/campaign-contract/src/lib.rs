@@ -8,11 +8,13 @@
 //! - [`suite`] walks each vendor's documented lifecycle against its sandbox or the embedded
 //!   simulator ([`environment`]), stopping everything it started.
 //! - [`report`] renders the result for people and for machines.
+//! - [`leaks`] scans written artifacts (snapshots, reports) for credential values from env.
 //! - [`schema_diff`] classes changes to `schemas/` since a git revision, as a reader sees them.
 
 pub mod check;
 pub mod environment;
 pub mod finding;
+pub mod leaks;
 pub mod registry;
 pub mod report;
 pub mod schema_diff;

@@ -1,8 +1,13 @@
 //! The drift report: a block per operation a person reads at a glance, and the same as JSON.
 
-use crate::finding::{Class, Finding};
+use crate::finding::{Class, Finding, json_path};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
+
+/// Version of the JSON report's format (`schema_version`, described by
+/// `schemas/report/drift-report.json`). Bumped only when an existing field is removed or changes
+/// type or meaning; a new field is added to the schema in the same change.
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// Which host a vendor was checked against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,21 +174,159 @@ impl Report {
         out
     }
 
-    /// The JSON report.
+    /// The JSON report, as `schemas/report/drift-report.json` describes it.
     pub fn to_json(&self) -> String {
         #[derive(Serialize)]
         struct Out<'a> {
+            schema_version: u32,
             passed: bool,
             tally: Tally,
             #[serde(flatten)]
             report: &'a Report,
         }
         serde_json::to_string_pretty(&Out {
+            schema_version: SCHEMA_VERSION,
             passed: self.passed(),
             tally: self.tally(),
             report: self,
         })
         .unwrap_or_else(|e| format!("{{\"error\":\"report did not serialize: {e}\"}}"))
+    }
+
+    /// The report as GitHub-flavoured Markdown, for a CI job summary: the verdict, the targets,
+    /// the tally, every finding (breaking first) and each operation's steps folded away.
+    ///
+    /// Report text is escaped so a cell stays one cell: `|` and newlines never split the table,
+    /// and HTML in a vendor's body is shown, not rendered.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let t = self.tally();
+        let verdict = if self.passed() { "PASS" } else { "FAIL" };
+        let _ = writeln!(out, "## campaign-contract: {verdict}\n");
+        if self.targets.is_empty() {
+            let _ = writeln!(out, "No target was checked.\n");
+        } else {
+            let _ = writeln!(out, "| vendor | kind | host | skipped |");
+            let _ = writeln!(out, "| --- | --- | --- | --- |");
+            for target in &self.targets {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    md_text(&target.vendor),
+                    md_text(&target.kind),
+                    md_code(&target.host),
+                    target.skipped.as_deref().map(md_text).unwrap_or_default()
+                );
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "**{} step{}**: {} breaking, {} additive, {} undocumented, {} unavailable{} → **{verdict}**\n",
+            self.steps.len(),
+            if self.steps.len() == 1 { "" } else { "s" },
+            t.breaking,
+            t.additive,
+            t.undocumented,
+            t.unavailable,
+            if self.strict {
+                " (strict: additive fails)"
+            } else {
+                ""
+            },
+        );
+        let mut findings: Vec<&Finding> = self.findings().collect();
+        // Stable: breaking first, then additive, undocumented, unavailable; step order within.
+        findings.sort_by_key(|f| f.class);
+        if findings.is_empty() {
+            let _ = writeln!(out, "No findings.\n");
+        } else {
+            let _ = writeln!(out, "### Findings\n");
+            let _ = writeln!(
+                out,
+                "| class | operation | status | path | expected | actual | source |"
+            );
+            let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
+            for f in findings {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    f.class.label(),
+                    md_text(&f.operation),
+                    f.status
+                        .map_or_else(|| "---".to_string(), |s| s.to_string()),
+                    md_code(&json_path(&f.pointer)),
+                    md_code(&f.expected),
+                    md_code(&f.actual),
+                    md_text(&f.source)
+                );
+            }
+            out.push('\n');
+        }
+        if !self.steps.is_empty() {
+            let _ = writeln!(out, "### Steps\n");
+        }
+        let mut operations: Vec<(&str, &str)> = Vec::new();
+        for s in &self.steps {
+            if !operations.iter().any(|(o, _)| *o == s.operation) {
+                operations.push((&s.operation, &s.source));
+            }
+        }
+        for (op, source) in operations {
+            let steps: Vec<&StepResult> = self.steps.iter().filter(|s| s.operation == op).collect();
+            let breaking = steps
+                .iter()
+                .any(|s| s.findings.iter().any(|f| f.class == Class::Breaking));
+            let findings: usize = steps.iter().map(|s| s.findings.len()).sum();
+            let _ = writeln!(
+                out,
+                "<details{}><summary>{} {}: {} step{}, {} finding{} ({})</summary>\n",
+                if breaking { " open" } else { "" },
+                if breaking { "FAIL" } else { "ok" },
+                html(op),
+                steps.len(),
+                if steps.len() == 1 { "" } else { "s" },
+                findings,
+                if findings == 1 { "" } else { "s" },
+                html(source)
+            );
+            let _ = writeln!(out, "| | step | status | expected | time |");
+            let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
+            for s in steps {
+                let verdict = if s.findings.iter().any(|f| f.class == Class::Breaking) {
+                    "FAIL"
+                } else if !s.findings.is_empty() {
+                    "warn"
+                } else {
+                    "ok"
+                };
+                let note = if s.undocumented {
+                    " (undocumented by the vendor)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "| {verdict} | {} | {} | {}{note} | {} ms |",
+                    md_text(&s.step),
+                    s.status
+                        .map_or_else(|| "---".to_string(), |c| c.to_string()),
+                    md_text(&s.expected),
+                    s.elapsed_ms
+                );
+            }
+            let _ = writeln!(out, "\n</details>\n");
+        }
+        if !self.cleanup.is_empty() {
+            let _ = writeln!(out, "### Cleanup\n");
+            for c in &self.cleanup {
+                let _ = writeln!(out, "- {}", md_text(c));
+            }
+        }
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push('\n');
+        out
     }
 
     /// Replaces every occurrence of each secret in the report with `[REDACTED]`: a last line of
@@ -205,5 +348,243 @@ impl Report {
         for c in &mut self.cleanup {
             clean(c);
         }
+    }
+}
+
+/// HTML-escapes text (for `<summary>` and table cells: a vendor's `<h1>` is shown, not rendered).
+fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Markdown table cell of prose: HTML escaped, Markdown punctuation backslash-escaped (no
+/// emphasis, links or math from report text), `|` escaped and line breaks as `<br>` so the cell
+/// stays one cell.
+fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push_str("<br>");
+            }
+            '\n' => out.push_str("<br>"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '$' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Markdown table cell shown verbatim, as a code span: `|` escaped (GitHub unescapes it inside
+/// code in tables), line breaks shown as `\n` / `\r`, and a backtick fence longer than any run of
+/// backticks in the text.
+fn md_code(text: &str) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    let body = text
+        .replace('|', "\\|")
+        .replace('\r', "\\r")
+        .replace('\n', "\\n");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in body.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if body.starts_with('`') || body.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{body}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(class: Class, pointer: &str, actual: &str) -> Finding {
+        Finding {
+            vendor: "kore".into(),
+            operation: "kore voice-start-v1".into(),
+            step: "start".into(),
+            status: Some(200),
+            pointer: pointer.into(),
+            rule: "type".into(),
+            expected: "integer".into(),
+            actual: actual.into(),
+            class,
+            source: "vendor-docs/000_x.txt (Kore.ai Start Voice Campaign)".into(),
+        }
+    }
+
+    /// Targets and steps are built from JSON, so fields added later with serde defaults need no
+    /// edit here.
+    fn report(findings: Vec<Finding>) -> Report {
+        let target: TargetLine = serde_json::from_value(serde_json::json!({
+            "vendor": "kore",
+            "kind": "simulator",
+            "host": "127.0.0.1:8080",
+            "skipped": "sms: KORE_SMS_CAMPAIGN_ID not set",
+        }))
+        .expect("a target line");
+        let step: StepResult = serde_json::from_value(serde_json::json!({
+            "vendor": "kore",
+            "operation": "kore voice-start-v1",
+            "source": "vendor-docs/000_x.txt (Kore.ai Start Voice Campaign)",
+            "step": "start",
+            "expected": "200",
+            "status": 200,
+            "undocumented": false,
+            "elapsed_ms": 3,
+            "findings": findings,
+        }))
+        .expect("a step");
+        Report {
+            targets: vec![target],
+            steps: vec![step],
+            cleanup: vec!["kore demo-voice: stopped".into()],
+            ..Report::default()
+        }
+    }
+
+    /// The data rows of the findings table.
+    fn finding_rows(md: &str) -> Vec<&str> {
+        md.lines()
+            .skip_while(|l| !l.starts_with("| class |"))
+            .skip(2)
+            .take_while(|l| l.starts_with("| "))
+            .collect()
+    }
+
+    #[test]
+    fn markdown_heading_carries_the_verdict() {
+        let clean = report(Vec::new());
+        let md = clean.to_markdown();
+        assert!(md.starts_with("## campaign-contract: PASS\n"), "{md}");
+        assert!(md.contains("No findings."), "{md}");
+        assert!(
+            md.contains(
+                "| kore | simulator | `127.0.0.1:8080` | sms: KORE\\_SMS\\_CAMPAIGN\\_ID not set |"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("- kore demo-voice: stopped"), "{md}");
+
+        let additive = report(vec![finding(Class::Additive, "/region", "\"eu\" (string)")]);
+        assert!(
+            additive
+                .to_markdown()
+                .starts_with("## campaign-contract: PASS\n")
+        );
+        let strict = Report {
+            strict: true,
+            ..additive
+        };
+        let md = strict.to_markdown();
+        assert!(md.starts_with("## campaign-contract: FAIL\n"), "{md}");
+        assert!(md.contains("(strict: additive fails) → **FAIL**"), "{md}");
+
+        let broken = report(vec![finding(Class::Breaking, "/x", "\"0\" (string)")]);
+        let md = broken.to_markdown();
+        assert!(md.starts_with("## campaign-contract: FAIL\n"), "{md}");
+        assert!(
+            md.contains("<details open><summary>FAIL kore voice-start-v1: 1 step, 1 finding"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn markdown_sorts_breaking_findings_first() {
+        let md = report(vec![
+            finding(Class::Unavailable, "", "503"),
+            finding(Class::Additive, "/region", "\"eu\" (string)"),
+            finding(Class::Breaking, "/totalCallsCompleted", "\"0\" (string)"),
+            finding(Class::Undocumented, "", "400"),
+            finding(Class::Breaking, "/status", "missing"),
+        ])
+        .to_markdown();
+        let classes: Vec<&str> = finding_rows(&md)
+            .iter()
+            .filter_map(|row| row.split(" | ").next())
+            .map(|c| c.trim_start_matches("| "))
+            .collect();
+        assert_eq!(
+            classes,
+            [
+                "BREAKING",
+                "BREAKING",
+                "ADDITIVE",
+                "UNDOCUMENTED",
+                "UNAVAILABLE"
+            ],
+            "{md}"
+        );
+        // Within a class, step order holds.
+        let rows = finding_rows(&md);
+        assert!(rows[0].contains("`$.totalCallsCompleted`"), "{md}");
+        assert!(rows[1].contains("`$.status`"), "{md}");
+        assert!(rows[4].contains("| `$` |"), "{md}");
+    }
+
+    #[test]
+    fn markdown_cells_escape_pipes_newlines_and_html() {
+        let mut f = finding(
+            Class::Breaking,
+            "/a|b",
+            "\"x | y\\nz\" <h1>502</h1>\n`tick`",
+        );
+        f.operation = "kore op|name".into();
+        f.source = "vendor-docs/a | b\nc <b>".into();
+        let mut r = report(vec![f]);
+        r.cleanup = vec!["line one\nline | two".into()];
+        let md = r.to_markdown();
+        let rows = finding_rows(&md);
+        assert_eq!(rows.len(), 1, "{md}");
+        let row = rows[0];
+        // Every `|` left unescaped is a cell border: 8 of them for 7 cells.
+        let borders = row
+            .match_indices('|')
+            .filter(|(i, _)| !row[..*i].ends_with('\\'))
+            .count();
+        assert_eq!(borders, 8, "{row}");
+        assert!(row.contains("kore op\\|name"), "{row}");
+        assert!(
+            row.contains("`` \"x \\| y\\nz\" <h1>502</h1>\\n`tick` ``"),
+            "{row}"
+        );
+        assert!(row.contains("`$.a\\|b`"), "{row}");
+        assert!(row.contains("vendor-docs/a \\| b<br>c &lt;b&gt;"), "{row}");
+        assert!(md.contains("- line one<br>line \\| two\n"), "{md}");
+        assert!(!md.contains("<b>"), "{md}");
+    }
+
+    #[test]
+    fn json_carries_the_schema_version() {
+        let v: serde_json::Value =
+            serde_json::from_str(&report(Vec::new()).to_json()).expect("the report is JSON");
+        assert_eq!(v["schema_version"], SCHEMA_VERSION);
+        assert_eq!(v["passed"], true);
     }
 }

@@ -1,0 +1,161 @@
+//! The leak gate over real artifacts: a copy of the committed `snapshots/` scans clean, and a
+//! credential planted in a snapshot, a JSON report, a Markdown summary or a JUnit file is found —
+//! each file named, the credential never shown.
+
+use campaign_contract::leaks::{self, LeakError};
+use std::path::{Path, PathBuf};
+
+const SNAPSHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../snapshots");
+
+const SECRET: &str = "SECRET-leak-gate-7f3a9c";
+
+/// A scratch folder removed on drop, even when an assertion fails.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        let dir = std::env::temp_dir().join(format!("campaign-leaks-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("scratch folder");
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copies the committed snapshots into `to`, returning the files copied.
+fn copy_snapshots(to: &Path) -> Vec<PathBuf> {
+    std::fs::create_dir_all(to).expect("snapshots copy folder");
+    let mut copied = Vec::new();
+    for entry in std::fs::read_dir(SNAPSHOTS).expect("snapshots folder") {
+        let from = entry.expect("entry").path();
+        if from.is_file() {
+            let dest = to.join(from.file_name().expect("file name"));
+            std::fs::copy(&from, &dest).expect("copy a snapshot");
+            copied.push(dest);
+        }
+    }
+    assert!(copied.len() >= 10, "the snapshots are there: {copied:?}");
+    copied.sort();
+    copied
+}
+
+fn assert_names_only_files(e: &LeakError, files: &[&Path]) {
+    let message = e.to_string();
+    println!("{message}");
+    assert!(!message.contains(SECRET), "the error shows the secret");
+    assert!(
+        !format!("{e:?}").contains(SECRET),
+        "the Debug shows the secret"
+    );
+    for f in files {
+        assert!(
+            message.contains(&format!(
+                "a credential value from the environment appears in {}",
+                f.display()
+            )),
+            "{} is not named:\n{message}",
+            f.display()
+        );
+    }
+    assert_eq!(message.lines().count(), files.len(), "{message}");
+    assert!(e.unreadable.is_empty(), "{message}");
+}
+
+#[test]
+fn clean_snapshots_pass_and_every_scanned_file_is_listed() {
+    // Arrange
+    let scratch = Scratch::new();
+    let copied = copy_snapshots(&scratch.0.join("snapshots"));
+
+    // Act
+    let scanned = leaks::scan(std::slice::from_ref(&scratch.0), &[SECRET.to_string()]);
+
+    // Assert
+    assert_eq!(scanned.expect("no credential in the snapshots"), copied);
+}
+
+#[test]
+fn a_secret_planted_in_a_snapshot_names_that_file() {
+    // Arrange
+    let scratch = Scratch::new();
+    let copied = copy_snapshots(&scratch.0.join("snapshots"));
+    let victim = &copied[copied.len() / 2];
+    let mut text = std::fs::read_to_string(victim).expect("snapshot text");
+    text = text.replacen('{', &format!("{{\n  \"echo\": \"{SECRET}\","), 1);
+    std::fs::write(victim, text).expect("plant");
+
+    // Act
+    let e = leaks::scan(std::slice::from_ref(&scratch.0), &[SECRET.to_string()])
+        .expect_err("the planted secret is found");
+
+    // Assert
+    assert_eq!(e.leaked, vec![victim.clone()]);
+    assert_names_only_files(&e, &[victim]);
+}
+
+#[test]
+fn reports_in_json_markdown_and_junit_are_named() {
+    // Arrange
+    let scratch = Scratch::new();
+    copy_snapshots(&scratch.0.join("snapshots"));
+    let out = scratch.0.join("reports").join("nested");
+    std::fs::create_dir_all(&out).expect("reports folder");
+    let json = out.join("contract.json");
+    let markdown = out.join("summary.md");
+    let junit = out.join("junit.xml");
+    std::fs::write(
+        &json,
+        format!(r#"{{"schema_version":1,"cleanup":["auth {SECRET}"]}}"#),
+    )
+    .expect("json");
+    std::fs::write(
+        &markdown,
+        format!("## campaign-contract: FAIL\n\n| `{SECRET}` |\n"),
+    )
+    .expect("markdown");
+    std::fs::write(
+        &junit,
+        format!(
+            "<?xml version=\"1.0\"?>\n<testsuite name=\"contract\"><testcase name=\"start\">\
+             <system-out>x-api-key: {SECRET}</system-out></testcase></testsuite>\n"
+        ),
+    )
+    .expect("junit");
+    std::fs::write(out.join("clean.txt"), "nothing to see").expect("clean file");
+
+    // Act
+    let e = leaks::scan(
+        &[scratch.0.join("snapshots"), scratch.0.join("reports")],
+        &[SECRET.to_string(), "abc".to_string()],
+    )
+    .expect_err("the planted secrets are found");
+
+    // Assert
+    assert_names_only_files(&e, &[&json, &junit, &markdown]);
+}
+
+#[test]
+fn a_missing_path_is_an_error_naming_it() {
+    // Arrange
+    let scratch = Scratch::new();
+    let missing = scratch.0.join("report.json");
+
+    // Act
+    let e = leaks::scan(std::slice::from_ref(&missing), &[SECRET.to_string()])
+        .expect_err("a path that is not there was not scanned");
+
+    // Assert
+    assert!(e.leaked.is_empty());
+    assert_eq!(e.unreadable.len(), 1);
+    assert!(
+        e.to_string().starts_with(&format!(
+            "cannot scan {} for credentials: ",
+            missing.display()
+        )),
+        "{e}"
+    );
+}

@@ -244,11 +244,7 @@ impl Lifecycle {
         if raw.vendor != vendor.slug() {
             return Err(fail(
                 None,
-                format!(
-                    "vendor is {:?}, expected {:?}",
-                    raw.vendor,
-                    vendor.slug()
-                ),
+                format!("vendor is {:?}, expected {:?}", raw.vendor, vendor.slug()),
             ));
         }
         if !raw.status_pointer.starts_with('/') {
@@ -393,7 +389,11 @@ impl Lifecycle {
                 {
                     return Err(fail(
                         Some(format!("[{}, {}]", s.name, action_name(*a))),
-                        format!("missing: state {} has no rule for {}", s.name, action_name(*a)),
+                        format!(
+                            "missing: state {} has no rule for {}",
+                            s.name,
+                            action_name(*a)
+                        ),
                     ));
                 }
             }
@@ -456,7 +456,9 @@ impl Lifecycle {
 
     /// The state called `name`.
     pub fn state_named(&self, name: &str) -> Option<StateId> {
-        self.states().find(|(_, s)| s.name == name).map(|(id, _)| id)
+        self.states()
+            .find(|(_, s)| s.name == name)
+            .map(|(id, _)| id)
     }
 
     /// The states a campaign may be in before the harness touches it.
@@ -572,7 +574,10 @@ mod tests {
     fn both_committed_files_load() {
         for v in Vendor::ALL {
             let l = Lifecycle::embedded(v).unwrap_or_else(|e| panic!("{e}"));
-            assert!(l.states().any(|(_, s)| s.dialing), "{v} has a dialing state");
+            assert!(
+                l.states().any(|(_, s)| s.dialing),
+                "{v} has a dialing state"
+            );
         }
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas");
         for v in Vendor::ALL {

@@ -1,6 +1,7 @@
 //! Which host each vendor is checked against: its sandbox when its `*_BASE_URL` is set, else the
 //! embedded simulator.
 
+use crate::retry::{CallPolicy, PolicyError};
 use campaign_api::jwt::{JwtOptions, JwtSigner};
 use campaign_api::{CampaignId, Campaigns, ConfigError, Credential, Target, Vendor};
 use campaign_sim::{AuthConfig, RunningSim, SimConfig};
@@ -39,6 +40,8 @@ pub struct VendorTarget {
 pub struct Environment {
     /// Per vendor, in [`Vendor::ALL`] order.
     pub targets: Vec<VendorTarget>,
+    /// Retries and call budget (`CAMPAIGN_CONTRACT_MAX_CALLS`).
+    pub policy: CallPolicy,
     sim: Option<RunningSim>,
 }
 
@@ -59,6 +62,7 @@ impl Environment {
     pub async fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Environment, EnvironmentError> {
+        let policy = CallPolicy::from_lookup(&lookup)?;
         let mut found = Vec::new();
         for vendor in Vendor::ALL {
             found.push((vendor, Target::from_lookup(vendor, &lookup)?));
@@ -85,7 +89,20 @@ impl Environment {
             };
             targets.push(target);
         }
-        Ok(Environment { targets, sim })
+        Ok(Environment {
+            targets,
+            policy,
+            sim,
+        })
+    }
+
+    /// Exactly these targets (no simulator), with the default policy: for hosts a test builds.
+    pub fn with_targets(targets: Vec<VendorTarget>) -> Environment {
+        Environment {
+            targets,
+            policy: CallPolicy::default(),
+            sim: None,
+        }
     }
 
     /// Both vendors on one simulator that checks credentials against the given secrets.
@@ -105,6 +122,7 @@ impl Environment {
             .collect::<Result<_, EnvironmentError>>()?;
         Ok(Environment {
             targets,
+            policy: CallPolicy::default(),
             sim: Some(sim),
         })
     }
@@ -191,4 +209,7 @@ pub enum EnvironmentError {
     /// The embedded simulator did not start.
     #[error("the embedded simulator did not start: {0}")]
     Simulator(String),
+    /// A policy setting (`CAMPAIGN_CONTRACT_MAX_CALLS`) is not usable.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
 }

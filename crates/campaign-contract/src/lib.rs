@@ -8,6 +8,8 @@
 //! - [`suite`] walks each vendor's documented lifecycle against its sandbox or the embedded
 //!   simulator ([`environment`]), stopping everything it started.
 //! - [`report`] renders the result for people and for machines.
+//! - [`retry`] keeps noise apart from drift: retries with backoff within a call budget.
+//! - [`walk`] plans the walk through a vendor's lifecycle rules.
 //! - [`leaks`] scans written artifacts (snapshots, reports) for credential values from env.
 //! - [`schema_diff`] classes changes to `schemas/` since a git revision, as a reader sees them.
 
@@ -17,9 +19,11 @@ pub mod finding;
 pub mod leaks;
 pub mod registry;
 pub mod report;
+pub mod retry;
 pub mod schema_diff;
 pub mod shape;
 pub mod suite;
+pub mod walk;
 
 pub use check::{Assumptions, Checker};
 pub use environment::{Environment, Kind};

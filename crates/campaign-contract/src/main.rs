@@ -1,10 +1,12 @@
 //! `campaign-contract`: run the contract checks from a shell or a CI job.
 //!
 //! Exit codes: 0 no breaking drift; 1 breaking drift (or additive, with `--strict`); 2 the run
-//! could not happen (bad configuration, schemas that do not load, a host that never answered).
+//! proves nothing: bad configuration, schemas or lifecycle rules that do not load, or a sandbox
+//! still unavailable (5xx, 429, timeouts, resets) after retries within the call budget.
 //! `diff-schemas` alike: 1 when a schema change since `--base` would break a response reader.
 
-use campaign_contract::{Checker, Class, Environment, SchemaRegistry, schema_diff, suite};
+use campaign_contract::report::Verdict;
+use campaign_contract::{Checker, Environment, SchemaRegistry, leaks, schema_diff, suite};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,15 +23,25 @@ struct Cli {
 enum Command {
     /// Walk each vendor's lifecycle against its sandbox (from env) or the embedded simulator.
     Check {
-        /// Also write the report as JSON to FILE.
+        /// Also write the report as JSON to FILE (its schema: schemas/report/drift-report.json).
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
+        /// Also write the report as Markdown to FILE (for a CI job summary).
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
         /// Fail on additive drift too (same as CAMPAIGN_CONTRACT_STRICT=1).
         #[arg(long, env = "CAMPAIGN_CONTRACT_STRICT", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
         strict: bool,
         /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
+    },
+    /// Fail if any file under the given paths holds a credential value from env (verbatim or
+    /// encoded). Names the files, never the values. Exit 1 on a hit, 2 on an unreadable path.
+    ScanSecrets {
+        /// Files or folders to scan (snapshots/, reports, JUnit XML, …).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
     },
     /// Compare schemas/ with a git revision, classing each change for a client reading responses.
     DiffSchemas {
@@ -52,9 +64,11 @@ async fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Check {
             json,
+            markdown,
             strict,
             schemas,
-        } => check(json, strict, schemas).await,
+        } => check(json, markdown, strict, schemas).await,
+        Command::ScanSecrets { paths } => scan_secrets(&paths, &leaks::env_secret_values()),
         Command::DiffSchemas { base, schemas } => {
             let dir = schemas.unwrap_or_else(campaign_contract::registry::default_dir);
             schema_diff::run(&dir, &base).unwrap_or_else(could_not_run)
@@ -62,7 +76,29 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn check(json: Option<PathBuf>, strict: bool, schemas: Option<PathBuf>) -> ExitCode {
+/// Scans `paths` for `secrets`: exit 0 clean, 1 a file holds one, 2 a path could not be read.
+fn scan_secrets(paths: &[PathBuf], secrets: &[String]) -> ExitCode {
+    match leaks::scan(paths, secrets) {
+        Ok(files) => {
+            eprintln!(
+                "campaign-contract: no credential value in {} file(s)",
+                files.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("campaign-contract: {e}");
+            ExitCode::from(if e.leaked.is_empty() { 2 } else { 1 })
+        }
+    }
+}
+
+async fn check(
+    json: Option<PathBuf>,
+    markdown: Option<PathBuf>,
+    strict: bool,
+    schemas: Option<PathBuf>,
+) -> ExitCode {
     let dir = schemas.unwrap_or_else(campaign_contract::registry::default_dir);
     let registry = match SchemaRegistry::load(&dir) {
         Ok(r) => r,
@@ -84,31 +120,40 @@ async fn check(json: Option<PathBuf>, strict: bool, schemas: Option<PathBuf>) ->
     let outcome = suite::run(&env, &checker, strict).await;
     let report = outcome.report;
     print!("{}", report.render());
-    if let Some(path) = &json
-        && let Err(e) = std::fs::write(path, report.to_json())
-    {
-        return could_not_run(format!("writing {}: {e}", path.display()));
-    }
-    env.shutdown().await;
-    // A vendor none of whose calls got an answer was never checked: that is not a verdict.
-    for t in &report.targets {
-        let steps: Vec<_> = report
-            .steps
-            .iter()
-            .filter(|s| s.vendor == t.vendor)
-            .collect();
-        if !steps.is_empty() && steps.iter().all(|s| s.status.is_none()) {
-            let why = steps
-                .iter()
-                .flat_map(|s| s.findings.iter())
-                .find(|f| f.class == Class::Unavailable)
-                .map_or_else(|| "no answer".to_string(), |f| f.actual.clone());
-            return could_not_run(format!("{} at {} never answered ({why})", t.vendor, t.host));
+    let mut written = Vec::new();
+    for (path, text) in [
+        (&json, report.to_json().as_str()),
+        (&markdown, report.to_markdown().as_str()),
+    ] {
+        if let Some(path) = path {
+            if let Err(e) = std::fs::write(path, text) {
+                return could_not_run(format!("writing {}: {e}", path.display()));
+            }
+            written.push(path.clone());
         }
     }
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    // Secrets as a gate: every artifact written is scanned for the credential values in use
+    // (the signed JWTs of this run included). A hit fails the run, and the file is removed so a
+    // CI step that uploads artifacts cannot publish it.
+    let mut secrets = env.secret_values();
+    secrets.extend(leaks::env_secret_values());
+    if let Err(e) = leaks::scan(&written, &secrets) {
+        for path in &e.leaked {
+            let _ = std::fs::remove_file(path);
+        }
+        eprintln!("campaign-contract: {e} (removed)");
+        env.shutdown().await;
+        return ExitCode::from(1);
     }
+    env.shutdown().await;
+    let verdict = report.verdict();
+    if verdict == Verdict::Unavailable {
+        eprintln!(
+            "campaign-contract: sandbox unavailable (noise, not drift); the run proves nothing:"
+        );
+        for u in &report.unavailable {
+            eprintln!("  {u}");
+        }
+    }
+    ExitCode::from(verdict.exit_code())
 }

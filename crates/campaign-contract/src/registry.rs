@@ -4,6 +4,7 @@
 //! and no remote `$ref` is ever fetched: jsonschema is built without its HTTP resolver.
 
 use campaign_api::OperationId;
+use campaign_api::lifecycle::Lifecycle;
 use jsonschema::Validator;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
@@ -48,6 +49,9 @@ pub enum RegistryError {
         /// The folder.
         dir: PathBuf,
     },
+    /// A vendor's `lifecycle.toml` does not hold together (the message names file and rule).
+    #[error(transparent)]
+    Lifecycle(#[from] campaign_api::lifecycle::LifecycleError),
 }
 
 /// One way a JSON value breaks a schema.
@@ -171,6 +175,7 @@ impl Schema {
 pub struct SchemaRegistry {
     dir: PathBuf,
     schemas: BTreeMap<String, Schema>,
+    lifecycles: Vec<Lifecycle>,
 }
 
 /// Compiles one schema document (2020-12, formats asserted).
@@ -253,15 +258,31 @@ impl SchemaRegistry {
                 }
             }
         }
+        let lifecycles = campaign_api::Vendor::ALL
+            .into_iter()
+            .map(|v| Lifecycle::load(dir, v))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(SchemaRegistry {
             dir: dir.into(),
             schemas,
+            lifecycles,
         })
     }
 
     /// Loads [`default_dir`].
     pub fn load_default() -> Result<SchemaRegistry, RegistryError> {
         SchemaRegistry::load(&default_dir())
+    }
+
+    /// The vendor's lifecycle rules (`{dir}/{vendor}/lifecycle.toml`), checked against this
+    /// folder's schemas when the registry loaded.
+    pub fn lifecycle(&self, vendor: campaign_api::Vendor) -> &Lifecycle {
+        // `load` pushes one per vendor, in `Vendor::ALL` order.
+        let i = campaign_api::Vendor::ALL
+            .iter()
+            .position(|v| *v == vendor)
+            .unwrap_or(0);
+        &self.lifecycles[i]
     }
 
     /// The folder it was loaded from.

@@ -21,6 +21,12 @@ pub struct TargetLine {
     /// Why the vendor was skipped, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// Calls made to the host (retries and status polls included; cleanup stops not).
+    #[serde(default)]
+    pub calls: u32,
+    /// The per-vendor call budget (`CAMPAIGN_CONTRACT_MAX_CALLS`).
+    #[serde(default)]
+    pub max_calls: u32,
 }
 
 /// One lifecycle step: a call, what it should have answered, and what departed from that.
@@ -42,6 +48,13 @@ pub struct StepResult {
     pub undocumented: bool,
     /// Time to the last body byte, in milliseconds.
     pub elapsed_ms: u64,
+    /// Tries made (1 unless the host was unavailable and the call was retried; 0 when the call
+    /// budget was spent before it).
+    #[serde(default)]
+    pub attempts: u32,
+    /// The lifecycle rule that set the expectation (`[Active, start]`), for lifecycle steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     /// What departed from the contract.
     pub findings: Vec<Finding>,
 }
@@ -57,6 +70,43 @@ pub struct Report {
     pub cleanup: Vec<String>,
     /// Whether additive drift fails the run.
     pub strict: bool,
+    /// Why a vendor could not be checked to the end (still unavailable after retries, call
+    /// budget spent): the run proves nothing either way, and exits 2, unless it found breaking
+    /// drift before.
+    #[serde(default)]
+    pub unavailable: Vec<String>,
+}
+
+/// What a run shows, and the CLI's exit code for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The contract holds (exit 0).
+    Pass,
+    /// Breaking drift, or additive drift in strict mode (exit 1).
+    Drift,
+    /// A host could not be checked to the end: sandbox unavailable (exit 2).
+    Unavailable,
+}
+
+impl Verdict {
+    /// `PASS`, `FAIL` or `UNAVAILABLE`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Drift => "FAIL",
+            Verdict::Unavailable => "UNAVAILABLE",
+        }
+    }
+
+    /// The CLI's exit code.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Drift => 1,
+            Verdict::Unavailable => 2,
+        }
+    }
 }
 
 /// Counts by class.
@@ -95,10 +145,23 @@ impl Report {
         t
     }
 
-    /// True when the gate holds: no breaking drift (and, in strict mode, no additive drift).
+    /// True when the gate holds: every vendor checked to the end, no breaking drift (and, in
+    /// strict mode, no additive drift).
     pub fn passed(&self) -> bool {
+        self.verdict() == Verdict::Pass
+    }
+
+    /// What the run shows. Drift seen is drift, even if the host later became unavailable;
+    /// otherwise an unavailable host means the run proves nothing.
+    pub fn verdict(&self) -> Verdict {
         let t = self.tally();
-        t.breaking == 0 && (!self.strict || t.additive == 0)
+        if t.breaking > 0 || (self.strict && t.additive > 0) {
+            Verdict::Drift
+        } else if !self.unavailable.is_empty() {
+            Verdict::Unavailable
+        } else {
+            Verdict::Pass
+        }
     }
 
     /// The text report.
@@ -155,6 +218,12 @@ impl Report {
                 let _ = writeln!(out, "  {c}");
             }
         }
+        if !self.unavailable.is_empty() {
+            let _ = writeln!(out, "\nsandbox unavailable (noise, not drift):");
+            for u in &self.unavailable {
+                let _ = writeln!(out, "  {u}");
+            }
+        }
         let t = self.tally();
         let _ = writeln!(
             out,
@@ -169,7 +238,7 @@ impl Report {
             } else {
                 ""
             },
-            if self.passed() { "PASS" } else { "FAIL" }
+            self.verdict().label()
         );
         out
     }
@@ -180,6 +249,7 @@ impl Report {
         struct Out<'a> {
             schema_version: u32,
             passed: bool,
+            verdict: Verdict,
             tally: Tally,
             #[serde(flatten)]
             report: &'a Report,
@@ -187,6 +257,7 @@ impl Report {
         serde_json::to_string_pretty(&Out {
             schema_version: SCHEMA_VERSION,
             passed: self.passed(),
+            verdict: self.verdict(),
             tally: self.tally(),
             report: self,
         })
@@ -201,20 +272,32 @@ impl Report {
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
         let t = self.tally();
-        let verdict = if self.passed() { "PASS" } else { "FAIL" };
+        let verdict = self.verdict().label();
         let _ = writeln!(out, "## campaign-contract: {verdict}\n");
+        if !self.unavailable.is_empty() {
+            let _ = writeln!(
+                out,
+                "**Sandbox unavailable** (noise, not drift; the run proves nothing for these):\n"
+            );
+            for u in &self.unavailable {
+                let _ = writeln!(out, "- {}", md_text(u));
+            }
+            out.push('\n');
+        }
         if self.targets.is_empty() {
             let _ = writeln!(out, "No target was checked.\n");
         } else {
-            let _ = writeln!(out, "| vendor | kind | host | skipped |");
-            let _ = writeln!(out, "| --- | --- | --- | --- |");
+            let _ = writeln!(out, "| vendor | kind | host | calls | skipped |");
+            let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
             for target in &self.targets {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} of {} | {} |",
                     md_text(&target.vendor),
                     md_text(&target.kind),
                     md_code(&target.host),
+                    target.calls,
+                    target.max_calls,
                     target.skipped.as_deref().map(md_text).unwrap_or_default()
                 );
             }
@@ -486,7 +569,7 @@ mod tests {
         assert!(md.contains("No findings."), "{md}");
         assert!(
             md.contains(
-                "| kore | simulator | `127.0.0.1:8080` | sms: KORE\\_SMS\\_CAMPAIGN\\_ID not set |"
+                "| kore | simulator | `127.0.0.1:8080` | 0 of 0 | sms: KORE\\_SMS\\_CAMPAIGN\\_ID not set |"
             ),
             "{md}"
         );
@@ -513,6 +596,15 @@ mod tests {
             md.contains("<details open><summary>FAIL kore voice-start-v1: 1 step, 1 finding"),
             "{md}"
         );
+
+        let down = Report {
+            unavailable: vec!["voicegenie at 127.0.0.1:9: voicegenie campaign 503".into()],
+            ..report(vec![finding(Class::Unavailable, "", "503")])
+        };
+        let md = down.to_markdown();
+        assert!(md.starts_with("## campaign-contract: UNAVAILABLE\n"), "{md}");
+        assert!(md.contains("**Sandbox unavailable**"), "{md}");
+        assert_eq!(down.verdict().exit_code(), 2);
     }
 
     #[test]

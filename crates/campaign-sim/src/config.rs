@@ -246,7 +246,11 @@ mod tests {
 
         let p = write("[[campaign]]\nvendor = \"kore\"\nid = \"k\"\nstate = \"Dialing\"\n");
         let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(e.to_string().contains("\"Dialing\" is not in schemas/kore/lifecycle.toml"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("\"Dialing\" is not in schemas/kore/lifecycle.toml"),
+            "{e}"
+        );
 
         let p = write("[[campaign]]\nvendor = \"kore\"\nid = \"a/b\"\n");
         let e = SimConfig::default().load_campaigns(&p).unwrap_err();

@@ -10,8 +10,8 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use campaign_api::response::{self as body, KoreCampaignStatus, kore_codes, vg_codes};
 use campaign_api::lifecycle::Lifecycle;
+use campaign_api::response::{self as body, KoreCampaignStatus, kore_codes, vg_codes};
 use campaign_api::{Action, Channel, OperationId, Vendor};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
@@ -273,7 +273,10 @@ fn answer(op: OperationId, campaign: &str, outcome: Outcome, lifecycle: &Lifecyc
                 Err(_) => sim_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "LIFECYCLE",
-                    format!("{}: {reads:?} is not a Kore.ai campaign status", lifecycle.file),
+                    format!(
+                        "{}: {reads:?} is not a Kore.ai campaign status",
+                        lifecycle.file
+                    ),
                 ),
             }
         }

@@ -259,7 +259,10 @@ mod tests {
         let l = Lifecycle::embedded(Vendor::VoiceGenie).unwrap();
         let draft = l.state_named("draft").unwrap();
         let mut c = Campaign::new("x", draft);
-        assert_eq!(status(&transition(&l, &mut c, Action::Start, || "c".into())), 422);
+        assert_eq!(
+            status(&transition(&l, &mut c, Action::Start, || "c".into())),
+            422
+        );
         assert_eq!(c.state, draft);
         assert_eq!(c.instance_id, None);
     }

@@ -602,7 +602,10 @@ mod tests {
             ..report(vec![finding(Class::Unavailable, "", "503")])
         };
         let md = down.to_markdown();
-        assert!(md.starts_with("## campaign-contract: UNAVAILABLE\n"), "{md}");
+        assert!(
+            md.starts_with("## campaign-contract: UNAVAILABLE\n"),
+            "{md}"
+        );
         assert!(md.contains("**Sandbox unavailable**"), "{md}");
         assert_eq!(down.verdict().exit_code(), 2);
     }

@@ -6,6 +6,7 @@ use campaign_api::jwt::{JwtOptions, JwtSigner};
 use campaign_api::{CampaignId, Campaigns, ConfigError, Credential, Target, Vendor};
 use campaign_sim::{AuthConfig, RunningSim, SimConfig};
 use secrecy::SecretString;
+use std::path::Path;
 
 /// What kind of host a target is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,12 +56,26 @@ pub const SIM_VOICEGENIE_KEY: &str = "sim-only-api-key";
 impl Environment {
     /// Reads `KORE_*` and `VOICEGENIE_*`; vendors without a base URL use one embedded simulator.
     pub async fn from_env() -> Result<Environment, EnvironmentError> {
-        Environment::from_lookup(|k| std::env::var(k).ok()).await
+        Environment::from_env_in(&crate::registry::default_dir()).await
+    }
+
+    /// As [`Environment::from_env`], with the simulator following the lifecycle rules of the
+    /// schemas folder `schemas_dir` (the one the suite checks against).
+    pub async fn from_env_in(schemas_dir: &Path) -> Result<Environment, EnvironmentError> {
+        Environment::from_lookup_in(|k| std::env::var(k).ok(), schemas_dir).await
     }
 
     /// As [`Environment::from_env`], reading variables through `lookup`.
     pub async fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Environment, EnvironmentError> {
+        Environment::from_lookup_in(lookup, &crate::registry::default_dir()).await
+    }
+
+    /// As [`Environment::from_lookup`], with the simulator following `schemas_dir`'s rules.
+    pub async fn from_lookup_in(
+        lookup: impl Fn(&str) -> Option<String>,
+        schemas_dir: &Path,
     ) -> Result<Environment, EnvironmentError> {
         let policy = CallPolicy::from_lookup(&lookup)?;
         let mut found = Vec::new();
@@ -69,7 +84,10 @@ impl Environment {
         }
         let need_sim = found.iter().any(|(_, t)| t.is_none());
         let sim = if need_sim {
-            Some(Environment::start_sim(SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY).await?)
+            Some(
+                Environment::start_sim(SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY, schemas_dir)
+                    .await?,
+            )
         } else {
             None
         };
@@ -110,7 +128,22 @@ impl Environment {
         kore_client_secret: &str,
         voicegenie_key: &str,
     ) -> Result<Environment, EnvironmentError> {
-        let sim = Environment::start_sim(kore_client_secret, voicegenie_key).await?;
+        Environment::simulator_in(
+            &crate::registry::default_dir(),
+            kore_client_secret,
+            voicegenie_key,
+        )
+        .await
+    }
+
+    /// As [`Environment::simulator_with`], the simulator following `schemas_dir`'s lifecycle
+    /// rules.
+    pub async fn simulator_in(
+        schemas_dir: &Path,
+        kore_client_secret: &str,
+        voicegenie_key: &str,
+    ) -> Result<Environment, EnvironmentError> {
+        let sim = Environment::start_sim(kore_client_secret, voicegenie_key, schemas_dir).await?;
         let targets = Vendor::ALL
             .into_iter()
             .map(|v| {
@@ -127,8 +160,12 @@ impl Environment {
         })
     }
 
-    async fn start_sim(kore_secret: &str, vg_key: &str) -> Result<RunningSim, EnvironmentError> {
-        let config = SimConfig {
+    async fn start_sim(
+        kore_secret: &str,
+        vg_key: &str,
+        schemas_dir: &Path,
+    ) -> Result<RunningSim, EnvironmentError> {
+        let mut config = SimConfig {
             auth: AuthConfig {
                 kore_client: Some((
                     SIM_KORE_CLIENT_ID.into(),
@@ -138,6 +175,10 @@ impl Environment {
             },
             ..SimConfig::default()
         };
+        // The simulator and the suite read the same rule files.
+        config
+            .load_lifecycles(schemas_dir)
+            .map_err(|e| EnvironmentError::Simulator(e.to_string()))?;
         campaign_sim::start(config)
             .await
             .map_err(|e| EnvironmentError::Simulator(e.to_string()))

@@ -104,7 +104,7 @@ async fn check(
         Ok(r) => r,
         Err(e) => return could_not_run(e),
     };
-    let env = match Environment::from_env().await {
+    let env = match Environment::from_env_in(&dir).await {
         Ok(e) => e,
         Err(e) => return could_not_run(e),
     };

@@ -217,3 +217,34 @@ where
     }
     out
 }
+
+#[test]
+fn the_simulator_refuses_a_broken_rule_file_naming_file_and_rule() {
+    let dir = std::env::temp_dir().join(format!("sim-rules-{}", uuid::Uuid::new_v4()));
+    let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas");
+    for vendor in ["kore", "voicegenie"] {
+        std::fs::create_dir_all(dir.join(vendor)).expect("mkdir");
+        for e in std::fs::read_dir(schemas.join(vendor)).expect("schemas") {
+            let e = e.expect("entry");
+            std::fs::copy(e.path(), dir.join(vendor).join(e.file_name())).expect("copy");
+        }
+        let text = std::fs::read_to_string(schemas.join(vendor).join("lifecycle.toml"))
+            .expect("committed rules");
+        // VoiceGenie's pause when running goes nowhere the file knows.
+        let text = text.replace("next = \"paused\" }]", "next = \"halted\" }]");
+        std::fs::write(dir.join(vendor).join("lifecycle.toml"), text).expect("write");
+    }
+    let e = SimConfig::default()
+        .load_lifecycles(&dir)
+        .expect_err("refused");
+    let _ = std::fs::remove_dir_all(&dir);
+    let msg = e.to_string();
+    assert!(
+        msg.contains("voicegenie") && msg.contains("lifecycle.toml"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("rule [running, pause]: outcome 200 goes to unknown state \"halted\""),
+        "{msg}"
+    );
+}

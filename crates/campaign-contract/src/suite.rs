@@ -672,7 +672,10 @@ impl Run<'_> {
                     }
                     return Some(s);
                 }
-                Read::Settling(..) if poll < self.policy.settle_reads => {
+                Read::Settling(value) if poll < self.policy.settle_reads => {
+                    if let Some(step) = self.report.steps.last_mut() {
+                        step.step = format!("{label} (read {value:?}, settling)");
+                    }
                     tokio::time::sleep(self.policy.settle_interval).await;
                 }
                 Read::Settling(value) => {

@@ -1,9 +1,9 @@
 //! Noise is not drift: a wiremock host that answers 503 or 429 on the way must not turn the gate
 //! red, and one that never recovers must end in "unavailable" (exit 2), never in drift.
 //!
-//! The host is a wiremock `MockServer` with one responder that plays VoiceGenie by the committed
-//! lifecycle rules (routing through campaign-sim's dispatcher, bodies from the vendor samples in
-//! `schemas/samples/`), with faults scripted per request number in front of it.
+//! The host is a wiremock `MockServer` with one responder that plays VoiceGenie (or Kore.ai) by
+//! the committed lifecycle rules (routing through campaign-sim's dispatcher, bodies from the
+//! vendor samples in `schemas/samples/`), with faults scripted per request number in front of it.
 
 use campaign_api::lifecycle::{Lifecycle, StateId};
 use campaign_api::{Action, CampaignId, Campaigns, Credential, OperationId, Target, Vendor};
@@ -32,31 +32,42 @@ enum Fault {
     Instead(ResponseTemplate),
     /// Apply the rule, then answer this instead (the change is made, the answer lost).
     AfterApplying(ResponseTemplate),
+    /// A status read that shows this in-between value instead of the state.
+    Reads(&'static str),
 }
 
 struct Host {
     lifecycle: Lifecycle,
     states: Mutex<HashMap<String, StateId>>,
+    /// The credential header the vendor checks.
+    credential: &'static str,
     requests: AtomicUsize,
     fault: Box<dyn Fn(usize, OperationId) -> Fault + Send + Sync>,
 }
 
+/// The vendor's own sample body for the schema of `op`'s `status` (`schemas/samples/`); for the
+/// error bodies nobody documents, the body our assumption schemas describe.
 fn sample(op: OperationId, status: u16) -> Value {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/samples/voicegenie");
-    let prefix = format!("{}.{status}.", op.spec().name);
-    let fallback = format!("start.{status}.");
-    let pick = |prefix: &str| {
-        std::fs::read_dir(&dir)
-            .expect("samples")
+    let spec = op.spec();
+    let schema = spec.response(status).map_or("", |r| r.schema);
+    let (folder, stem) = schema.split_once('/').unwrap_or(("", ""));
+    let stem = stem.trim_end_matches("json");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../schemas/samples")
+        .join(folder);
+    let found = std::fs::read_dir(&dir).ok().and_then(|entries| {
+        entries
             .filter_map(Result::ok)
-            .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
+            .find(|e| !stem.is_empty() && e.file_name().to_string_lossy().starts_with(stem))
             .map(|e| std::fs::read_to_string(e.path()).expect("sample"))
-    };
-    let text = pick(&prefix)
-        .or_else(|| pick(&fallback))
-        .or_else(|| pick(&format!("error.{status}.")))
-        .unwrap_or_else(|| panic!("no sample for {op} {status}"));
-    serde_json::from_str(&text).expect("sample is JSON")
+    });
+    match (found, spec.vendor) {
+        (Some(text), _) => serde_json::from_str(&text).expect("sample is JSON"),
+        (None, Vendor::Kore) => serde_json::json!({"msg": "refused", "code": 4010}),
+        (None, Vendor::VoiceGenie) => {
+            serde_json::json!({"success": false, "message": "Campaign not found", "error": "NOT_FOUND"})
+        }
+    }
 }
 
 fn json(status: u16, body: &Value) -> ResponseTemplate {
@@ -75,7 +86,7 @@ impl Respond for Host {
         if let Fault::Instead(t) = fault {
             return t;
         }
-        if request.headers.get("x-api-key").map(|v| v.as_bytes()) != Some(KEY.as_bytes()) {
+        if request.headers.get(self.credential).map(|v| v.as_bytes()) != Some(KEY.as_bytes()) {
             return json(401, &sample(op, 401));
         }
         let id = Route::campaign(&captures).to_string();
@@ -86,9 +97,13 @@ impl Respond for Host {
         let outcome = self.lifecycle.rule(state, op.spec().action).primary();
         states.insert(id, outcome.next);
         let mut body = sample(op, outcome.status);
-        if op.spec().action == Action::Status {
-            body["data"]["campaign_status"] =
-                self.lifecycle.state(outcome.next).reads.clone().into();
+        if op.spec().action == Action::Status
+            && let Some(v) = body.pointer_mut(&self.lifecycle.status_pointer)
+        {
+            *v = match fault {
+                Fault::Reads(between) => between.into(),
+                _ => self.lifecycle.state(outcome.next).reads.clone().into(),
+            };
         }
         match fault {
             Fault::AfterApplying(t) => t,
@@ -99,13 +114,25 @@ impl Respond for Host {
 
 /// A wiremock VoiceGenie with one campaign, `scheduled`, and `fault` in front of it.
 async fn host(fault: impl Fn(usize, OperationId) -> Fault + Send + Sync + 'static) -> MockServer {
-    let lifecycle = Lifecycle::embedded(Vendor::VoiceGenie).expect("rules");
-    let scheduled = lifecycle.state_named("scheduled").expect("state");
+    host_of(Vendor::VoiceGenie, fault).await
+}
+
+/// A wiremock host of `vendor` with one campaign in its first entry state.
+async fn host_of(
+    vendor: Vendor,
+    fault: impl Fn(usize, OperationId) -> Fault + Send + Sync + 'static,
+) -> MockServer {
+    let lifecycle = Lifecycle::embedded(vendor).expect("rules");
+    let entry = lifecycle.entry()[0];
     let server = MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::any())
         .respond_with(Host {
             lifecycle,
-            states: Mutex::new(HashMap::from([(CAMPAIGN.to_string(), scheduled)])),
+            states: Mutex::new(HashMap::from([(CAMPAIGN.to_string(), entry)])),
+            credential: match vendor {
+                Vendor::Kore => "auth",
+                Vendor::VoiceGenie => "x-api-key",
+            },
             requests: AtomicUsize::new(0),
             fault: Box::new(fault),
         })
@@ -130,6 +157,27 @@ fn environment(server: &MockServer) -> Environment {
     }]);
     // Fast backoff keeps the test short; a Retry-After from the host still rules.
     env.policy.backoff = Duration::from_millis(20);
+    env
+}
+
+/// The suite against a Kore.ai wiremock host (voice campaign only), settle polls 20 ms apart.
+fn kore_environment(server: &MockServer) -> Environment {
+    let target = Target::new(
+        Vendor::Kore,
+        campaign_api::target::parse_base_url("KORE_BASE_URL", &server.uri()).expect("url"),
+        Credential::KoreJwt(SecretString::from(KEY)),
+    )
+    .with_kore_ids("acc-noise", "st-noise", None)
+    .with_campaigns(Campaigns {
+        voice: CampaignId::new(CAMPAIGN).ok(),
+        sms: None,
+    });
+    let mut env = Environment::with_targets(vec![VendorTarget {
+        target,
+        kind: Kind::Sandbox,
+    }]);
+    env.policy.backoff = Duration::from_millis(20);
+    env.policy.settle_interval = Duration::from_millis(20);
     env
 }
 
@@ -320,4 +368,103 @@ async fn a_host_that_answers_503_forever_exits_2_unavailable_with_no_drift() {
         .collect();
     assert!(!classes.is_empty(), "the unavailability is reported");
     assert!(classes.iter().all(|c| *c == "unavailable"), "{classes:?}");
+}
+
+#[tokio::test]
+async fn a_status_read_in_between_is_polled_until_it_settles() {
+    // Arrange: the two reads after the first start show Kore.ai's "Preparing".
+    let reads_after_start = AtomicUsize::new(0);
+    let started = std::sync::atomic::AtomicBool::new(false);
+    let server = host_of(Vendor::Kore, move |_, op| {
+        let action = op.spec().action;
+        if action == Action::Start {
+            started.store(true, Ordering::SeqCst);
+        }
+        if action == Action::Status
+            && started.load(Ordering::SeqCst)
+            && reads_after_start.fetch_add(1, Ordering::SeqCst) < 2
+        {
+            Fault::Reads("Preparing")
+        } else {
+            Fault::None
+        }
+    })
+    .await;
+
+    // Act
+    let outcome = suite::run(&kore_environment(&server), &checker(), false).await;
+
+    // Assert
+    let report = &outcome.report;
+    println!("{}", report.render());
+    assert_eq!(report.verdict(), Verdict::Pass, "{}", report.render());
+    let polls: Vec<&str> = report
+        .steps
+        .iter()
+        .filter(|s| s.step.starts_with("status when Active"))
+        .map(|s| s.step.as_str())
+        .take(3)
+        .collect();
+    assert_eq!(
+        polls,
+        [
+            "status when Active (read \"Preparing\", settling)",
+            "status when Active (read \"Preparing\", settling)",
+            "status when Active"
+        ],
+        "two in-between reads, then the settled one"
+    );
+    assert!(
+        report
+            .steps
+            .iter()
+            .any(|s| s.step == "stop when Active" && s.status == Some(200)),
+        "the walk went on"
+    );
+}
+
+#[tokio::test]
+async fn a_state_that_never_settles_is_unavailable_not_drift() {
+    // Arrange: every read after a start shows "Preparing".
+    let started = std::sync::atomic::AtomicBool::new(false);
+    let server = host_of(Vendor::Kore, move |_, op| {
+        let action = op.spec().action;
+        if action == Action::Start {
+            started.store(true, Ordering::SeqCst);
+        }
+        if action == Action::Status && started.load(Ordering::SeqCst) {
+            Fault::Reads("Preparing")
+        } else {
+            Fault::None
+        }
+    })
+    .await;
+    let env = kore_environment(&server);
+
+    // Act
+    let outcome = suite::run(&env, &checker(), false).await;
+
+    // Assert: bounded (5 reads), unavailable, nothing breaking, and the campaign stopped.
+    let report = &outcome.report;
+    println!("{}", report.render());
+    assert_eq!(
+        report.verdict(),
+        Verdict::Unavailable,
+        "{}",
+        report.render()
+    );
+    assert!(
+        report.unavailable[0].contains("still \"Preparing\" after 5 reads"),
+        "{:?}",
+        report.unavailable
+    );
+    assert_eq!(report.tally().breaking, 0);
+    assert!(
+        report
+            .cleanup
+            .iter()
+            .any(|c| c.contains("voice-stop") && c.contains("answered 200")),
+        "{:?}",
+        report.cleanup
+    );
 }

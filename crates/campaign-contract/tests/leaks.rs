@@ -159,3 +159,82 @@ fn a_missing_path_is_an_error_naming_it() {
         "{e}"
     );
 }
+
+/// `campaign-contract` with only `vars` (and PATH) in its environment.
+fn cli(args: &[&std::ffi::OsStr], vars: &[(&str, &str)]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_campaign-contract"));
+    c.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    c.output().expect("the CLI runs")
+}
+
+#[test]
+fn scan_secrets_fails_on_a_planted_snapshot_naming_the_file() {
+    // Arrange: a copy of the snapshots, one of them holding the client secret from env.
+    let scratch = Scratch::new();
+    let snaps = scratch.0.join("snapshots");
+    let files = copy_snapshots(&snaps);
+    let planted = &files[files.len() / 2];
+    let mut text = std::fs::read_to_string(planted).expect("snapshot");
+    text.push_str(&format!("\n\"echoed\": \"{SECRET}\"\n"));
+    std::fs::write(planted, text).expect("plant");
+    let vars = [("KORE_CLIENT_SECRET", SECRET)];
+
+    // Act
+    let out = cli(&["scan-secrets".as_ref(), snaps.as_os_str()], &vars);
+
+    // Assert
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&planted.display().to_string()), "{stderr}");
+    assert!(!stderr.contains(SECRET), "{stderr}");
+    let clean = copy_snapshots(&scratch.0.join("clean"));
+    let out = cli(
+        &["scan-secrets".as_ref(), scratch.0.join("clean").as_os_str()],
+        &vars,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!clean.is_empty());
+}
+
+#[test]
+fn check_writes_json_and_markdown_and_scans_them() {
+    // Arrange: both vendors on the embedded simulator.
+    let scratch = Scratch::new();
+    let json = scratch.0.join("report.json");
+    let md = scratch.0.join("report.md");
+
+    // Act
+    let out = cli(
+        &[
+            "check".as_ref(),
+            "--json".as_ref(),
+            json.as_os_str(),
+            "--markdown".as_ref(),
+            md.as_os_str(),
+        ],
+        &[],
+    );
+
+    // Assert
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let md = std::fs::read_to_string(&md).expect("markdown written");
+    assert!(md.starts_with("## campaign-contract: PASS"), "{md}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written")).expect("JSON");
+    assert_eq!(report["verdict"], "pass");
+    assert!(
+        stderr.is_empty() || !stderr.contains("credential value"),
+        "{stderr}"
+    );
+}

@@ -276,18 +276,18 @@ impl Lifecycle {
                 .and_then(|i| u8::try_from(i).ok())
                 .map(StateId)
         };
-        for (i, s) in states.iter().enumerate() {
-            if let Some(other) = states[..i]
-                .iter()
-                .find(|o| o.reads == s.reads || o.settling.contains(&s.reads))
-            {
-                return Err(fail(
-                    None,
-                    format!(
-                        "states {} and {} both read {:?}: a status read could not tell them apart",
-                        other.name, s.name, s.reads
-                    ),
-                ));
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for s in &states {
+            for value in std::iter::once(&s.reads).chain(&s.settling) {
+                if let Some(other) = seen.insert(value, &s.name) {
+                    return Err(fail(
+                        None,
+                        format!(
+                            "states {other} and {} both read {value:?}: a status read could not tell them apart",
+                            s.name
+                        ),
+                    ));
+                }
             }
         }
         let mut entry = Vec::new();

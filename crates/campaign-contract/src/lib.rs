@@ -7,6 +7,7 @@
 //! - [`shape`] infers a body's structure for snapshots that change only when structure does.
 //! - [`suite`] walks each vendor's documented lifecycle against its sandbox or the embedded
 //!   simulator ([`environment`]), stopping everything it started.
+//! - [`cleanup`] stops every campaign the suite may have started, confirmed by a status read.
 //! - [`report`] renders the result for people and for machines.
 //! - [`retry`] keeps noise apart from drift: retries with backoff within a call budget.
 //! - [`walk`] plans the walk through a vendor's lifecycle rules.
@@ -14,6 +15,7 @@
 //! - [`schema_diff`] classes changes to `schemas/` since a git revision, as a reader sees them.
 
 pub mod check;
+pub mod cleanup;
 pub mod environment;
 pub mod finding;
 pub mod leaks;

@@ -121,15 +121,13 @@ async fn check(
     let report = outcome.report;
     print!("{}", report.render());
     let mut written = Vec::new();
-    for (path, text) in [
-        (&json, report.to_json().as_str()),
-        (&markdown, report.to_markdown().as_str()),
-    ] {
+    let mut failed = Vec::new();
+    for (path, text) in [(&json, report.to_json()), (&markdown, report.to_markdown())] {
         if let Some(path) = path {
-            if let Err(e) = std::fs::write(path, text) {
-                return could_not_run(format!("writing {}: {e}", path.display()));
+            match std::fs::write(path, text) {
+                Ok(()) => written.push(path.clone()),
+                Err(e) => failed.push(format!("writing {}: {e}", path.display())),
             }
-            written.push(path.clone());
         }
     }
     // Secrets as a gate: every artifact written is scanned for the credential values in use
@@ -137,15 +135,18 @@ async fn check(
     // CI step that uploads artifacts cannot publish it.
     let mut secrets = env.secret_values();
     secrets.extend(leaks::env_secret_values());
-    if let Err(e) = leaks::scan(&written, &secrets) {
+    let leaked = leaks::scan(&written, &secrets).err();
+    env.shutdown().await;
+    if let Some(e) = leaked {
         for path in &e.leaked {
             let _ = std::fs::remove_file(path);
         }
         eprintln!("campaign-contract: {e} (removed)");
-        env.shutdown().await;
         return ExitCode::from(1);
     }
-    env.shutdown().await;
+    if !failed.is_empty() {
+        return could_not_run(failed.join("; "));
+    }
     let verdict = report.verdict();
     if verdict == Verdict::Unavailable {
         eprintln!(

@@ -191,6 +191,60 @@ pub fn compile(name: &str, document: Value) -> Result<Schema, String> {
     })
 }
 
+/// The values a schema allows at a JSON pointer into the instance (`enum` or `const` of the
+/// property there), following `properties` only; `None` when it does not restrict them.
+fn allowed_at(document: &Value, pointer: &str) -> Option<Vec<Value>> {
+    let mut node = document;
+    for segment in pointer.trim_start_matches('/').split('/') {
+        node = node.get("properties")?.get(segment)?;
+    }
+    match (node.get("enum"), node.get("const")) {
+        (Some(Value::Array(values)), _) => Some(values.clone()),
+        (_, Some(value)) => Some(vec![value.clone()]),
+        _ => None,
+    }
+}
+
+/// Every value a lifecycle's states read (or settle through) must be one its status read's
+/// schema allows: a rule file naming a value the vendor never sends would make the simulator
+/// send it and the suite expect it.
+fn check_reads(
+    lifecycle: &Lifecycle,
+    schemas: &BTreeMap<String, Schema>,
+) -> Result<(), RegistryError> {
+    let Some(rule) = lifecycle
+        .rules()
+        .iter()
+        .find(|r| r.action == campaign_api::Action::Status)
+    else {
+        return Ok(());
+    };
+    let schema_name = rule.primary().schema_for(None);
+    let Some(allowed) = schemas
+        .get(&schema_name)
+        .and_then(|s| allowed_at(&s.document, &lifecycle.status_pointer))
+    else {
+        return Ok(());
+    };
+    for (_, state) in lifecycle.states() {
+        for value in std::iter::once(&state.reads).chain(&state.settling) {
+            if !allowed.contains(&Value::String(value.clone())) {
+                return Err(RegistryError::Lifecycle(
+                    campaign_api::lifecycle::LifecycleError {
+                        file: lifecycle.file.clone(),
+                        rule: None,
+                        reason: format!(
+                            "state {} reads {value:?}, which {schema_name} does not allow at {}",
+                            state.name, lifecycle.status_pointer
+                        ),
+                    },
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), RegistryError> {
     let entries = std::fs::read_dir(dir).map_err(|e| RegistryError::Read {
         path: dir.into(),
@@ -262,6 +316,9 @@ impl SchemaRegistry {
             .into_iter()
             .map(|v| Lifecycle::load(dir, v))
             .collect::<Result<Vec<_>, _>>()?;
+        for l in &lifecycles {
+            check_reads(l, &schemas)?;
+        }
         Ok(SchemaRegistry {
             dir: dir.into(),
             schemas,

@@ -59,6 +59,28 @@ pub struct StepResult {
     pub findings: Vec<Finding>,
 }
 
+impl StepResult {
+    /// `FAIL` (a breaking finding), `warn` (another finding) or `ok`.
+    pub fn verdict(&self) -> &'static str {
+        if self.findings.iter().any(|f| f.class == Class::Breaking) {
+            "FAIL"
+        } else if !self.findings.is_empty() {
+            "warn"
+        } else {
+            "ok"
+        }
+    }
+
+    /// ` (undocumented by the vendor)` when only a loose check was made, else empty.
+    pub fn note(&self) -> &'static str {
+        if self.undocumented {
+            " (undocumented by the vendor)"
+        } else {
+            ""
+        }
+    }
+}
+
 /// A whole run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
@@ -190,18 +212,7 @@ impl Report {
                 let status = s
                     .status
                     .map_or_else(|| "---".to_string(), |c| c.to_string());
-                let verdict = if s.findings.iter().any(|f| f.class == Class::Breaking) {
-                    "FAIL"
-                } else if !s.findings.is_empty() {
-                    "warn"
-                } else {
-                    "ok"
-                };
-                let note = if s.undocumented {
-                    "  (undocumented by the vendor)"
-                } else {
-                    ""
-                };
+                let (verdict, note) = (s.verdict(), s.note());
                 let _ = writeln!(
                     out,
                     "  {verdict:<4}  {:<28} {status:>3}  expected {}{note}  {}ms",
@@ -376,18 +387,7 @@ impl Report {
             let _ = writeln!(out, "| | step | status | expected | time |");
             let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
             for s in steps {
-                let verdict = if s.findings.iter().any(|f| f.class == Class::Breaking) {
-                    "FAIL"
-                } else if !s.findings.is_empty() {
-                    "warn"
-                } else {
-                    "ok"
-                };
-                let note = if s.undocumented {
-                    " (undocumented by the vendor)"
-                } else {
-                    ""
-                };
+                let (verdict, note) = (s.verdict(), s.note());
                 let _ = writeln!(
                     out,
                     "| {verdict} | {} | {} | {}{note} | {} ms |",
@@ -428,8 +428,13 @@ impl Report {
                 clean(&mut f.expected);
             }
         }
-        for c in &mut self.cleanup {
+        for c in self.cleanup.iter_mut().chain(self.unavailable.iter_mut()) {
             clean(c);
+        }
+        for t in &mut self.targets {
+            if let Some(s) = &mut t.skipped {
+                clean(s);
+            }
         }
     }
 }

@@ -238,3 +238,34 @@ fn check_writes_json_and_markdown_and_scans_them() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_removes_a_report_that_holds_a_credential_and_fails() {
+    // Arrange: a "credential" in env whose value the report is bound to contain (an operation
+    // name), standing in for a host that echoes a secret past redaction.
+    let scratch = Scratch::new();
+    let json = scratch.0.join("report.json");
+    let md = scratch.0.join("report.md");
+    let planted = "voice-start-v1";
+
+    // Act
+    let out = cli(
+        &[
+            "check".as_ref(),
+            "--json".as_ref(),
+            json.as_os_str(),
+            "--markdown".as_ref(),
+            md.as_os_str(),
+        ],
+        &[("KORE_CLIENT_SECRET", planted)],
+    );
+
+    // Assert: exit 1, both files named and gone, the value itself never printed.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for f in [&json, &md] {
+        assert!(stderr.contains(&f.display().to_string()), "{stderr}");
+        assert!(!f.exists(), "{} was removed", f.display());
+    }
+    assert!(!stderr.contains(planted), "{stderr}");
+}

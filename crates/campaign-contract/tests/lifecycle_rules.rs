@@ -97,3 +97,21 @@ fn a_broken_rule_file_stops_the_cli_naming_file_and_rule() {
     );
     let _ = std::fs::remove_dir_all(dir.parent().expect("scratch root"));
 }
+
+#[test]
+fn a_state_reading_a_value_the_schema_forbids_is_refused() {
+    let dir = scratch_schemas();
+    edit(
+        &dir.join("kore/lifecycle.toml"),
+        "settling = [\"Preparing\"]",
+        "settling = [\"Queued\"]",
+    );
+    let e = SchemaRegistry::load(&dir).expect_err("refused");
+    let _ = std::fs::remove_dir_all(dir.parent().expect("scratch root"));
+    assert!(
+        e.to_string().ends_with(
+            "kore/lifecycle.toml: state Active reads \"Queued\", which kore/status.200.json does not allow at /data/status"
+        ),
+        "{e}"
+    );
+}

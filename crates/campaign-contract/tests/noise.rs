@@ -122,8 +122,19 @@ async fn host_of(
     vendor: Vendor,
     fault: impl Fn(usize, OperationId) -> Fault + Send + Sync + 'static,
 ) -> MockServer {
+    host_in(vendor, None, fault).await
+}
+
+/// A wiremock host of `vendor` with one campaign in `state` (default: the first entry state).
+async fn host_in(
+    vendor: Vendor,
+    state: Option<&str>,
+    fault: impl Fn(usize, OperationId) -> Fault + Send + Sync + 'static,
+) -> MockServer {
     let lifecycle = Lifecycle::embedded(vendor).expect("rules");
-    let entry = lifecycle.entry()[0];
+    let entry = state
+        .and_then(|s| lifecycle.state_named(s))
+        .unwrap_or(lifecycle.entry()[0]);
     let server = MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::any())
         .respond_with(Host {
@@ -313,14 +324,13 @@ async fn the_call_budget_is_a_hard_stop_and_says_so() {
         report.unavailable
     );
     assert!(report.findings().all(|f| f.class == Class::Unavailable));
-    // What the budget left unfinished is still stopped: the cleanup is exempt from it.
-    assert!(
-        report
-            .cleanup
-            .iter()
-            .all(|c| !c.contains("STOP IT BY HAND")),
-        "{:?}",
-        report.cleanup
+    // The budget ran out with the campaign running: it is still stopped (cleanup is exempt from
+    // the budget), and the stop confirmed by a read.
+    assert_eq!(
+        report.cleanup,
+        ["voicegenie vg-noise-1: voicegenie pause answered 200; reads halted"],
+        "{}",
+        report.render()
     );
 }
 
@@ -425,14 +435,16 @@ async fn a_status_read_in_between_is_polled_until_it_settles() {
 
 #[tokio::test]
 async fn a_state_that_never_settles_is_unavailable_not_drift() {
-    // Arrange: every read after a start shows "Preparing".
-    let started = std::sync::atomic::AtomicBool::new(false);
+    // Arrange: every read between the first start and the next stop shows "Preparing".
+    let preparing = std::sync::atomic::AtomicBool::new(false);
     let server = host_of(Vendor::Kore, move |_, op| {
         let action = op.spec().action;
-        if action == Action::Start {
-            started.store(true, Ordering::SeqCst);
+        match action {
+            Action::Start => preparing.store(true, Ordering::SeqCst),
+            Action::Stop => preparing.store(false, Ordering::SeqCst),
+            _ => {}
         }
-        if action == Action::Status && started.load(Ordering::SeqCst) {
+        if action == Action::Status && preparing.load(Ordering::SeqCst) {
             Fault::Reads("Preparing")
         } else {
             Fault::None
@@ -467,4 +479,101 @@ async fn a_state_that_never_settles_is_unavailable_not_drift() {
         "{:?}",
         report.cleanup
     );
+}
+
+#[tokio::test]
+async fn a_campaign_already_running_is_not_touched_and_the_run_proves_nothing() {
+    // Arrange: the named campaign is dialing before the suite starts.
+    let server = host_in(Vendor::VoiceGenie, Some("running"), |_, _| Fault::None).await;
+
+    // Act
+    let outcome = suite::run(&environment(&server), &checker(), false).await;
+
+    // Assert: one read, no start or pause, and an unavailable verdict (not a silent pass).
+    let report = &outcome.report;
+    assert_eq!(
+        report.verdict(),
+        Verdict::Unavailable,
+        "{}",
+        report.render()
+    );
+    assert!(
+        report
+            .steps
+            .iter()
+            .all(|s| !s.operation.ends_with("start") && !s.operation.ends_with("pause")),
+        "{}",
+        report.render()
+    );
+    assert!(
+        report.unavailable[0]
+            .contains("is running (dialing); the suite does not touch a running campaign"),
+        "{:?}",
+        report.unavailable
+    );
+    assert!(report.cleanup.is_empty(), "{:?}", report.cleanup);
+    let requests = server.received_requests().await.expect("recorded");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.url.path().starts_with("/campaign/")),
+        "only reads reached the host"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_campaign_id_is_a_configuration_error_not_drift() {
+    // Arrange: the host knows no campaign of that id.
+    let server = host(|_, _| Fault::None).await;
+    let mut env = environment(&server);
+    env.targets[0].target.campaigns.voice = CampaignId::new("vg-does-not-exist").ok();
+
+    // Act
+    let outcome = suite::run(&env, &checker(), false).await;
+
+    // Assert
+    let report = &outcome.report;
+    assert_eq!(
+        report.verdict(),
+        Verdict::Unavailable,
+        "{}",
+        report.render()
+    );
+    assert_eq!(report.tally().breaking, 0, "{}", report.render());
+    assert!(
+        report.unavailable[0].contains("does not exist on this host (404)"),
+        "{:?}",
+        report.unavailable
+    );
+}
+
+#[tokio::test]
+async fn any_4xx_with_json_meets_an_assumed_refusal_on_a_sandbox() {
+    // Arrange: Kore.ai refuses the second start with 409, not the 400 our rules assume.
+    let starts = AtomicUsize::new(0);
+    let server = host_of(Vendor::Kore, move |_, op| {
+        if op.spec().action == Action::Start && starts.fetch_add(1, Ordering::SeqCst) == 1 {
+            Fault::Instead(json(
+                409,
+                &serde_json::json!({"msg": "Campaign is already Active", "code": 4009}),
+            ))
+        } else {
+            Fault::None
+        }
+    })
+    .await;
+
+    // Act
+    let outcome = suite::run(&kore_environment(&server), &checker(), false).await;
+
+    // Assert
+    let report = &outcome.report;
+    assert_eq!(report.verdict(), Verdict::Pass, "{}", report.render());
+    let step = report
+        .steps
+        .iter()
+        .find(|s| s.step == "start when Active")
+        .expect("the step ran");
+    assert_eq!((step.status, step.undocumented), (Some(409), true));
+    assert!(step.findings.is_empty(), "{:?}", step.findings);
 }

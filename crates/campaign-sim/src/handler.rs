@@ -216,12 +216,25 @@ fn answer(op: OperationId, campaign: &str, outcome: Outcome, lifecycle: &Lifecyc
         };
     }
     let instance_id = c.instance_id.clone().unwrap_or_default();
+    // Kore.ai bodies carry the campaign's status: the state the rule led to.
+    let kore_status = serde_json::from_value::<KoreCampaignStatus>(serde_json::json!(reads));
+    if spec.vendor == Vendor::Kore && kore_status.is_err() {
+        return sim_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "LIFECYCLE",
+            format!(
+                "{}: {reads:?} is not a Kore.ai campaign status",
+                lifecycle.file
+            ),
+        );
+    }
+    let kore_status = kore_status.unwrap_or(KoreCampaignStatus::Active);
     match (spec.vendor, spec.action) {
         (Vendor::Kore, Action::Start) => match spec.channel {
             Some(Channel::Sms) => json(
                 code,
                 &body::KoreSmsStarted {
-                    status: KoreCampaignStatus::Active,
+                    status: kore_status,
                     message: "Campaign Started".into(),
                     updated_at: now(),
                 },
@@ -229,7 +242,7 @@ fn answer(op: OperationId, campaign: &str, outcome: Outcome, lifecycle: &Lifecyc
             _ => json(
                 code,
                 &body::KoreVoiceStarted {
-                    status: KoreCampaignStatus::Active,
+                    status: kore_status,
                     message: "Campaign Started".into(),
                     total_calls_completed: c.total_calls_completed,
                     updated_at: now(),
@@ -241,7 +254,7 @@ fn answer(op: OperationId, campaign: &str, outcome: Outcome, lifecycle: &Lifecyc
             Some(Channel::Sms) => json(
                 code,
                 &body::KoreSmsStopped {
-                    status: KoreCampaignStatus::Stopped,
+                    status: kore_status,
                     message: "Campaign Stopped".into(),
                     updated_at: now(),
                     campaign_execution_type: "NORMAL".into(),
@@ -250,36 +263,24 @@ fn answer(op: OperationId, campaign: &str, outcome: Outcome, lifecycle: &Lifecyc
             _ => json(
                 code,
                 &body::KoreVoiceStopped {
-                    status: KoreCampaignStatus::Stopped,
+                    status: kore_status,
                     message: "Campaign Stopped".into(),
                     updated_at: now(),
                     campaign_instance_id: instance_id,
                 },
             ),
         },
-        (Vendor::Kore, Action::Status) => {
-            match serde_json::from_value::<KoreCampaignStatus>(serde_json::json!(reads)) {
-                Ok(status) => json(
-                    code,
-                    &body::KoreStatusRead {
-                        status: "success".into(),
-                        data: body::KoreStatusData {
-                            id: campaign.into(),
-                            status,
-                            name: c.name,
-                        },
-                    },
-                ),
-                Err(_) => sim_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "LIFECYCLE",
-                    format!(
-                        "{}: {reads:?} is not a Kore.ai campaign status",
-                        lifecycle.file
-                    ),
-                ),
-            }
-        }
+        (Vendor::Kore, Action::Status) => json(
+            code,
+            &body::KoreStatusRead {
+                status: "success".into(),
+                data: body::KoreStatusData {
+                    id: campaign.into(),
+                    status: kore_status,
+                    name: c.name,
+                },
+            },
+        ),
         (Vendor::VoiceGenie, Action::Start) => json(
             code,
             &body::VgStarted {

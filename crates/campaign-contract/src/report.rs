@@ -186,6 +186,23 @@ impl Report {
         }
     }
 
+    /// `1 breaking, 0 additive, 3 undocumented, 0 unavailable`, and the strict-mode note.
+    fn counts(&self) -> String {
+        let t = self.tally();
+        format!(
+            "{} breaking, {} additive, {} undocumented, {} unavailable{}",
+            t.breaking,
+            t.additive,
+            t.undocumented,
+            t.unavailable,
+            if self.strict {
+                " (strict: additive fails)"
+            } else {
+                ""
+            }
+        )
+    }
+
     /// The text report.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -235,20 +252,11 @@ impl Report {
                 let _ = writeln!(out, "  {u}");
             }
         }
-        let t = self.tally();
         let _ = writeln!(
             out,
-            "\n{} steps: {} breaking, {} additive, {} undocumented, {} unavailable{} -> {}",
+            "\n{} steps: {} -> {}",
             self.steps.len(),
-            t.breaking,
-            t.additive,
-            t.undocumented,
-            t.unavailable,
-            if self.strict {
-                " (strict: additive fails)"
-            } else {
-                ""
-            },
+            self.counts(),
             self.verdict().label()
         );
         out
@@ -282,7 +290,6 @@ impl Report {
     /// and HTML in a vendor's body is shown, not rendered.
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
-        let t = self.tally();
         let verdict = self.verdict().label();
         let _ = writeln!(out, "## campaign-contract: {verdict}\n");
         if !self.unavailable.is_empty() {
@@ -316,18 +323,10 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "**{} step{}**: {} breaking, {} additive, {} undocumented, {} unavailable{} → **{verdict}**\n",
+            "**{} step{}**: {} → **{verdict}**\n",
             self.steps.len(),
             if self.steps.len() == 1 { "" } else { "s" },
-            t.breaking,
-            t.additive,
-            t.undocumented,
-            t.unavailable,
-            if self.strict {
-                " (strict: additive fails)"
-            } else {
-                ""
-            },
+            self.counts(),
         );
         let mut findings: Vec<&Finding> = self.findings().collect();
         // Stable: breaking first, then additive, undocumented, unavailable; step order within.

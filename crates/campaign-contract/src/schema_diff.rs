@@ -1,5 +1,6 @@
-//! Schema-change review: `schemas/` at a git revision against the working tree, each change
-//! classed from the side of a client that **reads** responses.
+//! Schema-change review: `schemas/` (the JSON Schemas and each vendor's `lifecycle.toml`) at a git
+//! revision against the working tree, each change classed from the side of a client that **reads**
+//! responses.
 //!
 //! A reader breaks when a response may now carry something it was not promised: a field gone or
 //! made optional, a new enum value, a wider or different type, fields beyond the documented ones,
@@ -11,6 +12,11 @@
 //! into the same document are followed, so a change inside `$defs` is reported where the response
 //! carries it; a keyword this module does not analyse (`oneOf`, `anyOf`, `not`, …) is reported as
 //! breaking whenever it changes, since nothing proves it harmless.
+//!
+//! The lifecycle rules ([`diff_lifecycle`]) are read the same way: a status a rule newly allows, a
+//! new state (a read may now report it), a changed `reads`, `next` or `schema` is breaking; a
+//! status no longer allowed or a state removed is additive. Rule files are read leniently, not
+//! against today's operation table, so an old revision's rules still compare.
 //!
 //! ```
 //! use campaign_contract::schema_diff::{diff_trees, ChangeClass};
@@ -35,7 +41,7 @@
 //! assert_eq!(changes[0].class, ChangeClass::Breaking);
 //! ```
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -146,6 +152,17 @@ pub enum DiffError {
         /// The parser's message.
         reason: String,
     },
+    /// A lifecycle rule file is not TOML, or not shaped as one (a state without `reads`, an
+    /// outcome without `status`, `schema` or `next`, a rule given twice).
+    #[error("{file} ({at}): lifecycle rules do not parse: {reason}")]
+    InvalidLifecycle {
+        /// The file (repository-relative at a revision, as found in the working tree).
+        file: String,
+        /// `base <rev>` or `working tree`.
+        at: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 const WORKING_TREE: &str = "working tree";
@@ -154,6 +171,14 @@ const WORKING_TREE: &str = "working tree";
 /// `samples/` folder (samples are instances, as in [`crate::registry`]).
 fn is_schema_file(rel: &str) -> bool {
     rel.ends_with(".json") && !rel.split('/').rev().skip(1).any(|c| c == "samples")
+}
+
+/// Whether a path under `schemas/` is a vendor's lifecycle rules: `<vendor>/lifecycle.toml`.
+fn is_lifecycle_file(rel: &str) -> bool {
+    matches!(
+        rel.split('/').collect::<Vec<_>>().as_slice(),
+        [vendor, "lifecycle.toml"] if *vendor != "samples"
+    )
 }
 
 /// Runs git in `dir`: `Err` if git cannot start, `Ok(Err(stderr))` if it exits non-zero.
@@ -210,14 +235,24 @@ pub fn locate(schemas_dir: &Path) -> Result<(PathBuf, String), DiffError> {
     Ok((top, rel))
 }
 
-/// Every schema under `schemas_rel_path` (relative to the repository's top level, `/`-separated;
-/// empty for the top level itself) as committed at `rev`, keyed by its path inside that folder.
-/// `repo_dir` is any folder of the work tree.
-pub fn schemas_at_rev(
+/// A file read from the schemas folder.
+#[derive(Debug)]
+struct FolderFile {
+    /// Its path inside the folder (`kore/status.200.json`).
+    inner: String,
+    /// How an error names it: repository-relative at a revision, as found in the working tree.
+    shown: String,
+    bytes: Vec<u8>,
+}
+
+/// Every file under `schemas_rel_path` committed at `rev` whose path inside that folder passes
+/// `keep`.
+fn files_at_rev(
     repo_dir: &Path,
     rev: &str,
     schemas_rel_path: &str,
-) -> Result<BTreeMap<String, Value>, DiffError> {
+    keep: fn(&str) -> bool,
+) -> Result<Vec<FolderFile>, DiffError> {
     let top = toplevel(repo_dir)?;
     if rev.is_empty() || rev.starts_with('-') {
         return Err(DiffError::UnknownRev {
@@ -254,12 +289,11 @@ pub fn schemas_at_rev(
         &["ls-tree", "-r", "-z", "--name-only", &commit, "--", spec],
     )?
     .map_err(git_err(format!("ls-tree -r {commit} -- {spec}")))?;
-    let at = format!("base {rev}");
-    let mut out = BTreeMap::new();
+    let mut out = Vec::new();
     for name in listing.split(|b| *b == 0).filter(|n| !n.is_empty()) {
         let name = String::from_utf8(name.to_vec()).map_err(|e| DiffError::Read {
             file: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            at: at.clone(),
+            at: format!("base {rev}"),
             reason: "the file name is not UTF-8".into(),
         })?;
         let inner = if folder.is_empty() {
@@ -270,26 +304,31 @@ pub fn schemas_at_rev(
                 None => continue,
             }
         };
-        if !is_schema_file(inner) {
+        if !keep(inner) {
             continue;
         }
         // cat-file, not show: the blob's bytes, never a textconv rendering of them.
         let object = format!("{commit}:{name}");
         let bytes = git(&top, &["cat-file", "blob", &object])?
             .map_err(git_err(format!("cat-file blob {object}")))?;
-        let document = serde_json::from_slice(&bytes).map_err(|e| DiffError::InvalidJson {
-            file: name.clone(),
-            at: at.clone(),
-            reason: e.to_string(),
-        })?;
-        out.insert(inner.to_string(), document);
+        out.push(FolderFile {
+            inner: inner.to_string(),
+            shown: name.clone(),
+            bytes,
+        });
     }
     Ok(out)
 }
 
-/// Every schema under `dir` in the working tree, keyed by its path inside `dir`.
-pub fn schemas_in_dir(dir: &Path) -> Result<BTreeMap<String, Value>, DiffError> {
-    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Value>) -> Result<(), DiffError> {
+/// Every file under `dir` in the working tree whose path inside `dir` passes `keep`; `samples/`
+/// folders are not entered.
+fn files_in_dir(dir: &Path, keep: fn(&str) -> bool) -> Result<Vec<FolderFile>, DiffError> {
+    fn walk(
+        dir: &Path,
+        prefix: &str,
+        keep: fn(&str) -> bool,
+        out: &mut Vec<FolderFile>,
+    ) -> Result<(), DiffError> {
         let read_err = |path: &Path, e: std::io::Error| DiffError::Read {
             file: path.display().to_string(),
             at: WORKING_TREE.into(),
@@ -305,32 +344,106 @@ pub fn schemas_in_dir(dir: &Path) -> Result<BTreeMap<String, Value>, DiffError> 
             let rel = format!("{prefix}{name}");
             if path.is_dir() {
                 if name != "samples" {
-                    walk(&path, &format!("{rel}/"), out)?;
+                    walk(&path, &format!("{rel}/"), keep, out)?;
                 }
-            } else if is_schema_file(&rel) {
-                let text = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
-                let document =
-                    serde_json::from_slice(&text).map_err(|e| DiffError::InvalidJson {
-                        file: path.display().to_string(),
-                        at: WORKING_TREE.into(),
-                        reason: e.to_string(),
-                    })?;
-                out.insert(rel, document);
+            } else if keep(&rel) {
+                let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+                out.push(FolderFile {
+                    inner: rel,
+                    shown: path.display().to_string(),
+                    bytes,
+                });
             }
         }
         Ok(())
     }
-    let mut out = BTreeMap::new();
-    walk(dir, "", &mut out)?;
+    let mut out = Vec::new();
+    walk(dir, "", keep, &mut out)?;
     Ok(out)
 }
 
-/// The changes from the schemas committed at `rev` to those in `schemas_dir` now.
+/// Parses schema files, keyed by their path inside the folder.
+fn json_documents(files: Vec<FolderFile>, at: &str) -> Result<BTreeMap<String, Value>, DiffError> {
+    files
+        .into_iter()
+        .map(|f| {
+            let document =
+                serde_json::from_slice(&f.bytes).map_err(|e| DiffError::InvalidJson {
+                    file: f.shown,
+                    at: at.to_string(),
+                    reason: e.to_string(),
+                })?;
+            Ok((f.inner, document))
+        })
+        .collect()
+}
+
+/// Parses lifecycle rule files, keyed by their path inside the folder.
+fn lifecycle_documents(
+    files: Vec<FolderFile>,
+    at: &str,
+) -> Result<BTreeMap<String, LifecycleRules>, DiffError> {
+    files
+        .into_iter()
+        .map(|f| {
+            let invalid = |reason: String| DiffError::InvalidLifecycle {
+                file: f.shown.clone(),
+                at: at.to_string(),
+                reason,
+            };
+            let text = std::str::from_utf8(&f.bytes).map_err(|e| invalid(e.to_string()))?;
+            let rules = LifecycleRules::parse(text).map_err(invalid)?;
+            Ok((f.inner, rules))
+        })
+        .collect()
+}
+
+/// Every schema under `schemas_rel_path` (relative to the repository's top level, `/`-separated;
+/// empty for the top level itself) as committed at `rev`, keyed by its path inside that folder.
+/// `repo_dir` is any folder of the work tree.
+pub fn schemas_at_rev(
+    repo_dir: &Path,
+    rev: &str,
+    schemas_rel_path: &str,
+) -> Result<BTreeMap<String, Value>, DiffError> {
+    let files = files_at_rev(repo_dir, rev, schemas_rel_path, is_schema_file)?;
+    json_documents(files, &format!("base {rev}"))
+}
+
+/// Every schema under `dir` in the working tree, keyed by its path inside `dir`.
+pub fn schemas_in_dir(dir: &Path) -> Result<BTreeMap<String, Value>, DiffError> {
+    json_documents(files_in_dir(dir, is_schema_file)?, WORKING_TREE)
+}
+
+/// Every lifecycle rule file (`<vendor>/lifecycle.toml`) under `schemas_rel_path` as committed at
+/// `rev`, keyed by its path inside that folder (as [`schemas_at_rev`]).
+pub fn lifecycles_at_rev(
+    repo_dir: &Path,
+    rev: &str,
+    schemas_rel_path: &str,
+) -> Result<BTreeMap<String, LifecycleRules>, DiffError> {
+    let files = files_at_rev(repo_dir, rev, schemas_rel_path, is_lifecycle_file)?;
+    lifecycle_documents(files, &format!("base {rev}"))
+}
+
+/// Every lifecycle rule file (`<vendor>/lifecycle.toml`) under `dir` in the working tree, keyed by
+/// its path inside `dir`.
+pub fn lifecycles_in_dir(dir: &Path) -> Result<BTreeMap<String, LifecycleRules>, DiffError> {
+    lifecycle_documents(files_in_dir(dir, is_lifecycle_file)?, WORKING_TREE)
+}
+
+/// The changes from the schemas and lifecycle rules committed at `rev` to those in `schemas_dir`
+/// now, sorted by file, then path.
 pub fn diff_against_rev(schemas_dir: &Path, rev: &str) -> Result<Vec<SchemaChange>, DiffError> {
     let (top, rel) = locate(schemas_dir)?;
     let base = schemas_at_rev(&top, rev, &rel)?;
+    let base_rules = lifecycles_at_rev(&top, rev, &rel)?;
     let head = schemas_in_dir(schemas_dir)?;
-    Ok(diff_trees(&base, &head))
+    let head_rules = lifecycles_in_dir(schemas_dir)?;
+    let mut out = diff_trees(&base, &head);
+    out.extend(diff_lifecycle_trees(&base_rules, &head_rules));
+    out.sort();
+    Ok(out)
 }
 
 /// The text output: one aligned line per change, then `N breaking, M additive (base <rev>)`; or
@@ -427,6 +540,279 @@ fn status_of(file: &str) -> Option<u16> {
     } else {
         None
     }
+}
+
+/// A vendor's lifecycle rules (`<vendor>/lifecycle.toml`), read only as far as a reader of
+/// responses depends on them: the states and what a status read reports for each, and for each
+/// `(state, action)` the statuses allowed, their schemas and the state afterwards.
+///
+/// Nothing is checked against today's operation table (as
+/// [`campaign_api::lifecycle::Lifecycle::parse`] does), so rules committed long ago still read;
+/// keys this comparison does not use (`vendor`, `entry`, `dialing`, `source`, `note`) are not
+/// looked at.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LifecycleRules {
+    /// JSON pointer of the campaign's status in a status read's body (`/data/status`).
+    pub status_pointer: Option<String>,
+    /// The states by name.
+    pub states: BTreeMap<String, LifecycleState>,
+    /// The outcomes each rule allows, by `(state, action)`, in file order.
+    pub rules: BTreeMap<(String, String), Vec<LifecycleOutcome>>,
+}
+
+/// One state of [`LifecycleRules`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LifecycleState {
+    /// What a status read reports for it.
+    pub reads: String,
+    /// In-between values a read may show on the way into it.
+    #[serde(default)]
+    pub settling: Vec<String>,
+}
+
+/// One outcome a rule of [`LifecycleRules`] allows.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LifecycleOutcome {
+    /// HTTP status.
+    pub status: u16,
+    /// The schema the answer matches, relative to `schemas/` (`{channel}` left as written).
+    pub schema: String,
+    /// The state afterwards.
+    pub next: String,
+}
+
+impl LifecycleRules {
+    /// Reads a rule file's text. Fails on text that is not TOML, on a state without `reads`, an
+    /// outcome without `status`, `schema` or `next`, and on a rule or an outcome's status given
+    /// twice (the comparison would not know which one counts).
+    pub fn parse(text: &str) -> Result<LifecycleRules, String> {
+        #[derive(Deserialize)]
+        struct RawRule {
+            state: String,
+            action: String,
+            #[serde(default)]
+            outcomes: Vec<LifecycleOutcome>,
+        }
+        #[derive(Deserialize)]
+        struct Raw {
+            status_pointer: Option<String>,
+            #[serde(default)]
+            states: BTreeMap<String, LifecycleState>,
+            #[serde(default, rename = "rule")]
+            rules: Vec<RawRule>,
+        }
+        let raw: Raw = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        let mut rules = BTreeMap::new();
+        for r in raw.rules {
+            let label = rule_label(&r.state, &r.action);
+            let mut seen = BTreeSet::new();
+            if let Some(o) = r.outcomes.iter().find(|o| !seen.insert(o.status)) {
+                return Err(format!("rule {label}: status {} listed twice", o.status));
+            }
+            if rules.insert((r.state, r.action), r.outcomes).is_some() {
+                return Err(format!("rule {label} given twice"));
+            }
+        }
+        Ok(LifecycleRules {
+            status_pointer: raw.status_pointer,
+            states: raw.states,
+            rules,
+        })
+    }
+}
+
+/// A rule as the path column shows it (and as `campaign_api::lifecycle` names it): `[Active, start]`.
+fn rule_label(state: &str, action: &str) -> String {
+    format!("[{state}, {action}]")
+}
+
+/// Compares two sets of lifecycle rule files keyed by file: a file only in `base` is a lifecycle
+/// removed (breaking), one only in `head` a new lifecycle (additive), and each file in both is
+/// compared with [`diff_lifecycle`]. Sorted by file, then path.
+pub fn diff_lifecycle_trees(
+    base: &BTreeMap<String, LifecycleRules>,
+    head: &BTreeMap<String, LifecycleRules>,
+) -> Vec<SchemaChange> {
+    let mut out = Vec::new();
+    for (file, b) in base {
+        match head.get(file) {
+            Some(h) => out.extend(diff_lifecycle(file, b, h)),
+            None => out.push(SchemaChange {
+                file: file.clone(),
+                path: "$".into(),
+                class: ChangeClass::Breaking,
+                kind: "lifecycle removed".into(),
+            }),
+        }
+    }
+    for file in head.keys().filter(|f| !base.contains_key(*f)) {
+        out.push(SchemaChange {
+            file: file.clone(),
+            path: "$".into(),
+            class: ChangeClass::Additive,
+            kind: "new lifecycle".into(),
+        });
+    }
+    out.sort();
+    out
+}
+
+/// Compares two versions of one vendor's lifecycle rules, from the side of a client reading the
+/// answers; `file` only labels the changes.
+///
+/// Breaking: a state added (a status read may now report its `reads`), a state's `reads`
+/// changed, a `settling` value added, `status_pointer` changed, a status newly allowed by a rule,
+/// an outcome's `next` or `schema` changed, a rule removed from a state that stays. Additive: the
+/// reverse narrowings: a state removed, a `settling` value removed, a status no longer allowed, a
+/// new rule in a state that was there. The rules of a state added or removed go with its state.
+///
+/// ```
+/// use campaign_contract::schema_diff::{diff_lifecycle, ChangeClass, LifecycleRules};
+///
+/// let rules = |outcomes: &str| {
+///     LifecycleRules::parse(&format!(
+///         "[states.Active]\nreads = \"Active\"\n[states.Stopped]\nreads = \"Stopped\"\n\
+///          [[rule]]\nstate = \"Active\"\naction = \"stop\"\noutcomes = [{outcomes}]\n"
+///     ))
+/// };
+/// let base = rules(r#"{ status = 200, schema = "kore/voice-stop.200.json", next = "Stopped" }"#)?;
+/// let head = rules(
+///     r#"{ status = 200, schema = "kore/voice-stop.200.json", next = "Stopped" },
+///        { status = 409, schema = "kore/error.409.json", next = "Active" }"#,
+/// )?;
+///
+/// let changes = diff_lifecycle("kore/lifecycle.toml", &base, &head);
+///
+/// assert_eq!(changes.len(), 1);
+/// assert_eq!(changes[0].path, "[Active, stop]");
+/// assert_eq!(changes[0].kind, "status 409 now allowed");
+/// assert_eq!(changes[0].class, ChangeClass::Breaking);
+/// # Ok::<(), String>(())
+/// ```
+pub fn diff_lifecycle(
+    file: &str,
+    base: &LifecycleRules,
+    head: &LifecycleRules,
+) -> Vec<SchemaChange> {
+    use ChangeClass::{Additive, Breaking};
+    let mut out = Vec::new();
+    let mut push = |path: String, class: ChangeClass, kind: String| {
+        out.push(SchemaChange {
+            file: file.to_string(),
+            path,
+            class,
+            kind,
+        })
+    };
+    if base.status_pointer != head.status_pointer {
+        let show = |p: &Option<String>| {
+            p.as_ref()
+                .map_or_else(|| "(none)".into(), |p| format!("{p:?}"))
+        };
+        push(
+            "status_pointer".into(),
+            Breaking,
+            format!(
+                "status_pointer {} → {}",
+                show(&base.status_pointer),
+                show(&head.status_pointer)
+            ),
+        );
+    }
+    let names: BTreeSet<&String> = base.states.keys().chain(head.states.keys()).collect();
+    for name in names {
+        let path = format!("state {name}");
+        match (base.states.get(name), head.states.get(name)) {
+            (Some(b), None) => push(
+                path,
+                Additive,
+                format!("state removed (reads {:?})", b.reads),
+            ),
+            (None, Some(h)) => push(path, Breaking, format!("state added (reads {:?})", h.reads)),
+            (Some(b), Some(h)) => {
+                if b.reads != h.reads {
+                    push(
+                        path.clone(),
+                        Breaking,
+                        format!("state reads {:?} → {:?}", b.reads, h.reads),
+                    );
+                }
+                for v in h.settling.iter().filter(|v| !b.settling.contains(v)) {
+                    push(
+                        path.clone(),
+                        Breaking,
+                        format!("settling value added: {v:?}"),
+                    );
+                }
+                for v in b.settling.iter().filter(|v| !h.settling.contains(v)) {
+                    push(
+                        path.clone(),
+                        Additive,
+                        format!("settling value removed: {v:?}"),
+                    );
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    // A rule whose state came or went is reported with its state.
+    let state_came_or_went =
+        |state: &String| base.states.contains_key(state) != head.states.contains_key(state);
+    let pairs: BTreeSet<&(String, String)> = base.rules.keys().chain(head.rules.keys()).collect();
+    for pair in pairs {
+        let path = rule_label(&pair.0, &pair.1);
+        match (base.rules.get(pair), head.rules.get(pair)) {
+            (Some(_), None) if !state_came_or_went(&pair.0) => {
+                push(path, Breaking, "rule removed".into())
+            }
+            (None, Some(_)) if !state_came_or_went(&pair.0) => {
+                push(path, Additive, "new rule".into())
+            }
+            (Some(b), Some(h)) => {
+                for o in h {
+                    match b.iter().find(|x| x.status == o.status) {
+                        None => push(
+                            path.clone(),
+                            Breaking,
+                            format!("status {} now allowed", o.status),
+                        ),
+                        Some(x) => {
+                            if x.next != o.next {
+                                push(
+                                    path.clone(),
+                                    Breaking,
+                                    format!(
+                                        "status {}: next state {} → {}",
+                                        o.status, x.next, o.next
+                                    ),
+                                );
+                            }
+                            if x.schema != o.schema {
+                                push(
+                                    path.clone(),
+                                    Breaking,
+                                    format!(
+                                        "status {}: schema {:?} → {:?}",
+                                        o.status, x.schema, o.schema
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                }
+                for x in b.iter().filter(|x| !h.iter().any(|o| o.status == x.status)) {
+                    push(
+                        path.clone(),
+                        Additive,
+                        format!("status {} no longer allowed", x.status),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Compares two versions of one schema document; `file` only labels the changes.
@@ -1272,8 +1658,239 @@ mod tests {
         assert!(!is_schema_file("samples/kore/status.200.beyond.json"));
         assert!(!is_schema_file("kore/lifecycle.toml"));
         assert!(!is_schema_file("README.md"));
+        assert!(is_lifecycle_file("kore/lifecycle.toml"));
+        assert!(!is_lifecycle_file("lifecycle.toml"));
+        assert!(!is_lifecycle_file("samples/lifecycle.toml"));
+        assert!(!is_lifecycle_file("kore/old/lifecycle.toml"));
+        assert!(!is_lifecycle_file("kore/notes.toml"));
         assert_eq!(status_of("voicegenie/start.422.json"), Some(422));
         assert_eq!(status_of("report/drift-report.json"), None);
+    }
+
+    const RULES: &str = r#"
+vendor = "kore"
+entry = ["Ready"]
+status_pointer = "/data/status"
+
+[states.Ready]
+reads = "Ready"
+
+[states.Active]
+reads = "Active"
+dialing = true
+settling = ["Preparing"]
+
+[[rule]]
+state = "Ready"
+action = "start"
+source = "documented"
+outcomes = [{ status = 200, schema = "kore/{channel}-start.200.json", next = "Active" }]
+
+[[rule]]
+state = "Active"
+action = "start"
+source = "assumption"
+note = "start twice"
+outcomes = [{ status = 400, schema = "kore/error.400.json", next = "Active" }]
+"#;
+
+    /// `(class, path, kind)` of each change from the rules `base` to `head`.
+    fn diff_rules(base: &str, head: &str) -> Vec<(ChangeClass, String, String)> {
+        let parse = |t: &str| LifecycleRules::parse(t).expect("rules parse");
+        diff_lifecycle("kore/lifecycle.toml", &parse(base), &parse(head))
+            .into_iter()
+            .map(|c| (c.class, c.path, c.kind))
+            .collect()
+    }
+
+    #[test]
+    fn classifies_each_lifecycle_change_both_ways() {
+        let with = |from: &str, to: &str| {
+            assert!(RULES.contains(from), "{from}");
+            RULES.replacen(from, to, 1)
+        };
+        let new_state = format!(
+            "{RULES}\n[states.Stopped]\nreads = \"Stopped\"\n\n[[rule]]\nstate = \"Stopped\"\n\
+             action = \"start\"\nsource = \"assumption\"\n\
+             outcomes = [{{ status = 400, schema = \"kore/error.400.json\", next = \"Stopped\" }}]\n"
+        );
+        type Expect = (ChangeClass, &'static str, &'static str);
+        // (name, head, change RULES→head, change head→RULES)
+        let cases: Vec<(&str, String, Expect, Expect)> = vec![
+            (
+                "outcome",
+                with(
+                    r#"next = "Active" }]"#,
+                    r#"next = "Active" }, { status = 409, schema = "kore/error.400.json", next = "Ready" }]"#,
+                ),
+                (Breaking, "[Ready, start]", "status 409 now allowed"),
+                (Additive, "[Ready, start]", "status 409 no longer allowed"),
+            ),
+            (
+                "next",
+                with(
+                    r#"error.400.json", next = "Active""#,
+                    r#"error.400.json", next = "Ready""#,
+                ),
+                (
+                    Breaking,
+                    "[Active, start]",
+                    "status 400: next state Active → Ready",
+                ),
+                (
+                    Breaking,
+                    "[Active, start]",
+                    "status 400: next state Ready → Active",
+                ),
+            ),
+            (
+                "schema",
+                with("kore/error.400.json", "kore/error.409.json"),
+                (
+                    Breaking,
+                    "[Active, start]",
+                    r#"status 400: schema "kore/error.400.json" → "kore/error.409.json""#,
+                ),
+                (
+                    Breaking,
+                    "[Active, start]",
+                    r#"status 400: schema "kore/error.409.json" → "kore/error.400.json""#,
+                ),
+            ),
+            (
+                "state",
+                new_state,
+                (
+                    Breaking,
+                    "state Stopped",
+                    r#"state added (reads "Stopped")"#,
+                ),
+                (
+                    Additive,
+                    "state Stopped",
+                    r#"state removed (reads "Stopped")"#,
+                ),
+            ),
+            (
+                "reads",
+                with(r#"reads = "Ready""#, r#"reads = "Idle""#),
+                (Breaking, "state Ready", r#"state reads "Ready" → "Idle""#),
+                (Breaking, "state Ready", r#"state reads "Idle" → "Ready""#),
+            ),
+            (
+                "settling",
+                with(r#"settling = ["Preparing"]"#, "settling = []"),
+                (
+                    Additive,
+                    "state Active",
+                    r#"settling value removed: "Preparing""#,
+                ),
+                (
+                    Breaking,
+                    "state Active",
+                    r#"settling value added: "Preparing""#,
+                ),
+            ),
+            (
+                "status_pointer",
+                with(r#""/data/status""#, r#""/data/state""#),
+                (
+                    Breaking,
+                    "status_pointer",
+                    r#"status_pointer "/data/status" → "/data/state""#,
+                ),
+                (
+                    Breaking,
+                    "status_pointer",
+                    r#"status_pointer "/data/state" → "/data/status""#,
+                ),
+            ),
+        ];
+        for (name, head, forward, reverse) in cases {
+            assert_eq!(
+                diff_rules(RULES, &head),
+                one(forward.0, forward.1, forward.2),
+                "{name}, forward"
+            );
+            assert_eq!(
+                diff_rules(&head, RULES),
+                one(reverse.0, reverse.1, reverse.2),
+                "{name}, reverse"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rule_of_a_state_that_stays_is_compared_on_its_own() {
+        let cut = RULES
+            .rfind("[[rule]]")
+            .expect("the last rule is [Active, start]");
+        let without = &RULES[..cut];
+        assert_eq!(
+            diff_rules(RULES, without),
+            one(Breaking, "[Active, start]", "rule removed")
+        );
+        assert_eq!(
+            diff_rules(without, RULES),
+            one(Additive, "[Active, start]", "new rule")
+        );
+    }
+
+    #[test]
+    fn lifecycle_annotations_and_entry_are_not_changes() {
+        let head = RULES
+            .replace(r#"entry = ["Ready"]"#, r#"entry = ["Ready", "Active"]"#)
+            .replace(r#"source = "assumption""#, r#"source = "documented""#)
+            .replace(r#"note = "start twice""#, r#"note = "reworded""#)
+            .replace("dialing = true", "dialing = false");
+        assert_ne!(head, RULES);
+        assert_eq!(diff_rules(RULES, &head), vec![]);
+    }
+
+    #[test]
+    fn lifecycle_rules_are_read_leniently_but_not_ambiguously() {
+        // An action and a vendor today's operation table does not know still compare.
+        let old = "vendor = \"gone\"\n[states.A]\nreads = \"A\"\n[[rule]]\nstate = \"A\"\n\
+                   action = \"rewind\"\noutcomes = [{ status = 200, schema = \"x.json\", next = \"A\" }]\n";
+        let rules = LifecycleRules::parse(old).expect("lenient");
+        assert_eq!(rules.rules.len(), 1);
+        assert!(
+            LifecycleRules::parse("[states.A]\nsettling = []\n")
+                .expect_err("no reads")
+                .contains("reads"),
+        );
+        let twice = format!("{old}[[rule]]\nstate = \"A\"\naction = \"rewind\"\n");
+        assert_eq!(
+            LifecycleRules::parse(&twice),
+            Err("rule [A, rewind] given twice".into())
+        );
+        let status_twice = old.replace(
+            "next = \"A\" }]",
+            "next = \"A\" }, { status = 200, schema = \"y.json\", next = \"A\" }]",
+        );
+        assert_eq!(
+            LifecycleRules::parse(&status_twice),
+            Err("rule [A, rewind]: status 200 listed twice".into())
+        );
+        assert!(LifecycleRules::parse("[states.A\n").is_err());
+    }
+
+    #[test]
+    fn lifecycle_trees_report_removed_and_new_files_at_the_root() {
+        let rules = LifecycleRules::default();
+        let base = BTreeMap::from([("kore/lifecycle.toml".to_string(), rules.clone())]);
+        let head = BTreeMap::from([("voicegenie/lifecycle.toml".to_string(), rules)]);
+        let got: Vec<_> = diff_lifecycle_trees(&base, &head)
+            .into_iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "BREAKING  kore/lifecycle.toml  $  lifecycle removed",
+                "ADDITIVE  voicegenie/lifecycle.toml  $  new lifecycle",
+            ]
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! `campaign-contract diff-schemas` against the workspace's real schemas: each case commits a copy
-//! of `schemas/` in a scratch git repository, changes one thing, and reads what the binary prints
-//! and answers; then the same case backwards (the changed tree committed, the original in the work
-//! tree), where every class must mirror.
+//! `campaign-contract diff-schemas` against the workspace's real schemas and lifecycle rules: each
+//! case commits a copy of `schemas/` in a scratch git repository, changes one thing, and reads what
+//! the binary prints and answers; then the same case backwards (the changed tree committed, the
+//! original in the work tree), where every class must mirror.
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -164,16 +164,84 @@ fn status_data_behind_ref(schemas: &Path) {
     });
 }
 
-/// The change lines printed, as `(class, file, path, kind)`.
+/// Rewrites one lifecycle rule file through `change`. Comments and layout are not kept: the
+/// comparison reads neither.
+fn edit_rules(schemas: &Path, file: &str, change: impl FnOnce(&mut toml::Table)) {
+    let path = schemas.join(file);
+    let text = std::fs::read_to_string(&path).expect("read rules");
+    let mut rules: toml::Table = toml::from_str(&text).expect("rules are TOML");
+    change(&mut rules);
+    let text = toml::to_string(&rules).expect("serialise");
+    std::fs::write(&path, text).expect("write rules");
+}
+
+/// The `[[rule]]` for `(state, action)`.
+fn rule<'a>(rules: &'a mut toml::Table, state: &str, action: &str) -> &'a mut toml::Table {
+    rules["rule"]
+        .as_array_mut()
+        .expect("[[rule]]")
+        .iter_mut()
+        .filter_map(toml::Value::as_table_mut)
+        .find(|r| r["state"].as_str() == Some(state) && r["action"].as_str() == Some(action))
+        .unwrap_or_else(|| panic!("a rule [{state}, {action}]"))
+}
+
+/// The outcome for `status` of the `[[rule]]` for `(state, action)`.
+fn outcome<'a>(
+    rules: &'a mut toml::Table,
+    state: &str,
+    action: &str,
+    status: i64,
+) -> &'a mut toml::Table {
+    rule(rules, state, action)["outcomes"]
+        .as_array_mut()
+        .expect("outcomes")
+        .iter_mut()
+        .filter_map(toml::Value::as_table_mut)
+        .find(|o| o["status"].as_integer() == Some(status))
+        .unwrap_or_else(|| panic!("[{state}, {action}] allows {status}"))
+}
+
+/// `{ status, schema, next }` as a TOML value.
+fn an_outcome(status: i64, schema: &str, next: &str) -> toml::Value {
+    let mut o = toml::Table::new();
+    o.insert("status".into(), status.into());
+    o.insert("schema".into(), schema.into());
+    o.insert("next".into(), next.into());
+    o.into()
+}
+
+/// A `[[rule]]` with one outcome, appended.
+fn add_rule(rules: &mut toml::Table, state: &str, action: &str, outcome: toml::Value) {
+    let mut r = toml::Table::new();
+    r.insert("state".into(), state.into());
+    r.insert("action".into(), action.into());
+    r.insert("source".into(), "assumption".into());
+    r.insert("outcomes".into(), toml::Value::Array(vec![outcome]));
+    rules["rule"]
+        .as_array_mut()
+        .expect("[[rule]]")
+        .push(r.into());
+}
+
+/// The `[states.<name>]` table.
+fn state<'a>(rules: &'a mut toml::Table, name: &str) -> &'a mut toml::Table {
+    rules["states"][name]
+        .as_table_mut()
+        .unwrap_or_else(|| panic!("a state {name}"))
+}
+
+/// The change lines printed, as `(class, file, path, kind)`. Columns are two or more spaces apart
+/// (a rule label such as `[Active, start]` holds a single one).
 fn lines(stdout: &str) -> Vec<(String, String, String, String)> {
     let mut all: Vec<&str> = stdout.lines().collect();
     all.pop(); // the summary
     all.iter()
         .map(|l| {
-            let mut words = l.split_whitespace();
-            let mut next = || words.next().unwrap_or_default().to_string();
+            let mut columns = l.split("  ").map(str::trim).filter(|c| !c.is_empty());
+            let mut next = || columns.next().unwrap_or_default().to_string();
             let (class, file, path) = (next(), next(), next());
-            let kind = words.collect::<Vec<_>>().join(" ");
+            let kind = columns.collect::<Vec<_>>().join("  ");
             (class, file, path, kind)
         })
         .collect()
@@ -210,6 +278,8 @@ fn assert_run(run: &Run, base: &str, expected: &[Line], what: &str) {
 }
 
 const VOICE_START: &str = "kore/voice-start.200.json";
+const KORE_RULES: &str = "kore/lifecycle.toml";
+const VOICEGENIE_RULES: &str = "voicegenie/lifecycle.toml";
 
 const CASES: &[Case] = &[
     Case {
@@ -541,9 +611,245 @@ const CASES: &[Case] = &[
         reverse: &[],
     },
     Case {
-        name: "samples, TOML and READMEs are not schemas",
+        name: "lifecycle: an outcome allowed",
+        mutate: |s| {
+            edit_rules(s, KORE_RULES, |r| {
+                rule(r, "Active", "stop")["outcomes"]
+                    .as_array_mut()
+                    .expect("outcomes")
+                    .push(an_outcome(400, "kore/error.400.json", "Active"));
+            })
+        },
+        forward: &[(
+            "BREAKING",
+            KORE_RULES,
+            "[Active, stop]",
+            "status 400 now allowed",
+        )],
+        reverse: &[(
+            "ADDITIVE",
+            KORE_RULES,
+            "[Active, stop]",
+            "status 400 no longer allowed",
+        )],
+    },
+    Case {
+        name: "lifecycle: a state added with its rules",
+        mutate: |s| {
+            edit_rules(s, KORE_RULES, |r| {
+                let mut completed = toml::Table::new();
+                completed.insert("reads".into(), "Completed".into());
+                r["states"]
+                    .as_table_mut()
+                    .expect("[states]")
+                    .insert("Completed".into(), completed.into());
+                r["entry"]
+                    .as_array_mut()
+                    .expect("entry")
+                    .push("Completed".into());
+                for action in ["start", "stop"] {
+                    let answer = an_outcome(400, "kore/error.400.json", "Completed");
+                    add_rule(r, "Completed", action, answer);
+                }
+                let read = an_outcome(200, "kore/status.200.json", "Completed");
+                add_rule(r, "Completed", "status", read);
+            })
+        },
+        forward: &[(
+            "BREAKING",
+            KORE_RULES,
+            "state Completed",
+            "state added (reads \"Completed\")",
+        )],
+        reverse: &[(
+            "ADDITIVE",
+            KORE_RULES,
+            "state Completed",
+            "state removed (reads \"Completed\")",
+        )],
+    },
+    Case {
+        name: "lifecycle: what a state reads",
+        mutate: |s| {
+            edit_rules(s, KORE_RULES, |r| {
+                state(r, "Ready")["reads"] = "Scheduled".into();
+            })
+        },
+        forward: &[(
+            "BREAKING",
+            KORE_RULES,
+            "state Ready",
+            "state reads \"Ready\" → \"Scheduled\"",
+        )],
+        reverse: &[(
+            "BREAKING",
+            KORE_RULES,
+            "state Ready",
+            "state reads \"Scheduled\" → \"Ready\"",
+        )],
+    },
+    Case {
+        name: "lifecycle: the state after an outcome",
+        mutate: |s| {
+            edit_rules(s, VOICEGENIE_RULES, |r| {
+                outcome(r, "running", "pause", 200)["next"] = "scheduled".into();
+            })
+        },
+        forward: &[(
+            "BREAKING",
+            VOICEGENIE_RULES,
+            "[running, pause]",
+            "status 200: next state paused → scheduled",
+        )],
+        reverse: &[(
+            "BREAKING",
+            VOICEGENIE_RULES,
+            "[running, pause]",
+            "status 200: next state scheduled → paused",
+        )],
+    },
+    Case {
+        name: "lifecycle: the schema of an outcome",
+        mutate: |s| {
+            edit_rules(s, KORE_RULES, |r| {
+                outcome(r, "Ready", "stop", 400)["schema"] = "kore/error.404.json".into();
+            })
+        },
+        forward: &[(
+            "BREAKING",
+            KORE_RULES,
+            "[Ready, stop]",
+            "status 400: schema \"kore/error.400.json\" → \"kore/error.404.json\"",
+        )],
+        reverse: &[(
+            "BREAKING",
+            KORE_RULES,
+            "[Ready, stop]",
+            "status 400: schema \"kore/error.404.json\" → \"kore/error.400.json\"",
+        )],
+    },
+    Case {
+        name: "lifecycle: a settling value removed",
+        mutate: |s| {
+            edit_rules(s, KORE_RULES, |r| {
+                state(r, "Active")
+                    .remove("settling")
+                    .expect("Active settles");
+            })
+        },
+        forward: &[(
+            "ADDITIVE",
+            KORE_RULES,
+            "state Active",
+            "settling value removed: \"Preparing\"",
+        )],
+        reverse: &[(
+            "BREAKING",
+            KORE_RULES,
+            "state Active",
+            "settling value added: \"Preparing\"",
+        )],
+    },
+    Case {
+        name: "lifecycle: the status pointer",
+        mutate: |s| {
+            edit_rules(s, VOICEGENIE_RULES, |r| {
+                r["status_pointer"] = "/data/status".into();
+            })
+        },
+        forward: &[(
+            "BREAKING",
+            VOICEGENIE_RULES,
+            "status_pointer",
+            "status_pointer \"/data/campaign_status\" → \"/data/status\"",
+        )],
+        reverse: &[(
+            "BREAKING",
+            VOICEGENIE_RULES,
+            "status_pointer",
+            "status_pointer \"/data/status\" → \"/data/campaign_status\"",
+        )],
+    },
+    Case {
+        // The mutated side would not load today (no such operation): compared all the same.
+        name: "lifecycle: a rule for an action the operation table lacks",
+        mutate: |s| {
+            edit_rules(s, VOICEGENIE_RULES, |r| {
+                let answer = an_outcome(200, "voicegenie/start.200.json", "running");
+                add_rule(r, "paused", "resume", answer);
+            })
+        },
+        forward: &[("ADDITIVE", VOICEGENIE_RULES, "[paused, resume]", "new rule")],
+        reverse: &[(
+            "BREAKING",
+            VOICEGENIE_RULES,
+            "[paused, resume]",
+            "rule removed",
+        )],
+    },
+    Case {
+        name: "lifecycle removed",
+        mutate: |s| std::fs::remove_file(s.join(VOICEGENIE_RULES)).expect("remove"),
+        forward: &[("BREAKING", VOICEGENIE_RULES, "$", "lifecycle removed")],
+        reverse: &[("ADDITIVE", VOICEGENIE_RULES, "$", "new lifecycle")],
+    },
+    Case {
+        name: "lifecycle: source, note, entry, dialing, outcome order and comments",
+        mutate: |s| {
+            edit_rules(s, KORE_RULES, |r| {
+                let start = rule(r, "Stopped", "start");
+                start["source"] = "documented".into();
+                start["note"] = "reworded".into();
+                start["outcomes"]
+                    .as_array_mut()
+                    .expect("outcomes")
+                    .reverse();
+                state(r, "Active")["dialing"] = false.into();
+                r["entry"]
+                    .as_array_mut()
+                    .expect("entry")
+                    .push("Stopped".into());
+            })
+        },
+        forward: &[],
+        reverse: &[],
+    },
+    Case {
+        name: "a new error status allowed by a rule: schema and lifecycle rows, sorted by file",
+        mutate: |s| {
+            std::fs::copy(s.join("kore/error.400.json"), s.join("kore/error.409.json"))
+                .expect("copy");
+            edit_rules(s, KORE_RULES, |r| {
+                rule(r, "Active", "start")["outcomes"]
+                    .as_array_mut()
+                    .expect("outcomes")
+                    .push(an_outcome(409, "kore/error.409.json", "Active"));
+            })
+        },
+        forward: &[
+            ("ADDITIVE", "kore/error.409.json", "$", "new status"),
+            (
+                "BREAKING",
+                KORE_RULES,
+                "[Active, start]",
+                "status 409 now allowed",
+            ),
+        ],
+        reverse: &[
+            ("BREAKING", "kore/error.409.json", "$", "status removed"),
+            (
+                "ADDITIVE",
+                KORE_RULES,
+                "[Active, start]",
+                "status 409 no longer allowed",
+            ),
+        ],
+    },
+    Case {
+        name: "samples, TOML other than lifecycle rules and READMEs are not compared",
         mutate: |s| {
             std::fs::write(s.join("samples/kore/new.200.json"), "not JSON").expect("write");
+            std::fs::write(s.join("samples/kore/lifecycle.toml"), "not [TOML").expect("write");
             std::fs::write(s.join("kore/notes.toml"), "x = 1\n").expect("write");
             std::fs::write(s.join("README.md"), "# changed\n").expect("write");
         },
@@ -705,6 +1011,42 @@ fn a_folder_outside_git_cannot_be_compared() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is not in a git work tree"), "{stderr}");
+}
+
+#[test]
+fn lifecycle_rules_that_do_not_parse_name_the_file_and_where_they_were_read() {
+    let scratch = Scratch::new();
+    let good = scratch.commit("original schemas");
+    std::fs::write(scratch.schemas().join(KORE_RULES), "[states.Ready\n").expect("write");
+
+    // In the work tree.
+    let run = scratch.diff(&good);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("kore/lifecycle.toml (working tree): lifecycle rules do not parse"),
+        "{run:?}"
+    );
+
+    // At the base revision: an outcome without its next state.
+    scratch.restore_original();
+    edit_rules(&scratch.schemas(), VOICEGENIE_RULES, |r| {
+        outcome(r, "draft", "start", 422)
+            .remove("next")
+            .expect("a next state");
+    });
+    let bad = scratch.commit("broken rules");
+    scratch.restore_original();
+    let run = scratch.diff(&bad);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "schemas/voicegenie/lifecycle.toml (base {bad}): lifecycle rules do not parse"
+        )),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("next"), "{run:?}");
 }
 
 #[test]

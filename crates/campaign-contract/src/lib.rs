@@ -12,7 +12,8 @@
 //! - [`retry`] keeps noise apart from drift: retries with backoff within a call budget.
 //! - [`walk`] plans the walk through a vendor's lifecycle rules.
 //! - [`leaks`] scans written artifacts (snapshots, reports) for credential values from env.
-//! - [`schema_diff`] classes changes to `schemas/` since a git revision, as a reader sees them.
+//! - [`schema_diff`] classes changes to `schemas/` (schemas and lifecycle rules) since a git
+//!   revision, as a client reading responses sees them.
 
 pub mod check;
 pub mod cleanup;

@@ -36,6 +36,19 @@ pub struct VendorTarget {
     pub kind: Kind,
 }
 
+impl std::fmt::Display for VendorTarget {
+    /// `kore: sandbox at kore.example:443`: the line a run prints for each vendor first.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} at {}",
+            self.target.vendor,
+            self.kind.label(),
+            self.target.host_label()
+        )
+    }
+}
+
 /// The targets of a run, and the simulator if one was started.
 #[derive(Debug)]
 pub struct Environment {

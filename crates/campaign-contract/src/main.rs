@@ -109,12 +109,7 @@ async fn check(
         Err(e) => return could_not_run(e),
     };
     for t in &env.targets {
-        eprintln!(
-            "{}: {} at {}",
-            t.target.vendor,
-            t.kind.label(),
-            t.target.host_label()
-        );
+        eprintln!("{t}");
     }
     let checker = Checker::new(registry).with_secrets(env.secret_values());
     let outcome = suite::run(&env, &checker, strict).await;

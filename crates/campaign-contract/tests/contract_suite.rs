@@ -79,12 +79,7 @@ async fn vendors_keep_their_documented_contract() {
         .await
         .unwrap_or_else(|e| panic!("cannot set up the targets: {e}"));
     for t in &env.targets {
-        println!(
-            "{}: {} at {}",
-            t.target.vendor,
-            t.kind.label(),
-            t.target.host_label()
-        );
+        println!("{t}");
     }
     let checker = Checker::new(SchemaRegistry::load_default().unwrap_or_else(|e| panic!("{e}")))
         .with_secrets(env.secret_values());

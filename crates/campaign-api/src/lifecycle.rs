@@ -478,6 +478,16 @@ impl Lifecycle {
             .map(|(id, _)| id))
     }
 
+    /// What a status read's body shows: the string at `status_pointer` and what it means (as
+    /// [`Lifecycle::read`]); `None` when the body holds no string there.
+    pub fn read_body<'b>(
+        &self,
+        body: &'b serde_json::Value,
+    ) -> Option<(&'b str, Result<StateId, Option<StateId>>)> {
+        let value = body.pointer(&self.status_pointer)?.as_str()?;
+        Some((value, self.read(value)))
+    }
+
     /// The rule for `action` in `state`. Every (state, vendor action) pair has one (checked at
     /// load); an action the vendor lacks panics, as no operation can perform it.
     pub fn rule(&self, state: StateId, action: Action) -> &Rule {

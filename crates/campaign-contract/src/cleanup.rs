@@ -7,7 +7,7 @@
 //! suite panics, on drop from a thread of its own.
 
 use crate::check::is_unavailable_status;
-use campaign_api::lifecycle::Lifecycle;
+use campaign_api::lifecycle::{Lifecycle, StateId};
 use campaign_api::{Action, CampaignId, Client, OperationId, Target, Vendor};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,17 +42,29 @@ impl std::fmt::Debug for CleanupGuard {
     }
 }
 
+/// One status read outside any step (no retry, not recorded): what the campaign's state is, as
+/// [`Lifecycle::read`] tells it; `None` when no usable answer came.
+pub(crate) async fn read_state(
+    client: &Client,
+    target: &Target,
+    lifecycle: &Lifecycle,
+    campaign: &str,
+) -> Option<Result<StateId, Option<StateId>>> {
+    let op = OperationId::of_vendor(target.vendor).find(|op| op.spec().action == Action::Status)?;
+    let x = client
+        .call(target, op, campaign)
+        .await
+        .ok()
+        .filter(|x| x.status.is_success())?;
+    let body: serde_json::Value = serde_json::from_slice(&x.body).ok()?;
+    lifecycle.read_body(&body).map(|(_, reading)| reading)
+}
+
 /// Reads the campaign's state: `Some(true)` dialing, `Some(false)` halted, `None` unknown.
 async fn dialing(client: &Client, s: &Started) -> Option<bool> {
-    let op =
-        OperationId::of_vendor(s.target.vendor).find(|op| op.spec().action == Action::Status)?;
-    let x = client.call(&s.target, op, s.campaign.as_str()).await.ok()?;
-    let body: serde_json::Value = serde_json::from_slice(&x.body).ok()?;
-    let value = body.pointer(&s.lifecycle.status_pointer)?.as_str()?;
-    match s.lifecycle.read(value) {
-        Ok(state) => Some(s.lifecycle.state(state).dialing),
+    match read_state(client, &s.target, &s.lifecycle, s.campaign.as_str()).await? {
         // On its way into a state: dialing if that state dials.
-        Err(Some(state)) => Some(s.lifecycle.state(state).dialing),
+        Ok(state) | Err(Some(state)) => Some(s.lifecycle.state(state).dialing),
         Err(None) => None,
     }
 }

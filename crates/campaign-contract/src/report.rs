@@ -1,6 +1,6 @@
 //! The drift report: a block per operation a person reads at a glance, and the same as JSON.
 
-use crate::finding::{Class, Finding, json_path};
+use crate::finding::{Class, Finding, json_path, scrub};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -414,13 +414,7 @@ impl Report {
     /// Replaces every occurrence of each secret in the report with `[REDACTED]`: a last line of
     /// defence, should a host ever echo a credential into a body.
     pub fn redact(&mut self, secrets: &[String]) {
-        let clean = |s: &mut String| {
-            for secret in secrets.iter().filter(|s| s.len() >= 4) {
-                if s.contains(secret.as_str()) {
-                    *s = s.replace(secret.as_str(), "[REDACTED]");
-                }
-            }
-        };
+        let clean = |s: &mut String| *s = scrub(s, secrets);
         for step in &mut self.steps {
             for f in &mut step.findings {
                 clean(&mut f.actual);

@@ -14,7 +14,7 @@
 //! everything it started, also when a step fails or the suite panics ([`CleanupGuard`]).
 
 use crate::check::{Assumptions, Checker, is_unavailable_status};
-use crate::cleanup::CleanupGuard;
+use crate::cleanup::{CleanupGuard, read_state};
 use crate::environment::{Environment, Kind, VendorTarget};
 use crate::finding::{Class, Finding, describe, truncate};
 use crate::report::{Report, StepResult, TargetLine};
@@ -263,8 +263,8 @@ impl Walk {
 enum Read {
     /// A state of the lifecycle.
     State(StateId),
-    /// An in-between value, on its way into this state.
-    Settling(StateId, String),
+    /// An in-between value, on its way into a state.
+    Settling(String),
     /// A value no state reads (or none at all).
     Unknown(String),
     /// No usable answer.
@@ -323,43 +323,33 @@ impl Run<'_> {
                 });
             }
             tokio::time::sleep(wait.unwrap_or_default()).await;
-            if let Some((lifecycle, next)) = effect {
-                let now = match self.read_once(vt, lifecycle, campaign).await {
-                    Read::State(s) | Read::Settling(s, _) => Some(s),
-                    Read::Unknown(_) | Read::Lost => None,
-                };
-                if now == Some(next) {
-                    return Some(Sent {
-                        result,
-                        attempts: attempt,
-                        took_effect: Some(next),
-                    });
-                }
+            if let Some((lifecycle, next)) = effect
+                && self.read_once(vt, lifecycle, campaign).await == Some(next)
+            {
+                return Some(Sent {
+                    result,
+                    attempts: attempt,
+                    took_effect: Some(next),
+                });
             }
             last = Some(result);
         }
     }
 
-    /// One status read, no retry, not recorded: to see whether a lost change took effect.
+    /// One status read, no retry, not recorded: to see whether a lost change took effect. The
+    /// state the campaign is in or settling into.
     async fn read_once(
         &mut self,
         vt: &VendorTarget,
         lifecycle: &Lifecycle,
         campaign: &str,
-    ) -> Read {
-        let Some(op) =
-            OperationId::of_vendor(lifecycle.vendor).find(|op| op.spec().action == Action::Status)
-        else {
-            return Read::Lost;
-        };
+    ) -> Option<StateId> {
         if !self.budget.take() {
-            return Read::Lost;
+            return None;
         }
-        match self.client.call(&vt.target, op, campaign).await {
-            Ok(x) if x.status.is_success() => {
-                read_value(lifecycle, serde_json::from_slice(&x.body).ok().as_ref())
-            }
-            _ => Read::Lost,
+        match read_state(&self.client, &vt.target, lifecycle, campaign).await? {
+            Ok(s) | Err(Some(s)) => Some(s),
+            Err(None) => None,
         }
     }
 
@@ -632,10 +622,10 @@ impl Run<'_> {
                     }
                     return Some(s);
                 }
-                Read::Settling(_, value) if again => {
+                Read::Settling(value) if again => {
                     self.mark_poll(&format!("{label} (read {value:?}, settling)"));
                 }
-                Read::Settling(_, value) => {
+                Read::Settling(value) => {
                     let why = format!(
                         "still {value:?} after {poll} reads {} ms apart",
                         self.policy.settle_interval.as_millis()
@@ -789,7 +779,7 @@ impl Run<'_> {
                 ));
             }
             Read::State(s) => s,
-            Read::Settling(_, v) => {
+            Read::Settling(v) => {
                 return Err(format!(
                     "campaign {campaign} is {:?}, on its way to another state; not touching it",
                     truncate(&v)
@@ -986,14 +976,13 @@ impl Run<'_> {
 
 /// What a status read's body says, by the lifecycle's `status_pointer`.
 fn read_value(lifecycle: &Lifecycle, body: Option<&Value>) -> Read {
-    let found = body.and_then(|b| b.pointer(&lifecycle.status_pointer));
-    let Some(value) = found.and_then(Value::as_str) else {
-        return Read::Unknown(describe(found));
-    };
-    match lifecycle.read(value) {
-        Ok(s) => Read::State(s),
-        Err(Some(s)) => Read::Settling(s, value.to_string()),
-        Err(None) => Read::Unknown(describe(Some(&Value::String(value.to_string())))),
+    match body.and_then(|b| lifecycle.read_body(b)) {
+        Some((_, Ok(s))) => Read::State(s),
+        Some((value, Err(Some(_)))) => Read::Settling(value.to_string()),
+        Some((value, Err(None))) => Read::Unknown(describe(Some(&Value::String(value.into())))),
+        None => Read::Unknown(describe(
+            body.and_then(|b| b.pointer(&lifecycle.status_pointer)),
+        )),
     }
 }
 

@@ -6,7 +6,7 @@
 //!
 //! Quote the ratio validate / parse from the same run; the target is at most 3x.
 
-use campaign_contract::SchemaRegistry;
+use campaign_schema::SchemaRegistry;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::Value;
 use std::hint::black_box;

@@ -4,6 +4,7 @@
 //! so callers validate the real response. Every transport failure becomes a typed
 //! [`TransportError`]; nothing here panics on what a server sends.
 
+use crate::class::TransportClass;
 use crate::operation::OperationId;
 use crate::request::{RenderError, RenderedRequest};
 use crate::target::{Target, host_label};
@@ -159,17 +160,26 @@ pub enum TransportError {
 
 impl TransportError {
     /// A short, stable class name for reports (`timeout`, `refused`, `reset`, …).
-    pub fn class(&self) -> &'static str {
+    pub fn class(&self) -> TransportClass {
         match self {
-            TransportError::Timeout { .. } => "timeout",
-            TransportError::Refused { .. } => "refused",
-            TransportError::Reset { .. } => "reset",
-            TransportError::Connect { .. } => "connect",
-            TransportError::BodyRead { .. } => "body-read",
-            TransportError::TooLarge { .. } => "too-large",
-            TransportError::Other { .. } => "other",
+            TransportError::Timeout { .. } => TransportClass::Timeout,
+            TransportError::Refused { .. } => TransportClass::Refused,
+            TransportError::Reset { .. } => TransportClass::Reset,
+            TransportError::Connect { .. } => TransportClass::Connect,
+            TransportError::BodyRead { .. } => TransportClass::BodyRead,
+            TransportError::TooLarge { .. } => TransportClass::TooLarge,
+            TransportError::Other { .. } => TransportClass::Other,
         }
     }
+}
+
+/// The HTTP client could not be built (its TLS backend failed to start, …). It names no
+/// operation and no host: nothing was sent yet.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("could not build the HTTP client: {detail}")]
+pub struct ClientSetupError {
+    /// What reqwest said.
+    pub detail: String,
 }
 
 /// Rendering or sending failed.
@@ -204,57 +214,9 @@ fn detail(e: &reqwest::Error) -> String {
     parts.join(": ")
 }
 
-fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        source = s.source();
-    }
-    None
-}
-
-fn is_incomplete(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if let Some(h) = s.downcast_ref::<hyper::Error>()
-            && (h.is_incomplete_message() || h.is_closed() || h.is_canceled())
-        {
-            return true;
-        }
-        source = s.source();
-    }
-    false
-}
-
-/// The transport class (`timeout`, `refused`, `reset`, `connect`, `body-read`, `other`) of a
-/// reqwest error from a client this crate did not build (a load tool's own), named as
-/// [`TransportError::class`] names them.
-pub fn transport_class(e: &reqwest::Error, during_body: bool) -> &'static str {
-    if e.is_timeout() {
-        return "timeout";
-    }
-    if during_body {
-        return "body-read";
-    }
-    match io_kind(e) {
-        Some(std::io::ErrorKind::ConnectionRefused) => "refused",
-        Some(
-            std::io::ErrorKind::ConnectionReset
-            | std::io::ErrorKind::ConnectionAborted
-            | std::io::ErrorKind::BrokenPipe
-            | std::io::ErrorKind::UnexpectedEof,
-        ) => "reset",
-        _ if is_incomplete(e) => "reset",
-        _ if e.is_connect() => "connect",
-        _ => "other",
-    }
-}
-
 impl Client {
     /// A client with `config`.
-    pub fn new(config: ClientConfig) -> Result<Client, TransportError> {
+    pub fn new(config: ClientConfig) -> Result<Client, ClientSetupError> {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
@@ -263,11 +225,7 @@ impl Client {
             // (reqwest strips only the standard credential headers): never follow one.
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| TransportError::Other {
-                operation: OperationId::KoreVoiceStartV1,
-                host: "<client setup>".into(),
-                detail: detail(&e),
-            })?;
+            .map_err(|e| ClientSetupError { detail: detail(&e) })?;
         Ok(Client { http, config })
     }
 
@@ -294,8 +252,8 @@ impl Client {
         let classify = |e: reqwest::Error, read: Option<usize>| -> TransportError {
             let host = host.clone();
             let detail = detail(&e);
-            match (transport_class(&e, read.is_some()), read) {
-                ("timeout", _) => TransportError::Timeout {
+            match (TransportClass::of_reqwest(&e, read.is_some()), read) {
+                (TransportClass::Timeout, _) => TransportError::Timeout {
                     operation,
                     host,
                     after: self.config.timeout,
@@ -306,13 +264,13 @@ impl Client {
                     read,
                     detail,
                 },
-                ("refused", None) => TransportError::Refused { operation, host },
-                ("reset", None) => TransportError::Reset {
+                (TransportClass::Refused, None) => TransportError::Refused { operation, host },
+                (TransportClass::Reset, None) => TransportError::Reset {
                     operation,
                     host,
                     detail,
                 },
-                ("connect", None) => TransportError::Connect {
+                (TransportClass::Connect, None) => TransportError::Connect {
                     operation,
                     host,
                     detail,

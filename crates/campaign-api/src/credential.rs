@@ -71,16 +71,17 @@ impl Credential {
         })
     }
 
-    /// Every secret value this credential holds, for scanners that make sure none leaked.
-    pub fn secret_values(&self) -> Vec<String> {
+    /// Every secret value this credential holds, for scrubbers and scanners that make sure none
+    /// leaked. Still secret: each is exposed only where text is compared against it.
+    pub fn secret_values(&self) -> Vec<SecretString> {
         match self {
             Credential::KoreJwt(t) | Credential::ApiKey(t) | Credential::SessionToken(t) => {
-                vec![t.expose_secret().to_string()]
+                vec![t.clone()]
             }
             Credential::KoreClient(s) => {
-                let mut v = vec![s.secret().expose_secret().to_string()];
+                let mut v = vec![s.secret().clone()];
                 if let Ok(t) = s.token() {
-                    v.push(t.expose_secret().to_string());
+                    v.push(t);
                 }
                 v
             }

@@ -162,10 +162,7 @@ impl JwtSigner {
     /// The current token: the cached one while it is fresh, else a newly signed one.
     pub fn token(&self) -> Result<SecretString, JwtError> {
         let now = now_secs();
-        let mut cache = match self.cache.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut cache = crate::sync::lock(&self.cache);
         if let Some(c) = cache.as_ref()
             && c.renew_at.is_none_or(|at| now < at)
         {

@@ -5,6 +5,10 @@
 //! suite finds schemas through [`operation::Operation::responses`], and load scenarios name
 //! operations by [`OperationId::find`]. Nothing else in the workspace spells a vendor path.
 //!
+//! Anything that may start a campaign puts it under the one [`cleanup::CleanupGuard`] first:
+//! the contract suite and the load runner alike stop what they started and confirm it halted by
+//! a status read.
+//!
 //! ```
 //! use campaign_api::{Credential, OperationId, Target, Vendor, target::parse_base_url};
 //! use secrecy::SecretString;
@@ -24,20 +28,27 @@
 //! ```
 
 pub mod campaign_id;
+pub mod class;
+pub mod cleanup;
 pub mod client;
 pub mod credential;
+pub mod duration;
+pub mod host;
 pub mod jwt;
 pub mod lifecycle;
 pub mod operation;
 pub mod request;
 pub mod response;
+pub mod sync;
 pub mod target;
 pub mod template;
 pub mod vendor;
 
 pub use campaign_id::{CampaignId, CampaignIdError};
-pub use client::{CallError, Client, ClientConfig, Exchange, TransportError};
+pub use class::{TransportClass, is_unavailable_status};
+pub use client::{CallError, Client, ClientConfig, ClientSetupError, Exchange, TransportError};
 pub use credential::Credential;
+pub use host::{HostKind, VendorTarget};
 pub use operation::{Method, Operation, OperationId, ResponseSpec, Source};
 pub use request::{RenderError, RenderedRequest};
 pub use target::{Campaigns, ConfigError, Target, TargetProfile};

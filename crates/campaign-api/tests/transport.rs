@@ -78,7 +78,7 @@ async fn refused() {
     drop(listener);
     let e = call(port, 2000).await.expect_err("nothing listens");
     assert!(matches!(e, TransportError::Refused { .. }), "{e:?}");
-    assert_eq!(e.class(), "refused");
+    assert_eq!(e.class(), campaign_api::TransportClass::Refused);
     assert_no_secret(&e);
 }
 

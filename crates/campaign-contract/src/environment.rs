@@ -3,51 +3,12 @@
 
 use crate::retry::{CallPolicy, PolicyError};
 use campaign_api::jwt::{JwtOptions, JwtSigner};
-use campaign_api::{CampaignId, Campaigns, ConfigError, Credential, Target, Vendor};
+use campaign_api::{
+    CampaignId, Campaigns, ConfigError, Credential, HostKind, Target, Vendor, VendorTarget,
+};
 use campaign_sim::{AuthConfig, RunningSim, SimConfig};
 use secrecy::SecretString;
 use std::path::Path;
-
-/// What kind of host a target is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// The embedded simulator: undocumented bodies are held to our own schemas.
-    Simulator,
-    /// A vendor host: only the campaigns named in env are touched.
-    Sandbox,
-}
-
-impl Kind {
-    /// `simulator` or `sandbox`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Simulator => "simulator",
-            Kind::Sandbox => "sandbox",
-        }
-    }
-}
-
-/// One vendor's target.
-#[derive(Debug, Clone)]
-pub struct VendorTarget {
-    /// Where and as whom.
-    pub target: Target,
-    /// Simulator or sandbox.
-    pub kind: Kind,
-}
-
-impl std::fmt::Display for VendorTarget {
-    /// `kore: sandbox at kore.example:443`: the line a run prints for each vendor first.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: {} at {}",
-            self.target.vendor,
-            self.kind.label(),
-            self.target.host_label()
-        )
-    }
-}
 
 /// The targets of a run, and the simulator if one was started.
 #[derive(Debug)]
@@ -69,7 +30,7 @@ pub const SIM_VOICEGENIE_KEY: &str = "sim-only-api-key";
 impl Environment {
     /// Reads `KORE_*` and `VOICEGENIE_*`; vendors without a base URL use one embedded simulator.
     pub async fn from_env() -> Result<Environment, EnvironmentError> {
-        Environment::from_env_in(&crate::registry::default_dir()).await
+        Environment::from_env_in(&campaign_schema::registry::default_dir()).await
     }
 
     /// As [`Environment::from_env`], with the simulator following the lifecycle rules of the
@@ -82,7 +43,7 @@ impl Environment {
     pub async fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Environment, EnvironmentError> {
-        Environment::from_lookup_in(lookup, &crate::registry::default_dir()).await
+        Environment::from_lookup_in(lookup, &campaign_schema::registry::default_dir()).await
     }
 
     /// As [`Environment::from_lookup`], with the simulator following `schemas_dir`'s rules.
@@ -109,11 +70,11 @@ impl Environment {
             let target = match (t, &sim) {
                 (Some(target), _) => VendorTarget {
                     target,
-                    kind: Kind::Sandbox,
+                    kind: HostKind::Sandbox,
                 },
                 (None, Some(sim)) => VendorTarget {
                     target: sim_target(sim, vendor, SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY)?,
-                    kind: Kind::Simulator,
+                    kind: HostKind::Simulator,
                 },
                 // `need_sim` guarantees a simulator for every unconfigured vendor.
                 (None, None) => continue,
@@ -142,7 +103,7 @@ impl Environment {
         voicegenie_key: &str,
     ) -> Result<Environment, EnvironmentError> {
         Environment::simulator_in(
-            &crate::registry::default_dir(),
+            &campaign_schema::registry::default_dir(),
             kore_client_secret,
             voicegenie_key,
         )
@@ -162,7 +123,7 @@ impl Environment {
             .map(|v| {
                 Ok(VendorTarget {
                     target: sim_target(&sim, v, kore_client_secret, voicegenie_key)?,
-                    kind: Kind::Simulator,
+                    kind: HostKind::Simulator,
                 })
             })
             .collect::<Result<_, EnvironmentError>>()?;
@@ -202,8 +163,8 @@ impl Environment {
         self.sim.as_ref()
     }
 
-    /// Every secret value the targets hold, for leak checks.
-    pub fn secret_values(&self) -> Vec<String> {
+    /// Every secret value the targets hold, for scrubbing and leak checks (still secret).
+    pub fn secret_values(&self) -> Vec<secrecy::SecretString> {
         self.targets
             .iter()
             .flat_map(|t| t.target.credential.secret_values())

@@ -10,13 +10,15 @@
 //! let dir = std::env::temp_dir().join(format!("leaks-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir).unwrap();
 //! std::fs::write(dir.join("report.md"), "auth: tok-1234-abcd").unwrap();
-//! let err = leaks::scan(&[dir.clone()], &["tok-1234-abcd".to_string()]).unwrap_err();
+//! let secret = secrecy::SecretString::from("tok-1234-abcd");
+//! let err = leaks::scan(&[dir.clone()], &[secret]).unwrap_err();
 //! assert!(err.to_string().contains("report.md"));
 //! assert!(!err.to_string().contains("tok-1234-abcd"));
 //! std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
 use campaign_api::{Target, Vendor};
+use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -81,9 +83,9 @@ fn lines(leaked: &[PathBuf], unreadable: &[Unreadable]) -> String {
 /// percent-encoded, and (from [`MIN_BASE64_SECRET_LEN`] bytes) base64 or base64url at any
 /// alignment. Returns the files scanned; fails naming every file that holds one, and every path
 /// that could not be read (a missing path included).
-pub fn scan(paths: &[PathBuf], secrets: &[String]) -> Result<Vec<PathBuf>, LeakError> {
+pub fn scan(paths: &[PathBuf], secrets: &[SecretString]) -> Result<Vec<PathBuf>, LeakError> {
     let needles = needles(secrets);
-    let mut walk = Walk {
+    let mut walk = Scan {
         needles: &needles,
         scanned: Vec::new(),
         seen_dirs: HashSet::new(),
@@ -100,7 +102,7 @@ pub fn scan(paths: &[PathBuf], secrets: &[String]) -> Result<Vec<PathBuf>, LeakE
 }
 
 /// The credential values configured in the process environment, for [`scan`].
-pub fn env_secret_values() -> Vec<String> {
+pub fn env_secret_values() -> Vec<SecretString> {
     secret_values_from(|k| std::env::var(k).ok())
 }
 
@@ -108,8 +110,8 @@ pub fn env_secret_values() -> Vec<String> {
 /// target's credential values (a Kore.ai client secret and the JWT signed from it), plus the raw
 /// and trimmed values of [`SECRET_VARS`]. Sorted, deduplicated, none shorter than
 /// [`MIN_SECRET_LEN`].
-pub fn secret_values_from(lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
-    let mut out = Vec::new();
+pub fn secret_values_from(lookup: impl Fn(&str) -> Option<String>) -> Vec<SecretString> {
+    let mut out: Vec<SecretString> = Vec::new();
     for vendor in Vendor::ALL {
         if let Ok(Some(target)) = Target::from_lookup(vendor, &lookup) {
             out.extend(target.credential.secret_values());
@@ -117,24 +119,24 @@ pub fn secret_values_from(lookup: impl Fn(&str) -> Option<String>) -> Vec<String
     }
     for var in SECRET_VARS {
         if let Some(v) = lookup(var) {
-            out.push(v.trim().to_string());
-            out.push(v);
+            out.push(SecretString::from(v.trim()));
+            out.push(SecretString::from(v));
         }
     }
-    out.retain(|s| s.len() >= MIN_SECRET_LEN);
-    out.sort();
-    out.dedup();
+    out.retain(|s| s.expose_secret().len() >= MIN_SECRET_LEN);
+    out.sort_by(|a, b| a.expose_secret().cmp(b.expose_secret()));
+    out.dedup_by(|a, b| a.expose_secret() == b.expose_secret());
     out
 }
 
-struct Walk<'a> {
+struct Scan<'a> {
     needles: &'a [Vec<u8>],
     scanned: Vec<PathBuf>,
     seen_dirs: HashSet<PathBuf>,
     error: LeakError,
 }
 
-impl Walk<'_> {
+impl Scan<'_> {
     fn unreadable(&mut self, path: &Path, reason: impl ToString) {
         self.error.unreadable.push(Unreadable {
             path: path.to_path_buf(),
@@ -193,11 +195,15 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Every byte string whose presence betrays one of `secrets`.
-fn needles(secrets: &[String]) -> Vec<Vec<u8>> {
+fn needles(secrets: &[SecretString]) -> Vec<Vec<u8>> {
     let mut out: Vec<Vec<u8>> = Vec::new();
-    for s in secrets.iter().filter(|s| s.len() >= MIN_SECRET_LEN) {
+    for s in secrets
+        .iter()
+        .map(|s| s.expose_secret())
+        .filter(|s| s.len() >= MIN_SECRET_LEN)
+    {
         out.push(s.as_bytes().to_vec());
-        let json = serde_json::Value::String(s.clone()).to_string();
+        let json = serde_json::Value::String(s.to_string()).to_string();
         if let Some(inner) = json.strip_prefix('"').and_then(|j| j.strip_suffix('"')) {
             out.push(inner.as_bytes().to_vec());
         }
@@ -276,7 +282,7 @@ mod tests {
     }
 
     fn found(text: &str, secret: &str) -> bool {
-        needles(&[secret.to_string()])
+        needles(&[SecretString::from(secret)])
             .iter()
             .any(|n| contains(text.as_bytes(), n))
     }
@@ -305,7 +311,7 @@ mod tests {
 
     #[test]
     fn short_secrets_are_not_looked_for() {
-        assert!(needles(&["abc".to_string(), String::new()]).is_empty());
+        assert!(needles(&[SecretString::from("abc"), SecretString::from("")]).is_empty());
         assert!(found("xx abcd yy", "abcd"));
     }
 
@@ -337,7 +343,10 @@ mod tests {
             ("VOICEGENIE_API_KEY", " vg-api-key-123 "),
             ("VOICEGENIE_SESSION_TOKEN", "abc"),
         ]);
-        let values = secret_values_from(|k| vars.get(k).map(|v| v.to_string()));
+        let values: Vec<String> = secret_values_from(|k| vars.get(k).map(|v| v.to_string()))
+            .iter()
+            .map(|s| s.expose_secret().to_string())
+            .collect();
         assert_eq!(
             values,
             vec![
@@ -355,7 +364,10 @@ mod tests {
             ("KORE_CLIENT_ID", "cs-1"),
             ("KORE_CLIENT_SECRET", "kore-client-secret"),
         ]);
-        let values = secret_values_from(|k| vars.get(k).map(|v| v.to_string()));
+        let values: Vec<String> = secret_values_from(|k| vars.get(k).map(|v| v.to_string()))
+            .iter()
+            .map(|s| s.expose_secret().to_string())
+            .collect();
         assert!(values.contains(&"kore-client-secret".to_string()));
         assert!(
             values.iter().any(|v| v.starts_with("eyJ")),

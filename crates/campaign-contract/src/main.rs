@@ -6,7 +6,8 @@
 //! `diff-schemas` alike: 1 when a schema change since `--base` would break a response reader.
 
 use campaign_contract::report::Verdict;
-use campaign_contract::{Checker, Environment, SchemaRegistry, leaks, schema_diff, suite};
+use campaign_contract::{Environment, leaks, schema_diff, suite};
+use campaign_schema::{Checker, SchemaRegistry};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,14 +71,14 @@ async fn main() -> ExitCode {
         } => check(json, markdown, strict, schemas).await,
         Command::ScanSecrets { paths } => scan_secrets(&paths, &leaks::env_secret_values()),
         Command::DiffSchemas { base, schemas } => {
-            let dir = schemas.unwrap_or_else(campaign_contract::registry::default_dir);
+            let dir = schemas.unwrap_or_else(campaign_schema::registry::default_dir);
             schema_diff::run(&dir, &base).unwrap_or_else(could_not_run)
         }
     }
 }
 
 /// Scans `paths` for `secrets`: exit 0 clean, 1 a file holds one, 2 a path could not be read.
-fn scan_secrets(paths: &[PathBuf], secrets: &[String]) -> ExitCode {
+fn scan_secrets(paths: &[PathBuf], secrets: &[secrecy::SecretString]) -> ExitCode {
     match leaks::scan(paths, secrets) {
         Ok(files) => {
             eprintln!(
@@ -99,7 +100,7 @@ async fn check(
     strict: bool,
     schemas: Option<PathBuf>,
 ) -> ExitCode {
-    let dir = schemas.unwrap_or_else(campaign_contract::registry::default_dir);
+    let dir = schemas.unwrap_or_else(campaign_schema::registry::default_dir);
     let registry = match SchemaRegistry::load(&dir) {
         Ok(r) => r,
         Err(e) => return could_not_run(e),

@@ -1,6 +1,6 @@
 //! The drift report: a block per operation a person reads at a glance, and the same as JSON.
 
-use crate::finding::{Class, Finding, json_path, scrub};
+use campaign_schema::finding::{Class, Finding, json_path, scrub};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -161,7 +161,6 @@ impl Report {
                 Class::Breaking => t.breaking += 1,
                 Class::Additive => t.additive += 1,
                 Class::Unavailable => t.unavailable += 1,
-                Class::Undocumented => t.undocumented += 1,
             }
         }
         t
@@ -329,7 +328,7 @@ impl Report {
             self.counts(),
         );
         let mut findings: Vec<&Finding> = self.findings().collect();
-        // Stable: breaking first, then additive, undocumented, unavailable; step order within.
+        // Stable: breaking first, then additive, unavailable; step order within.
         findings.sort_by_key(|f| f.class);
         if findings.is_empty() {
             let _ = writeln!(out, "No findings.\n");
@@ -413,7 +412,7 @@ impl Report {
 
     /// Replaces every occurrence of each secret in the report with `[REDACTED]`: a last line of
     /// defence, should a host ever echo a credential into a body.
-    pub fn redact(&mut self, secrets: &[String]) {
+    pub fn redact(&mut self, secrets: &[secrecy::SecretString]) {
         let clean = |s: &mut String| *s = scrub(s, secrets);
         for step in &mut self.steps {
             for f in &mut step.findings {
@@ -432,19 +431,10 @@ impl Report {
     }
 }
 
-/// HTML-escapes text (for `<summary>` and table cells: a vendor's `<h1>` is shown, not rendered).
+/// HTML-escapes text (for `<summary>` and table cells: a vendor's `<h1>` is shown, not rendered;
+/// quotes too, so the text is safe in an attribute as well).
 fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_double_quoted_attribute(text).into_owned()
 }
 
 /// A Markdown table cell of prose: HTML escaped, Markdown punctuation backslash-escaped (no
@@ -512,7 +502,7 @@ mod tests {
             step: "start".into(),
             status: Some(200),
             pointer: pointer.into(),
-            rule: "type".into(),
+            rule: campaign_schema::Rule::Keyword("type".into()),
             expected: "integer".into(),
             actual: actual.into(),
             class,
@@ -614,7 +604,6 @@ mod tests {
             finding(Class::Unavailable, "", "503"),
             finding(Class::Additive, "/region", "\"eu\" (string)"),
             finding(Class::Breaking, "/totalCallsCompleted", "\"0\" (string)"),
-            finding(Class::Undocumented, "", "400"),
             finding(Class::Breaking, "/status", "missing"),
         ])
         .to_markdown();
@@ -625,13 +614,7 @@ mod tests {
             .collect();
         assert_eq!(
             classes,
-            [
-                "BREAKING",
-                "BREAKING",
-                "ADDITIVE",
-                "UNDOCUMENTED",
-                "UNAVAILABLE"
-            ],
+            ["BREAKING", "BREAKING", "ADDITIVE", "UNAVAILABLE"],
             "{md}"
         );
         // Within a class, step order holds.

@@ -168,7 +168,7 @@ pub enum DiffError {
 const WORKING_TREE: &str = "working tree";
 
 /// Whether a path under `schemas/` (`/`-separated) is a schema: a `.json` file outside any
-/// `samples/` folder (samples are instances, as in [`crate::registry`]).
+/// `samples/` folder (samples are instances, as in [`campaign_schema::registry`]).
 fn is_schema_file(rel: &str) -> bool {
     rel.ends_with(".json") && !rel.split('/').rev().skip(1).any(|c| c == "samples")
 }
@@ -1038,7 +1038,7 @@ fn show_types(types: Option<&Vec<String>>) -> String {
 }
 
 fn show_values(values: &[&Value]) -> String {
-    crate::finding::truncate(
+    campaign_schema::finding::truncate(
         &values
             .iter()
             .map(|v| v.to_string())

@@ -5,10 +5,12 @@
 //! (and on additive drift with `CAMPAIGN_CONTRACT_STRICT=1`), printing the readable report;
 //! snapshots every documented response's shape and redacted body under `snapshots/`.
 
-use campaign_contract::environment::Kind;
+use campaign_api::HostKind;
+use secrecy::{ExposeSecret, SecretString};
 use campaign_contract::report::Verdict;
 use campaign_contract::suite::{self, Recorded};
-use campaign_contract::{Checker, Environment, SchemaRegistry, leaks, shape};
+use campaign_contract::{Environment, leaks};
+use campaign_schema::{Checker, SchemaRegistry, shape};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -46,7 +48,7 @@ fn snapshot(exchanges: &[Recorded]) {
         settings.add_redaction(selector, replacement);
     }
     let mut shapes: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-    let mut bodies: BTreeMap<String, (Kind, serde_json::Value)> = BTreeMap::new();
+    let mut bodies: BTreeMap<String, (HostKind, serde_json::Value)> = BTreeMap::new();
     for x in exchanges {
         let Some(body) = &x.body else { continue };
         let op = x.operation.spec();
@@ -55,7 +57,7 @@ fn snapshot(exchanges: &[Recorded]) {
             shapes
                 .entry(format!("{base}__shape"))
                 .or_insert_with(|| shape::infer(body));
-        } else if x.kind != Kind::Simulator {
+        } else if x.kind != HostKind::Simulator {
             // Undocumented bodies are our simulator's guess: a sandbox owes nothing to it.
             continue;
         }
@@ -104,16 +106,17 @@ async fn vendors_keep_their_documented_contract() {
         }
     }
     let secrets = env.secret_values();
-    let all_secrets: Vec<String> = secrets
+    let all_secrets: Vec<SecretString> = secrets
         .iter()
         .cloned()
         .chain(leaks::env_secret_values())
         .collect();
-    for s in all_secrets.iter().filter(|s| s.len() >= 4) {
-        assert!(
-            !text.contains(s.as_str()),
-            "a credential leaked into the report"
-        );
+    for s in all_secrets
+        .iter()
+        .map(|s| s.expose_secret())
+        .filter(|s| s.len() >= 4)
+    {
+        assert!(!text.contains(s), "a credential leaked into the report");
     }
     match report.verdict() {
         Verdict::Pass => {}

@@ -2,7 +2,7 @@
 //! succeeds and its body validates against the committed schema.
 
 use campaign_api::OperationId;
-use campaign_contract::SchemaRegistry;
+use campaign_schema::SchemaRegistry;
 use campaign_sim::SimConfig;
 use std::path::Path;
 use std::process::Command;

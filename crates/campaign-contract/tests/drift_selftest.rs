@@ -2,8 +2,8 @@
 //! must report each with the right class and JSON pointer, naming the operation — and never panic.
 
 use campaign_api::{Client, ClientConfig, Credential, OperationId, Target, Vendor};
-use campaign_contract::finding::Finding;
-use campaign_contract::{Assumptions, Checker, Class, SchemaRegistry};
+use campaign_schema::finding::Finding;
+use campaign_schema::{Assumptions, Checker, Class, SchemaRegistry};
 use secrecy::SecretString;
 use std::time::Duration;
 use wiremock::matchers::{method, path_regex};

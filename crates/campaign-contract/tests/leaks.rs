@@ -3,6 +3,7 @@
 //! each file named, the credential never shown.
 
 use campaign_contract::leaks::{self, LeakError};
+use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 
 const SNAPSHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../snapshots");
@@ -72,7 +73,7 @@ fn clean_snapshots_pass_and_every_scanned_file_is_listed() {
     let copied = copy_snapshots(&scratch.0.join("snapshots"));
 
     // Act
-    let scanned = leaks::scan(std::slice::from_ref(&scratch.0), &[SECRET.to_string()]);
+    let scanned = leaks::scan(std::slice::from_ref(&scratch.0), &[SecretString::from(SECRET)]);
 
     // Assert
     assert_eq!(scanned.expect("no credential in the snapshots"), copied);
@@ -89,7 +90,7 @@ fn a_secret_planted_in_a_snapshot_names_that_file() {
     std::fs::write(victim, text).expect("plant");
 
     // Act
-    let e = leaks::scan(std::slice::from_ref(&scratch.0), &[SECRET.to_string()])
+    let e = leaks::scan(std::slice::from_ref(&scratch.0), &[SecretString::from(SECRET)])
         .expect_err("the planted secret is found");
 
     // Assert
@@ -130,7 +131,7 @@ fn reports_in_json_markdown_and_junit_are_named() {
     // Act
     let e = leaks::scan(
         &[scratch.0.join("snapshots"), scratch.0.join("reports")],
-        &[SECRET.to_string(), "abc".to_string()],
+        &[SecretString::from(SECRET), SecretString::from("abc")],
     )
     .expect_err("the planted secrets are found");
 
@@ -145,7 +146,7 @@ fn a_missing_path_is_an_error_naming_it() {
     let missing = scratch.0.join("report.json");
 
     // Act
-    let e = leaks::scan(std::slice::from_ref(&missing), &[SECRET.to_string()])
+    let e = leaks::scan(std::slice::from_ref(&missing), &[SecretString::from(SECRET)])
         .expect_err("a path that is not there was not scanned");
 
     // Assert

@@ -1,7 +1,8 @@
 //! The lifecycle rule files drive both the simulator and the suite: an edited rule moves both
 //! together, and a broken one stops the run naming file and rule.
 
-use campaign_contract::{Checker, Environment, SchemaRegistry, suite};
+use campaign_contract::{Environment, suite};
+use campaign_schema::{Checker, SchemaRegistry};
 use std::path::{Path, PathBuf};
 
 /// A scratch copy of the committed `schemas/` folder.

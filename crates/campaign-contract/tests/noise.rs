@@ -7,9 +7,10 @@
 
 use campaign_api::lifecycle::{Lifecycle, StateId};
 use campaign_api::{Action, CampaignId, Campaigns, Credential, OperationId, Target, Vendor};
-use campaign_contract::environment::{Kind, VendorTarget};
+use campaign_api::{HostKind, VendorTarget};
 use campaign_contract::report::Verdict;
-use campaign_contract::{Checker, Class, Environment, SchemaRegistry, suite};
+use campaign_contract::{Environment, suite};
+use campaign_schema::{Checker, Class, SchemaRegistry};
 use campaign_sim::dispatch::{Route, route};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -164,7 +165,7 @@ fn environment(server: &MockServer) -> Environment {
     });
     let mut env = Environment::with_targets(vec![VendorTarget {
         target,
-        kind: Kind::Sandbox,
+        kind: HostKind::Sandbox,
     }]);
     // Fast backoff keeps the test short; a Retry-After from the host still rules.
     env.policy.backoff = Duration::from_millis(20);
@@ -185,7 +186,7 @@ fn kore_environment(server: &MockServer) -> Environment {
     });
     let mut env = Environment::with_targets(vec![VendorTarget {
         target,
-        kind: Kind::Sandbox,
+        kind: HostKind::Sandbox,
     }]);
     env.policy.backoff = Duration::from_millis(20);
     env.policy.settle_interval = Duration::from_millis(20);
@@ -193,7 +194,7 @@ fn kore_environment(server: &MockServer) -> Environment {
 }
 
 fn checker() -> Checker {
-    Checker::new(SchemaRegistry::load_default().expect("schemas")).with_secrets(vec![KEY.into()])
+    Checker::new(SchemaRegistry::load_default().expect("schemas")).with_secrets(vec![SecretString::from(KEY)])
 }
 
 fn unavailable() -> ResponseTemplate {

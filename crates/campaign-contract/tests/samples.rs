@@ -3,8 +3,8 @@
 //! Each sample must validate against the schema its file name points to; every mutated copy —
 //! a required field removed, any field's type changed, an unknown field added — must not.
 
-use campaign_contract::SchemaRegistry;
-use campaign_contract::registry::default_dir;
+use campaign_schema::SchemaRegistry;
+use campaign_schema::registry::default_dir;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 

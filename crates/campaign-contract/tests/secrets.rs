@@ -2,9 +2,11 @@
 //! snapshots. The targets here are "sandboxes" configured purely from env variables, served by a
 //! simulator that checks those very credentials.
 
+use campaign_api::HostKind;
 use campaign_api::jwt::{JwtOptions, JwtSigner};
+use campaign_contract::Environment;
 use campaign_contract::suite;
-use campaign_contract::{Checker, Environment, Kind, SchemaRegistry};
+use campaign_schema::{Checker, SchemaRegistry};
 use campaign_sim::{AuthConfig, SimConfig};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
@@ -18,7 +20,7 @@ async fn run_with(vars: HashMap<&'static str, String>, secrets: &[String]) {
         .await
         .expect("env targets");
     assert!(
-        env.targets.iter().all(|t| t.kind == Kind::Sandbox),
+        env.targets.iter().all(|t| t.kind == HostKind::Sandbox),
         "both vendors come from env"
     );
     let checker = Checker::new(SchemaRegistry::load_default().expect("schemas"))

@@ -5,13 +5,15 @@
 //! (an answer the contention scenario exists to provoke) together with a reset connection. Here
 //! each class is kept apart and labelled by status and vendor error code.
 
+use campaign_api::TransportClass;
+use campaign_api::sync::lock;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 /// What became of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Fate {
     /// 2xx, and the body kept the contract (or was not sampled).
     Ok,
     /// A vendor error the scenario declares expected (`400 CAMPAIGN_ALREADY_RUNNING`).
@@ -21,7 +23,7 @@ pub enum Outcome {
     /// 429 or 5xx: the host could not answer now.
     Unavailable(u16),
     /// No complete response: timeout, reset, refused, …
-    Transport(&'static str),
+    Transport(TransportClass),
     /// 2xx whose body broke its operation's schema.
     Contract,
     /// Sent, but the run ended before its answer could be kept (Goose stops collecting metrics
@@ -29,36 +31,36 @@ pub enum Outcome {
     Cancelled,
 }
 
-impl Outcome {
+impl Fate {
     /// The class name in reports.
     pub fn class(&self) -> &'static str {
         match self {
-            Outcome::Ok => "ok",
-            Outcome::Expected(_) => "expected",
-            Outcome::VendorError(_) => "vendor-error",
-            Outcome::Unavailable(_) => "unavailable",
-            Outcome::Transport(_) => "transport",
-            Outcome::Contract => "contract",
-            Outcome::Cancelled => "cancelled",
+            Fate::Ok => "ok",
+            Fate::Expected(_) => "expected",
+            Fate::VendorError(_) => "vendor-error",
+            Fate::Unavailable(_) => "unavailable",
+            Fate::Transport(_) => "transport",
+            Fate::Contract => "contract",
+            Fate::Cancelled => "cancelled",
         }
     }
 
     /// The full label: class plus status / code / transport kind.
     pub fn label(&self) -> String {
         match self {
-            Outcome::Ok => "ok".into(),
-            Outcome::Expected(l) => format!("expected {l}"),
-            Outcome::VendorError(l) => format!("vendor-error {l}"),
-            Outcome::Unavailable(s) => format!("unavailable {s}"),
-            Outcome::Transport(k) => format!("transport {k}"),
-            Outcome::Contract => "contract".into(),
-            Outcome::Cancelled => "cancelled at shutdown".into(),
+            Fate::Ok => "ok".into(),
+            Fate::Expected(l) => format!("expected {l}"),
+            Fate::VendorError(l) => format!("vendor-error {l}"),
+            Fate::Unavailable(s) => format!("unavailable {s}"),
+            Fate::Transport(k) => format!("transport {k}"),
+            Fate::Contract => "contract".into(),
+            Fate::Cancelled => "cancelled at shutdown".into(),
         }
     }
 
     /// True for the classes that count as a success.
     pub fn is_success(&self) -> bool {
-        matches!(self, Outcome::Ok | Outcome::Expected(_))
+        matches!(self, Fate::Ok | Fate::Expected(_))
     }
 }
 
@@ -123,21 +125,14 @@ impl AccountingSnapshot {
 
 impl Accounting {
     /// Counts one request of `operation`.
-    pub fn record(&self, operation: &str, outcome: &Outcome) {
-        let mut c = match self.counts.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        *c.entry((operation.to_string(), outcome.label()))
-            .or_default() += 1;
+    pub fn record(&self, operation: &str, fate: &Fate) {
+        let mut c = lock(&self.counts);
+        *c.entry((operation.to_string(), fate.label())).or_default() += 1;
     }
 
     /// A copy of the counts.
     pub fn snapshot(&self) -> AccountingSnapshot {
-        let c = match self.counts.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let c = lock(&self.counts);
         let mut s = AccountingSnapshot::default();
         for ((op, label), n) in c.iter() {
             s.sent += n;
@@ -159,11 +154,14 @@ mod tests {
     #[test]
     fn every_request_lands_in_one_class() {
         let a = Accounting::default();
-        a.record("kore voice-start-v1", &Outcome::Ok);
-        a.record("kore voice-start-v1", &Outcome::Expected("400 4009".into()));
-        a.record("kore voice-stop-v1", &Outcome::Transport("reset"));
-        a.record("kore voice-stop-v1", &Outcome::Unavailable(503));
-        a.record("kore voice-stop-v1", &Outcome::Contract);
+        a.record("kore voice-start-v1", &Fate::Ok);
+        a.record("kore voice-start-v1", &Fate::Expected("400 4009".into()));
+        a.record(
+            "kore voice-stop-v1",
+            &Fate::Transport(TransportClass::Reset),
+        );
+        a.record("kore voice-stop-v1", &Fate::Unavailable(503));
+        a.record("kore voice-stop-v1", &Fate::Contract);
         let s = a.snapshot();
         assert_eq!(s.sent, 5);
         assert_eq!(s.classes.values().sum::<u64>(), s.sent);

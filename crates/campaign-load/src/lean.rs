@@ -9,7 +9,7 @@
 //! `GooseUser::request` honours), keep Goose's client.
 
 use bytes::Bytes;
-use campaign_api::RenderedRequest;
+use campaign_api::{RenderedRequest, TransportClass};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
 use std::time::{Duration, Instant};
@@ -44,14 +44,14 @@ pub enum LeanError {
 }
 
 impl LeanError {
-    /// The class name, as campaign-api names transport failures.
-    pub fn class(self) -> &'static str {
+    /// The transport class, as every client of the workspace names it.
+    pub fn class(self) -> TransportClass {
         match self {
-            LeanError::Refused => "refused",
-            LeanError::Connect => "connect",
-            LeanError::Timeout => "timeout",
-            LeanError::Reset => "reset",
-            LeanError::BodyRead => "body-read",
+            LeanError::Refused => TransportClass::Refused,
+            LeanError::Connect => TransportClass::Connect,
+            LeanError::Timeout => TransportClass::Timeout,
+            LeanError::Reset => TransportClass::Reset,
+            LeanError::BodyRead => TransportClass::BodyRead,
         }
     }
 }

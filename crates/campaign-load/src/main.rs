@@ -4,9 +4,10 @@
 //! Exit codes: 0 every threshold held; 1 a threshold failed; 2 the run could not start (bad
 //! scenario, missing credentials, refused remote host, unbounded run, Goose refused).
 
-use campaign_api::{Credential, Target, Vendor, target::parse_base_url};
-use campaign_load::run::{RunTarget, goose_args, run};
-use campaign_load::scenario::{Scenario, parse_duration};
+use campaign_api::duration::parse_duration;
+use campaign_api::{Credential, HostKind, Target, Vendor, VendorTarget, target::parse_base_url};
+use campaign_load::run::{goose_args, run};
+use campaign_load::scenario::Scenario;
 use campaign_load::summary::Summary;
 use campaign_sim::SimConfig;
 use clap::{Args, Parser, Subcommand};
@@ -144,7 +145,7 @@ fn merge(inputs: &[PathBuf], outputs: &[PathBuf]) -> ExitCode {
 async fn target_for(
     scenario: &Scenario,
     host: Option<&str>,
-) -> Result<(RunTarget, Option<campaign_sim::RunningSim>), String> {
+) -> Result<(VendorTarget, Option<campaign_sim::RunningSim>), String> {
     let vendor = scenario.vendor;
     let base_var = format!("{}_BASE_URL", vendor.env_prefix());
     let sim_credential = |v: Vendor| match v {
@@ -158,9 +159,9 @@ async fn target_for(
             // A local simulator (or a local stand-in): any credential will do.
             let t = probe.with_kore_ids("acc-load", "st-load", None);
             return Ok((
-                RunTarget {
+                VendorTarget {
                     target: t,
-                    simulator: false,
+                    kind: HostKind::Sandbox,
                 },
                 None,
             ));
@@ -176,18 +177,18 @@ async fn target_for(
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("--host {h}: no target could be configured"))?;
         return Ok((
-            RunTarget {
+            VendorTarget {
                 target: t,
-                simulator: false,
+                kind: HostKind::Sandbox,
             },
             None,
         ));
     }
     if let Some(t) = Target::from_env(vendor).map_err(|e| e.to_string())? {
         return Ok((
-            RunTarget {
+            VendorTarget {
                 target: t,
-                simulator: false,
+                kind: HostKind::Sandbox,
             },
             None,
         ));
@@ -204,9 +205,9 @@ async fn target_for(
     let t =
         Target::new(vendor, url, sim_credential(vendor)).with_kore_ids("acc-load", "st-load", None);
     Ok((
-        RunTarget {
+        VendorTarget {
             target: t,
-            simulator: true,
+            kind: HostKind::Simulator,
         },
         Some(sim),
     ))
@@ -354,10 +355,9 @@ async fn run_main(a: RunArgs) -> ExitCode {
         scenario.name,
         scenario.description,
         target.target.host_label(),
-        if target.simulator {
-            "embedded simulator"
-        } else {
-            "configured host"
+        match target.kind {
+            HostKind::Simulator => "embedded simulator",
+            HostKind::Sandbox => "configured host",
         }
     );
     println!(

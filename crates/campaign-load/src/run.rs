@@ -2,13 +2,17 @@
 //! renders its request through campaign-api, classifies the answer, samples it against the
 //! contract, and keeps track of the campaigns it started.
 
-use crate::accounting::{Accounting, Outcome, vendor_code};
+use crate::accounting::{Accounting, Fate, vendor_code};
 use crate::lean::LeanClient;
-use crate::safety::Started;
 use crate::scenario::Scenario;
 use crate::summary::{Summary, ThresholdLine};
-use campaign_api::{Action, Client, ClientConfig, Exchange, OperationId, Target};
-use campaign_contract::{Assumptions, Checker, Class};
+use campaign_api::cleanup::CleanupGuard;
+use campaign_api::lifecycle::Lifecycle;
+use campaign_api::{
+    Action, CampaignId, Client, ClientConfig, Exchange, HostKind, OperationId, Target,
+    TransportClass, VendorTarget, is_unavailable_status,
+};
+use campaign_schema::{Assumptions, Checker, Class};
 use goose::config::GooseConfiguration;
 use goose::goose::{
     GooseMethod, GooseRequest, GooseUser, Transaction, TransactionError, TransactionFunction,
@@ -19,22 +23,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-/// What the run is against.
-#[derive(Debug, Clone)]
-pub struct RunTarget {
-    /// Where and as whom.
-    pub target: Target,
-    /// True for the embedded simulator (our own error bodies are then held to our schemas).
-    pub simulator: bool,
-}
-
 /// Everything a transaction needs, shared by every user.
 struct Shared {
     scenario: Scenario,
     target: Target,
     names: Vec<String>,
     accounting: Accounting,
-    started: Started,
+    /// Every campaign a start was sent to, stopped (and confirmed by a status read) at the end.
+    /// Nothing leaves it during the run: with users sharing a campaign, one user's stop can land
+    /// between another's start being sent and answered.
+    guard: CleanupGuard,
+    lifecycle: Arc<Lifecycle>,
     checker: Option<Checker>,
     assumptions: Assumptions,
     sample_every: u64,
@@ -58,6 +57,30 @@ pub struct RunResult {
     pub passed: bool,
     /// Campaigns that could not be stopped at the end (should be empty).
     pub cleanup_problems: Vec<String>,
+}
+
+/// What the end-of-run cleanup came to.
+struct Cleanup {
+    /// Campaigns a status read confirmed halted.
+    stopped: usize,
+    /// Stops, retries and confirming reads sent.
+    calls: usize,
+    /// One line per campaign that may still be running.
+    problems: Vec<String>,
+}
+
+impl Cleanup {
+    fn of(results: Vec<campaign_api::cleanup::Stopped>) -> Cleanup {
+        Cleanup {
+            stopped: results.iter().filter(|s| s.halted).count(),
+            calls: results.iter().map(|s| s.calls).sum(),
+            problems: results
+                .into_iter()
+                .filter(|s| !s.halted)
+                .map(|s| s.line)
+                .collect(),
+        }
+    }
 }
 
 /// Why a run could not start (or ended in an error that is not a threshold).
@@ -92,7 +115,10 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
     if spec.action == Action::Start
         && let Some(undo) = spec.undo()
     {
-        shared.started.started(&campaign, undo);
+        let id = CampaignId::new(campaign.as_str()).map_err(custom)?;
+        shared
+            .guard
+            .started(&shared.target, undo, &shared.lifecycle, &id);
     }
     if let Some(p) = &shared.pacer {
         p.wait().await;
@@ -106,7 +132,7 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
         // Goose's throttle closed as the run ended: the request was never sent.
         Err(e) if matches!(*e, TransactionError::RequestCanceled { .. }) => return Err(e),
         Err(e) => {
-            shared.accounting.record(name, &Outcome::Cancelled);
+            shared.accounting.record(name, &Fate::Cancelled);
             return Err(e);
         }
     };
@@ -127,7 +153,7 @@ async fn lean_exchange(
     op: OperationId,
     user: &mut GooseUser,
     request: &campaign_api::RenderedRequest,
-) -> Result<Outcome, Box<TransactionError>> {
+) -> Result<Fate, Box<TransactionError>> {
     if user.get_session_data::<Arc<LeanClient>>().is_none() {
         user.set_session_data(Arc::new(LeanClient::new(
             lean.authority.clone(),
@@ -148,7 +174,7 @@ async fn lean_exchange(
                 Some(status),
             )
         }
-        Err(e) => (Outcome::Transport(e.class()), started.elapsed(), None),
+        Err(e) => (Fate::Transport(e.class()), started.elapsed(), None),
     };
     let method = match op.spec().method {
         campaign_api::Method::Get => "GET",
@@ -173,7 +199,7 @@ async fn goose_exchange(
     op: OperationId,
     user: &mut GooseUser,
     request: campaign_api::RenderedRequest,
-) -> Result<Outcome, Box<TransactionError>> {
+) -> Result<Fate, Box<TransactionError>> {
     let mut builder = user
         .client
         .request(request.method.clone(), request.url.clone())
@@ -193,12 +219,12 @@ async fn goose_exchange(
     let started = Instant::now();
     let mut answer = user.request(goose_request).await?;
     let outcome = match answer.response.as_mut() {
-        Err(e) => Outcome::Transport(campaign_api::client::transport_class(e, false)),
+        Err(e) => Fate::Transport(TransportClass::of_reqwest(e, false)),
         Ok(response) => {
             let status = response.status();
             let headers = response.headers().clone();
             match read_body(response).await {
-                Err(e) => Outcome::Transport(campaign_api::client::transport_class(&e, true)),
+                Err(e) => Fate::Transport(TransportClass::of_reqwest(&e, true)),
                 Ok(body) => classify(shared, op, status, headers, body, started),
             }
         }
@@ -234,10 +260,10 @@ fn classify(
     headers: http::HeaderMap,
     body: bytes::Bytes,
     started: Instant,
-) -> Outcome {
+) -> Fate {
     let code = status.as_u16();
-    if campaign_contract::check::is_unavailable_status(code) {
-        return Outcome::Unavailable(code);
+    if is_unavailable_status(code) {
+        return Fate::Unavailable(code);
     }
     if status.is_client_error() {
         let vendor = vendor_code(&body);
@@ -246,9 +272,9 @@ fn classify(
             None => code.to_string(),
         };
         return if shared.scenario.is_expected(code, vendor.as_deref()) {
-            Outcome::Expected(label)
+            Fate::Expected(label)
         } else {
-            Outcome::VendorError(label)
+            Fate::VendorError(label)
         };
     }
     if let Some(checker) = &shared.checker {
@@ -263,11 +289,11 @@ fn classify(
             };
             let findings = checker.check(op, "load", &exchange, shared.assumptions);
             if findings.iter().any(|f| f.class == Class::Breaking) {
-                return Outcome::Contract;
+                return Fate::Contract;
             }
         }
     }
-    Outcome::Ok
+    Fate::Ok
 }
 
 /// Goose's own flags for this run, as `campaign-load` passes them (never parsed from argv).
@@ -369,7 +395,7 @@ pub fn check_thresholds(rules: &[String]) -> Result<(), String> {
 /// Runs `scenario` against `target` with Goose flags `args` (see [`goose_args`]).
 pub async fn run(
     scenario: &Scenario,
-    target: &RunTarget,
+    target: &VendorTarget,
     args: &[String],
 ) -> Result<RunResult, RunError> {
     for p in [
@@ -388,10 +414,13 @@ pub async fn run(
     // Built before the attack: the cleanup after it must not depend on anything that can fail.
     let cleanup_client =
         Client::new(ClientConfig::default()).map_err(|e| RunError::Goose(e.to_string()))?;
+    let lifecycle = Arc::new(
+        Lifecycle::embedded(target.target.vendor).map_err(|e| RunError::Schemas(e.to_string()))?,
+    );
     let checker = if scenario.contract_sample > 0.0 {
         Some(
             Checker::new(
-                campaign_contract::SchemaRegistry::load_default()
+                campaign_schema::SchemaRegistry::load_default()
                     .map_err(|e| RunError::Schemas(e.to_string()))?,
             )
             .with_secrets(target.target.credential.secret_values()),
@@ -407,12 +436,12 @@ pub async fn run(
             .map(|o| o.spec().qualified_name())
             .collect(),
         accounting: Accounting::default(),
-        started: Started::default(),
+        guard: CleanupGuard::new(cleanup_client, "campaign-load"),
+        lifecycle,
         checker,
-        assumptions: if target.simulator {
-            Assumptions::Enforce
-        } else {
-            Assumptions::JsonOnly
+        assumptions: match target.kind {
+            HostKind::Simulator => Assumptions::Enforce,
+            HostKind::Sandbox => Assumptions::JsonOnly,
         },
         sample_every: if scenario.contract_sample > 0.0 {
             (1.0 / scenario.contract_sample).round().max(1.0) as u64
@@ -440,10 +469,7 @@ pub async fn run(
         attack = attack.register_scenario(s);
     }
     let result = attack.execute().await;
-    let cleanup = shared
-        .started
-        .stop_all(&cleanup_client, &target.target)
-        .await;
+    let cleanup = Cleanup::of(shared.guard.finish_pending().await);
     let lines = |results: &[goose::threshold::ThresholdResult]| -> Vec<ThresholdLine> {
         results
             .iter()

@@ -238,33 +238,6 @@ struct SimFile {
     faults: Faults,
 }
 
-/// Parses `10s`, `2m`, `1h`, `250ms`, `1.5s`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let (num, unit) = t.split_at(
-        t.find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(t.len()),
-    );
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration (e.g. 10s, 2m, 250ms)"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" | "" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        other => {
-            return Err(format!(
-                "{text:?}: unknown unit {other:?} (use ms, s, m, h)"
-            ));
-        }
-    };
-    if !secs.is_finite() || !(0.0..=7.0 * 24.0 * 3600.0).contains(&secs) {
-        return Err(format!("{text:?} is out of range"));
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
-
 /// Checks that ids made from `prefix` are valid campaign ids.
 pub fn check_prefix(prefix: &str) -> Result<(), String> {
     campaign_api::CampaignId::new(format!("{prefix}0"))
@@ -389,7 +362,10 @@ impl Scenario {
         let l = file.load;
         let dur = |key: &str, v: &Option<String>| -> Result<Option<Duration>, ScenarioError> {
             v.as_deref()
-                .map(|t| parse_duration(t).map_err(|e| err(format!("[load] {key}: {e}"))))
+                .map(|t| {
+                    campaign_api::duration::parse_duration(t)
+                        .map_err(|e| err(format!("[load] {key}: {e}")))
+                })
                 .transpose()
         };
         let load = Load {

@@ -269,11 +269,7 @@ impl Summary {
 
     /// A self-contained HTML page.
     pub fn html(&self) -> String {
-        let esc = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-        };
+        let esc = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
         let mut rows = String::new();
         for (name, r) in self.rows() {
             let _ = write!(

@@ -4,7 +4,8 @@
 //! after another inside a single test.
 
 use campaign_api::{Credential, Target, Vendor, target::parse_base_url};
-use campaign_load::run::{RunTarget, goose_args, run};
+use campaign_api::{HostKind, VendorTarget};
+use campaign_load::run::{goose_args, run};
 use campaign_load::scenario::Scenario;
 use campaign_sim::{Faults, SimConfig};
 use secrecy::SecretString;
@@ -48,9 +49,9 @@ async fn against(
         Credential::KoreJwt(SecretString::from("measure-jwt")),
     )
     .with_kore_ids("acc", "st", None);
-    let rt = RunTarget {
+    let rt = VendorTarget {
         target,
-        simulator: true,
+        kind: HostKind::Simulator,
     };
     let args = goose_args(
         s,

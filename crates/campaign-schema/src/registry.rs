@@ -69,7 +69,7 @@ pub struct Violation {
     pub actual: Option<Value>,
 }
 
-fn type_name(kind: &TypeKind) -> String {
+fn expected_types(kind: &TypeKind) -> String {
     match kind {
         TypeKind::Single(t) => t.to_string(),
         TypeKind::Multiple(set) => set
@@ -120,7 +120,7 @@ fn expand(e: &jsonschema::ValidationError<'_>, out: &mut Vec<Violation>) {
             }
         }
         ValidationErrorKind::Type { kind } => {
-            out.push(one(type_name(kind), Some(instance.clone())))
+            out.push(one(expected_types(kind), Some(instance.clone())))
         }
         ValidationErrorKind::Constant { expected_value } => {
             out.push(one(expected_value.to_string(), Some(instance.clone())))

@@ -43,16 +43,11 @@ fn type_label(shape: &Value) -> String {
 ///
 /// ```
 /// use serde_json::json;
-/// let shape = campaign_contract::shape::infer(&json!({"b": [1, 2], "a": {"x": "y"}}));
+/// let shape = campaign_schema::shape::infer(&json!({"b": [1, 2], "a": {"x": "y"}}));
 /// assert_eq!(shape, json!({"a": {"x": "string"}, "b": ["integer"]}));
 /// ```
 pub fn infer(value: &Value) -> Value {
     match value {
-        Value::Null => Value::String("null".into()),
-        Value::Bool(_) => Value::String("boolean".into()),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Value::String("integer".into()),
-        Value::Number(_) => Value::String("number".into()),
-        Value::String(_) => Value::String("string".into()),
         Value::Array(items) => {
             let merged = items.iter().map(infer).reduce(merge);
             Value::Array(merged.into_iter().collect())
@@ -62,6 +57,7 @@ pub fn infer(value: &Value) -> Value {
             let out: Map<String, Value> = map.iter().map(|(k, v)| (k.clone(), infer(v))).collect();
             Value::Object(out)
         }
+        scalar => Value::String(crate::json_type(scalar).into()),
     }
 }
 

@@ -1,8 +1,9 @@
 //! The checker: one exchange (or transport failure) against the contract, as findings.
 
-use crate::finding::{Class, Finding, describe_scrubbed, scrub, truncate};
+use crate::finding::{Class, Finding, Rule, describe_scrubbed, scrub, truncate};
 use crate::registry::SchemaRegistry;
 use campaign_api::{CallError, Exchange, OperationId, Source};
+use secrecy::SecretString;
 use serde_json::Value;
 
 /// How far to trust our own assumption schemas.
@@ -15,11 +16,21 @@ pub enum Assumptions {
     JsonOnly,
 }
 
-/// Compiled contract plus the policy for undocumented bodies.
-#[derive(Debug)]
+/// Compiled contract plus the credential values no finding may show.
 pub struct Checker {
     registry: SchemaRegistry,
-    secrets: Vec<String>,
+    /// Kept secret to the edge: exposed only inside [`scrub`], where text is compared.
+    secrets: Vec<SecretString>,
+}
+
+impl std::fmt::Debug for Checker {
+    /// The registry's folder and how many secrets are scrubbed, never what they are.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker")
+            .field("schemas", &self.registry.dir())
+            .field("secrets", &self.secrets.len())
+            .finish()
+    }
 }
 
 /// Where a finding was made: the call it is about.
@@ -33,7 +44,7 @@ impl At<'_> {
     fn finding(
         &self,
         class: Class,
-        rule: &str,
+        rule: Rule,
         pointer: &str,
         expected: String,
         actual: String,
@@ -46,7 +57,7 @@ impl At<'_> {
             step: self.step.into(),
             status: self.status,
             pointer: pointer.into(),
-            rule: rule.into(),
+            rule,
             expected,
             actual,
             class,
@@ -71,7 +82,7 @@ impl Checker {
 
     /// Credential values to scrub from every finding before it is cut to length (a host that
     /// echoes a credential must not get a prefix of it into a report).
-    pub fn with_secrets(mut self, secrets: Vec<String>) -> Checker {
+    pub fn with_secrets(mut self, secrets: Vec<SecretString>) -> Checker {
         self.secrets = secrets;
         self
     }
@@ -103,7 +114,7 @@ impl Checker {
                 }
                 .finding(
                     Class::Unavailable,
-                    "transport",
+                    Rule::Transport,
                     "",
                     "a complete response".into(),
                     format!("{}: {}", t.class(), self.shown(&t.to_string())),
@@ -118,7 +129,7 @@ impl Checker {
                 }
                 .finding(
                     Class::Breaking,
-                    "request",
+                    Rule::Request,
                     "",
                     "a request the harness can render".into(),
                     self.shown(&e.to_string()),
@@ -146,7 +157,7 @@ impl Checker {
         if is_unavailable_status(status) {
             return vec![at.finding(
                 Class::Unavailable,
-                "status",
+                Rule::Status,
                 "",
                 "an answer (not 429 or 5xx)".into(),
                 format!("{status}{}", retry_note(x)),
@@ -161,7 +172,7 @@ impl Checker {
                 .collect();
             return vec![at.finding(
                 Class::Breaking,
-                "status",
+                Rule::Status,
                 "",
                 format!("one of {}", documented.join(", ")),
                 status.to_string(),
@@ -173,7 +184,7 @@ impl Checker {
             out.push(
                 at.finding(
                     Class::Breaking,
-                    "content-type",
+                    Rule::ContentType,
                     "",
                     "application/json".into(),
                     x.content_type()
@@ -193,7 +204,7 @@ impl Checker {
                 };
                 out.push(at.finding(
                     Class::Breaking,
-                    "json",
+                    Rule::Json,
                     "",
                     "a JSON body".into(),
                     actual,
@@ -208,7 +219,7 @@ impl Checker {
         let Some(schema) = self.registry.get(response.schema) else {
             out.push(at.finding(
                 Class::Breaking,
-                "schema",
+                Rule::Schema,
                 "",
                 format!("schema {} in the registry", response.schema),
                 "none loaded".into(),
@@ -225,7 +236,7 @@ impl Checker {
                 };
             out.push(at.finding(
                 class,
-                &v.keyword,
+                Rule::Keyword(v.keyword.clone()),
                 &v.pointer,
                 v.expected,
                 describe_scrubbed(v.actual.as_ref(), &self.secrets),

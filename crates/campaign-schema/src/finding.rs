@@ -1,5 +1,6 @@
 //! Findings: one way an exchange departs from the contract, and how much it matters.
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -13,8 +14,6 @@ pub enum Class {
     Breaking,
     /// Something new a client can ignore: an extra field. Reported; fails only in strict mode.
     Additive,
-    /// The vendor documents nothing here; only a loose check was made (informational).
-    Undocumented,
     /// The host could not answer (5xx, 429, timeout, reset, refused): noise, not drift.
     Unavailable,
 }
@@ -25,7 +24,6 @@ impl Class {
         match self {
             Class::Breaking => "BREAKING",
             Class::Additive => "ADDITIVE",
-            Class::Undocumented => "UNDOCUMENTED",
             Class::Unavailable => "UNAVAILABLE",
         }
     }
@@ -50,8 +48,8 @@ pub struct Finding {
     pub status: Option<u16>,
     /// JSON pointer into the body (`/data/status`); empty for the whole response.
     pub pointer: String,
-    /// The rule that failed: a schema keyword, or `status`, `content-type`, `json`, `transport`.
-    pub rule: String,
+    /// The rule that failed: a schema keyword, or `status`, `content-type`, `json`, `transport`, …
+    pub rule: Rule,
     /// What the contract wants.
     pub expected: String,
     /// What came (compact JSON, truncated; never a secret).
@@ -62,54 +60,131 @@ pub struct Finding {
     pub source: String,
 }
 
+/// Which check a finding failed. Control flow (a loose expectation that overrides the status
+/// check, a settle window running out) matches on this, never on report text.
+///
+/// Serialised as the plain word reports have always shown (`status`, `content-type`, or the
+/// JSON Schema keyword itself, such as `required`), so the drift report's JSON is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// The status code is not one the operation or lifecycle rule allows.
+    Status,
+    /// The `Content-Type` is not JSON.
+    ContentType,
+    /// The body is not JSON.
+    Json,
+    /// No complete response came (timeout, reset, refused, …).
+    Transport,
+    /// The harness could not render the request.
+    Request,
+    /// The operation table names a schema the registry did not load.
+    Schema,
+    /// The per-vendor call budget was spent.
+    Budget,
+    /// A lifecycle rule: the status or state an action led to.
+    Lifecycle,
+    /// An in-between state did not settle within the poll window.
+    Settle,
+    /// A JSON Schema keyword the body broke (`required`, `type`, `enum`, …).
+    Keyword(String),
+}
+
+impl Rule {
+    /// The word reports show.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Rule::Status => "status",
+            Rule::ContentType => "content-type",
+            Rule::Json => "json",
+            Rule::Transport => "transport",
+            Rule::Request => "request",
+            Rule::Schema => "schema",
+            Rule::Budget => "budget",
+            Rule::Lifecycle => "lifecycle",
+            Rule::Settle => "settle",
+            Rule::Keyword(k) => k,
+        }
+    }
+
+    /// The rule a report word names (any word not one of the harness's own is a keyword).
+    pub fn from_word(word: &str) -> Rule {
+        match word {
+            "status" => Rule::Status,
+            "content-type" => Rule::ContentType,
+            "json" => Rule::Json,
+            "transport" => Rule::Transport,
+            "request" => Rule::Request,
+            "schema" => Rule::Schema,
+            "budget" => Rule::Budget,
+            "lifecycle" => Rule::Lifecycle,
+            "settle" => Rule::Settle,
+            other => Rule::Keyword(other.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rule, D::Error> {
+        let word = String::deserialize(d)?;
+        Ok(Rule::from_word(&word))
+    }
+}
+
 /// Longest `actual` shown.
 pub const MAX_ACTUAL: usize = 80;
 
 /// Renders a JSON value for `actual`: compact, type named, cut at [`MAX_ACTUAL`] characters.
 pub fn describe(value: Option<&serde_json::Value>) -> String {
-    use serde_json::Value;
     let Some(v) = value else {
         return "missing".into();
     };
-    let kind = match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    };
-    format!("{} ({kind})", truncate(&v.to_string()))
+    format!("{} ({})", truncate(&v.to_string()), crate::json_type(v))
 }
 
 /// Replaces every occurrence of each secret (4 characters or more) with `[REDACTED]`. Run it
-/// before [`truncate`]: a cut secret no longer matches whole.
-pub fn scrub(text: &str, secrets: &[String]) -> String {
+/// before [`truncate`]: a cut secret no longer matches whole. This is the edge where a secret is
+/// exposed: only to be compared, never kept.
+pub fn scrub(text: &str, secrets: &[SecretString]) -> String {
     let mut out = text.to_string();
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
-        if out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), "[REDACTED]");
+    for s in secrets
+        .iter()
+        .map(|s| s.expose_secret())
+        .filter(|s| s.len() >= 4)
+    {
+        if out.contains(s) {
+            out = out.replace(s, "[REDACTED]");
         }
     }
     out
 }
 
+/// True when `text` holds one of `secrets` (4 characters or more).
+fn holds_secret(text: &str, secrets: &[SecretString]) -> bool {
+    secrets
+        .iter()
+        .map(|s| s.expose_secret())
+        .any(|s| s.len() >= 4 && text.contains(s))
+}
+
 /// [`describe`] of a value after [`scrub`]bing its text.
-pub fn describe_scrubbed(value: Option<&serde_json::Value>, secrets: &[String]) -> String {
+pub fn describe_scrubbed(value: Option<&serde_json::Value>, secrets: &[SecretString]) -> String {
     match value {
-        Some(serde_json::Value::String(s))
-            if secrets
-                .iter()
-                .any(|x| x.len() >= 4 && s.contains(x.as_str())) =>
-        {
+        Some(serde_json::Value::String(s)) if holds_secret(s, secrets) => {
             describe(Some(&serde_json::Value::String(scrub(s, secrets))))
         }
-        Some(v)
-            if secrets
-                .iter()
-                .any(|x| x.len() >= 4 && v.to_string().contains(x.as_str())) =>
-        {
+        Some(v) if holds_secret(&v.to_string(), secrets) => {
             format!("{} (redacted)", truncate(&scrub(&v.to_string(), secrets)))
         }
         other => describe(other),
@@ -175,7 +250,7 @@ mod tests {
             step: "start".into(),
             status: Some(200),
             pointer: "/totalCallsCompleted".into(),
-            rule: "type".into(),
+            rule: Rule::Keyword("type".into()),
             expected: "integer".into(),
             actual: describe(Some(&serde_json::json!("0"))),
             class: Class::Breaking,
@@ -191,8 +266,32 @@ mod tests {
         let secret = format!("sk_{}", "9".repeat(100));
         let shown = describe_scrubbed(
             Some(&serde_json::json!(format!("key {secret}"))),
-            std::slice::from_ref(&secret),
+            &[SecretString::from(secret.clone())],
         );
         assert!(!shown.contains("sk_9999"), "a cut secret survived: {shown}");
+        assert_eq!(describe(Some(&serde_json::json!(1.0))), "1.0 (integer)");
+    }
+
+    #[test]
+    fn rules_keep_their_report_words() {
+        for word in [
+            "status",
+            "content-type",
+            "json",
+            "settle",
+            "required",
+            "enum",
+        ] {
+            let rule = Rule::from_word(word);
+            assert_eq!(rule.as_str(), word);
+            let json = serde_json::to_value(&rule).unwrap();
+            assert_eq!(json, serde_json::json!(word));
+            assert_eq!(serde_json::from_value::<Rule>(json).unwrap(), rule);
+        }
+        assert_eq!(Rule::from_word("status"), Rule::Status);
+        assert_eq!(
+            Rule::from_word("required"),
+            Rule::Keyword("required".into())
+        );
     }
 }

@@ -1,0 +1,272 @@
+//! The one cleanup guard: every campaign a run may have started is stopped again (VoiceGenie:
+//! paused), and the stop is confirmed by a status read.
+//!
+//! A campaign goes under the guard *before* its start is sent (a start whose answer is lost may
+//! still have started it) and leaves it only when a status read shows it halted. Whatever is left
+//! is stopped by [`CleanupGuard::finish_pending`] or, if the run panics, on drop from a thread of
+//! its own. The contract suite and the load runner both use it: "stopped" means the same thing
+//! in a drift report and in a load summary.
+//!
+//! Only a status read says a campaign is halted: a stop's answer does not (an error body we
+//! merely assumed for "not running" proves nothing on a host we did not write).
+
+use crate::CampaignId;
+use crate::class::is_unavailable_status;
+use crate::client::Client;
+use crate::lifecycle::{Lifecycle, StateId};
+use crate::operation::OperationId;
+use crate::sync::lock;
+use crate::target::Target;
+use crate::vendor::{Action, Vendor};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What one status read showed about a campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StateRead {
+    /// The campaign is in this state of the rules.
+    In(StateId),
+    /// An in-between value (Kore.ai `Preparing`), on its way into a state.
+    Settling {
+        /// The value read.
+        value: String,
+        /// The state it settles into.
+        into: StateId,
+    },
+    /// A value no state of the rules reads; `None` when the body holds nothing at the
+    /// lifecycle's status pointer.
+    Unknown(Option<serde_json::Value>),
+    /// The host says there is no such campaign (404).
+    NotFound,
+    /// No usable answer: a transport failure, a non-2xx other than 404, a body that is not JSON.
+    Lost,
+}
+
+impl StateRead {
+    /// What an answer to a status read means under `lifecycle`'s `status_pointer`.
+    pub fn from_answer(lifecycle: &Lifecycle, status: u16, body: &[u8]) -> StateRead {
+        if status == 404 {
+            return StateRead::NotFound;
+        }
+        if !(200..300).contains(&status) {
+            return StateRead::Lost;
+        }
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(v) => StateRead::from_body(lifecycle, &v),
+            Err(_) => StateRead::Lost,
+        }
+    }
+
+    /// What a 2xx status read's JSON body shows.
+    pub fn from_body(lifecycle: &Lifecycle, body: &serde_json::Value) -> StateRead {
+        match lifecycle.read_body(body) {
+            Some((_, Ok(s))) => StateRead::In(s),
+            Some((value, Err(Some(into)))) => StateRead::Settling {
+                value: value.to_string(),
+                into,
+            },
+            Some((value, Err(None))) => {
+                StateRead::Unknown(Some(serde_json::Value::String(value.into())))
+            }
+            None => StateRead::Unknown(body.pointer(&lifecycle.status_pointer).cloned()),
+        }
+    }
+
+    /// The state the campaign is in or settling into, if the read showed one.
+    pub fn state(&self) -> Option<StateId> {
+        match self {
+            StateRead::In(s) | StateRead::Settling { into: s, .. } => Some(*s),
+            _ => None,
+        }
+    }
+}
+
+/// One status read outside any recorded step (no retry): what `campaign`'s state is.
+pub async fn read_state(
+    client: &Client,
+    target: &Target,
+    lifecycle: &Lifecycle,
+    campaign: &str,
+) -> StateRead {
+    let Some(op) =
+        OperationId::of_vendor(target.vendor).find(|op| op.spec().action == Action::Status)
+    else {
+        return StateRead::Lost;
+    };
+    match client.call(target, op, campaign).await {
+        Ok(x) => StateRead::from_answer(lifecycle, x.status.as_u16(), &x.body),
+        Err(_) => StateRead::Lost,
+    }
+}
+
+/// One campaign that may be dialing because of the run.
+struct Started {
+    target: Target,
+    stop: OperationId,
+    lifecycle: Arc<Lifecycle>,
+    campaign: CampaignId,
+}
+
+/// What stopping one campaign came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopped {
+    /// `kore demo-voice: kore voice-stop-v1 answered 200; reads halted`.
+    pub line: String,
+    /// True when a status read confirmed the campaign halted; false when it may still be
+    /// dialing and someone must look at it by hand.
+    pub halted: bool,
+    /// Requests sent to stop and confirm it (stops, retries and the status read).
+    pub calls: usize,
+}
+
+/// Stops every campaign the run may have started and has not seen halted since.
+pub struct CleanupGuard {
+    client: Client,
+    /// Shown in the lines printed when the guard stops campaigns on drop.
+    owner: &'static str,
+    started: Arc<Mutex<Vec<Started>>>,
+}
+
+impl std::fmt::Debug for CleanupGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CleanupGuard")
+            .field("owner", &self.owner)
+            .field("pending", &lock(&self.started).len())
+            .finish()
+    }
+}
+
+/// Waits between stop attempts that met a 429 or 5xx.
+const RETRY_WAIT: Duration = Duration::from_millis(500);
+/// Stop attempts per campaign.
+const STOP_ATTEMPTS: u64 = 4;
+
+async fn stop_one(client: &Client, s: &Started) -> Stopped {
+    let label = format!("{} {}", s.target.vendor, s.campaign);
+    // A stop that meets a 5xx or 429 is retried a few times: leaving a campaign dialing is the
+    // one outcome a run must avoid.
+    let mut answer = String::new();
+    let mut calls = 0;
+    for attempt in 1..=STOP_ATTEMPTS {
+        calls += 1;
+        match client.call(&s.target, s.stop, s.campaign.as_str()).await {
+            Ok(x) if is_unavailable_status(x.status.as_u16()) && attempt < STOP_ATTEMPTS => {
+                answer = format!("{} answered {}", s.stop, x.status.as_u16());
+            }
+            Ok(x) => {
+                answer = format!("{} answered {}", s.stop, x.status.as_u16());
+                break;
+            }
+            Err(e) => answer = format!("{} failed: {e}", s.stop),
+        }
+        tokio::time::sleep(RETRY_WAIT * u32::try_from(attempt).unwrap_or(1)).await;
+    }
+    // Whatever the stop answered, only a status read tells whether the campaign is halted.
+    calls += 1;
+    let read = read_state(client, &s.target, &s.lifecycle, s.campaign.as_str()).await;
+    match read.state().map(|st| s.lifecycle.state(st).dialing) {
+        Some(false) => Stopped {
+            line: format!("{label}: {answer}; reads halted"),
+            halted: true,
+            calls,
+        },
+        Some(true) => Stopped {
+            line: format!("{label}: {answer}; STILL DIALING -- STOP IT BY HAND"),
+            halted: false,
+            calls,
+        },
+        None => Stopped {
+            line: format!("{label}: {answer}; state not confirmed -- CHECK IT BY HAND"),
+            halted: false,
+            calls,
+        },
+    }
+}
+
+async fn stop_all(client: &Client, pending: Vec<Started>) -> Vec<Stopped> {
+    let mut out = Vec::new();
+    for s in &pending {
+        out.push(stop_one(client, s).await);
+    }
+    out
+}
+
+impl CleanupGuard {
+    /// A guard stopping through `client`; `owner` (`campaign-contract`, `campaign-load`) names
+    /// the tool in what the guard prints if it has to stop campaigns on drop.
+    pub fn new(client: Client, owner: &'static str) -> CleanupGuard {
+        CleanupGuard {
+            client,
+            owner,
+            started: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The campaign may be dialing from now on; `stop` halts it. Call it before the start is
+    /// sent. A campaign already under the guard stays there once.
+    pub fn started(
+        &self,
+        target: &Target,
+        stop: OperationId,
+        lifecycle: &Arc<Lifecycle>,
+        campaign: &CampaignId,
+    ) {
+        let mut list = lock(&self.started);
+        if !list
+            .iter()
+            .any(|s| s.campaign == *campaign && s.target.vendor == target.vendor)
+        {
+            list.push(Started {
+                target: target.clone(),
+                stop,
+                lifecycle: Arc::clone(lifecycle),
+                campaign: campaign.clone(),
+            });
+        }
+    }
+
+    /// A status read showed the campaign halted: nothing left to stop.
+    pub fn halted(&self, vendor: Vendor, campaign: &CampaignId) {
+        lock(&self.started).retain(|s| !(s.campaign == *campaign && s.target.vendor == vendor));
+    }
+
+    /// How many campaigns are under the guard.
+    pub fn pending(&self) -> usize {
+        lock(&self.started).len()
+    }
+
+    /// Stops whatever is still pending, each confirmed by a status read; one result per
+    /// campaign.
+    pub async fn finish_pending(&self) -> Vec<Stopped> {
+        let pending = std::mem::take(&mut *lock(&self.started));
+        stop_all(&self.client, pending).await
+    }
+}
+
+impl Drop for CleanupGuard {
+    fn drop(&mut self) {
+        let pending = std::mem::take(&mut *lock(&self.started));
+        if pending.is_empty() {
+            return;
+        }
+        let client = self.client.clone();
+        let owner = self.owner;
+        // Drop cannot await, and may run inside a runtime: stop from a thread with its own.
+        let handle = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match rt {
+                Ok(rt) => {
+                    for s in rt.block_on(stop_all(&client, pending)) {
+                        eprintln!("{owner} cleanup: {}", s.line);
+                    }
+                }
+                Err(e) => eprintln!("{owner} cleanup: no runtime ({e}); campaigns may still run"),
+            }
+        });
+        if handle.join().is_err() {
+            eprintln!("{owner} cleanup: the stopping thread panicked; campaigns may still run");
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Locking that carries on through poisoning.
+//!
+//! A panic in one load user or one suite step must not stop the cleanup, counting or token
+//! caching that runs after it. Every value guarded this way is valid at any point (a list, a
+//! counter map, a cached token), so a poisoned lock's data is safe to use.
+
+use std::sync::{Mutex, MutexGuard};
+
+/// Locks `m`, taking the data of a poisoned lock as it is.
+///
+/// ```
+/// use std::sync::Mutex;
+/// let m = Mutex::new(vec![1]);
+/// campaign_api::sync::lock(&m).push(2);
+/// assert_eq!(*campaign_api::sync::lock(&m), [1, 2]);
+/// ```
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -119,6 +119,48 @@ fn broken_files_are_rejected_naming_file_and_rule() {
     }
 }
 
+/// The raw model reads unknown keys and leaves keys optional; the checked model refuses both, and
+/// names the state or rule where one sits.
+#[test]
+fn unknown_and_missing_keys_are_refused_where_they_sit() {
+    let kore = committed(Vendor::Kore);
+    // (edited text, what the message must contain)
+    let cases: Vec<(String, &[&str])> = vec![
+        (
+            kore.replacen(
+                "note = \"stop before any start\"",
+                "sauce = \"stop before any start\"",
+                1,
+            ),
+            &["rule [Ready, stop]", "unknown field `sauce`"],
+        ),
+        (
+            kore.replacen("dialing = true", "dialling = true", 1),
+            &["state Active", "unknown field `dialling`"],
+        ),
+        (
+            kore.replacen("next = \"Ready\" }]", "next = \"Ready\", why = \"x\" }]", 1),
+            &["rule [Ready, stop]", "outcome 400", "unknown field `why`"],
+        ),
+        (
+            kore.replacen("source = \"documented\"\n", "", 1),
+            &["rule [Ready, start]", "missing field `source`"],
+        ),
+        (
+            kore.replacen("entry = [\"Ready\"]\n", "", 1),
+            &["missing field `entry`"],
+        ),
+    ];
+    for (text, wants) in cases {
+        assert_ne!(text, kore, "the edit applied: {wants:?}");
+        let message = parse(Vendor::Kore, &text).expect_err("refused");
+        assert!(message.starts_with("broken/lifecycle.toml: "), "{message}");
+        for w in wants {
+            assert!(message.contains(w), "{message:?} lacks {w:?}");
+        }
+    }
+}
+
 #[test]
 fn a_missing_rule_is_named() {
     let kore = committed(Vendor::Kore);

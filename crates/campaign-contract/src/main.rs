@@ -6,10 +6,11 @@
 //! `diff-schemas` alike: 1 when a schema change since `--base` would break a response reader.
 
 use campaign_contract::report::Verdict;
+use campaign_contract::schema_diff::ChangeClass;
 use campaign_contract::{Environment, leaks, schema_diff, suite};
 use campaign_schema::{Checker, SchemaRegistry};
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Checks vendor campaign APIs against the committed contract in schemas/.
@@ -72,7 +73,22 @@ async fn main() -> ExitCode {
         Command::ScanSecrets { paths } => scan_secrets(&paths, &leaks::env_secret_values()),
         Command::DiffSchemas { base, schemas } => {
             let dir = schemas.unwrap_or_else(campaign_schema::registry::default_dir);
-            schema_diff::run(&dir, &base).unwrap_or_else(could_not_run)
+            diff_schemas(&dir, &base)
+        }
+    }
+}
+
+/// Prints the schema changes since `base`: exit 0 none breaking, 1 a change breaks a response
+/// reader, 2 the comparison could not be made.
+fn diff_schemas(dir: &Path, base: &str) -> ExitCode {
+    match schema_diff::diff_against_rev(dir, base) {
+        Err(e) => could_not_run(e),
+        Ok(changes) => {
+            print!("{}", schema_diff::render(&changes, base));
+            match schema_diff::worst(&changes) {
+                Some(ChangeClass::Breaking) => ExitCode::from(1),
+                Some(ChangeClass::Additive) | None => ExitCode::SUCCESS,
+            }
         }
     }
 }

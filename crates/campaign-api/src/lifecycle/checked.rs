@@ -1,0 +1,304 @@
+//! The checked lifecycle: a rule file that holds together (see the [module docs](super)), and
+//! what the simulator and the suite ask of it.
+
+use super::raw::RawLifecycle;
+use super::{action_name, validate};
+use crate::vendor::{Action, Channel, Vendor};
+use std::collections::{BTreeSet, VecDeque};
+use std::fmt;
+use std::path::Path;
+
+/// Index of a state in its [`Lifecycle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StateId(pub(super) u8);
+
+/// One state of a campaign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateDef {
+    /// Its name in the rule file.
+    pub name: String,
+    /// What a status read reports for it.
+    pub reads: String,
+    /// True when the campaign dials in this state: the harness never touches a campaign found
+    /// here and stops every one it puts here.
+    pub dialing: bool,
+    /// In-between values a status read may show on the way into this state.
+    pub settling: Vec<String>,
+}
+
+/// Whether a vendor page states a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSource {
+    /// A vendor page (copied or in beyond-the-copies) says so.
+    Documented,
+    /// Nothing documents it: our assumption, held loosely against a vendor host.
+    Assumption,
+}
+
+/// One status a rule allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleOutcome {
+    /// HTTP status.
+    pub status: u16,
+    /// Schema path relative to `schemas/`; `{channel}` stands for the called operation's
+    /// channel.
+    pub schema: String,
+    /// The state afterwards.
+    pub next: StateId,
+}
+
+impl RuleOutcome {
+    /// The schema for a call on `channel`.
+    pub fn schema_for(&self, channel: Option<Channel>) -> String {
+        match channel {
+            Some(c) => self.schema.replace("{channel}", c.slug()),
+            None => self.schema.clone(),
+        }
+    }
+}
+
+/// What one action does in one state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The state the campaign is in.
+    pub state: StateId,
+    /// The action applied.
+    pub action: Action,
+    /// Documented or assumed.
+    pub source: RuleSource,
+    /// Allowed answers; the first is what the simulator gives.
+    pub outcomes: Vec<RuleOutcome>,
+    /// Why the rule is there, in a few words.
+    pub note: Option<String>,
+}
+
+impl Rule {
+    /// The outcome for `status`, if the rule allows it.
+    pub fn outcome(&self, status: u16) -> Option<&RuleOutcome> {
+        self.outcomes.iter().find(|o| o.status == status)
+    }
+
+    /// The simulator's answer: the first outcome (a loaded rule has at least one).
+    pub fn primary(&self) -> &RuleOutcome {
+        &self.outcomes[0]
+    }
+}
+
+/// A vendor's whole lifecycle, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// Whose lifecycle.
+    pub vendor: Vendor,
+    /// Where it was read from (for messages): `schemas/kore/lifecycle.toml`.
+    pub file: String,
+    /// JSON pointer of the campaign's status in a status read's body.
+    pub status_pointer: String,
+    pub(super) states: Vec<StateDef>,
+    pub(super) entry: Vec<StateId>,
+    pub(super) rules: Vec<Rule>,
+}
+
+/// A rule file that could not be used: names the file, the rule (when one is at fault) and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {}{reason}", rule.as_ref().map(|r| format!("rule {r}: ")).unwrap_or_default())]
+pub struct LifecycleError {
+    /// The file.
+    pub file: String,
+    /// The rule at fault, as `[state, action]`.
+    pub rule: Option<String>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+const KORE: &str = include_str!("../../../../schemas/kore/lifecycle.toml");
+const VOICEGENIE: &str = include_str!("../../../../schemas/voicegenie/lifecycle.toml");
+
+impl Lifecycle {
+    /// The rule file compiled into the binary (the committed `schemas/{vendor}/lifecycle.toml`).
+    /// Schema files are checked against the operation table only; [`Lifecycle::load`] also
+    /// checks that they exist.
+    pub fn embedded(vendor: Vendor) -> Result<Lifecycle, LifecycleError> {
+        let text = match vendor {
+            Vendor::Kore => KORE,
+            Vendor::VoiceGenie => VOICEGENIE,
+        };
+        Lifecycle::parse(
+            text,
+            &format!("schemas/{}/lifecycle.toml", vendor.slug()),
+            vendor,
+            None,
+        )
+    }
+
+    /// Reads `{schemas_dir}/{vendor}/lifecycle.toml` and checks it, including that every schema
+    /// file it names exists under `schemas_dir`.
+    pub fn load(schemas_dir: &Path, vendor: Vendor) -> Result<Lifecycle, LifecycleError> {
+        let path = schemas_dir.join(vendor.slug()).join("lifecycle.toml");
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| LifecycleError {
+            file: file.clone(),
+            rule: None,
+            reason: format!("cannot read: {e}"),
+        })?;
+        Lifecycle::parse(&text, &file, vendor, Some(schemas_dir))
+    }
+
+    /// Parses and checks a rule file's text. `file` names it in errors; with `schemas_dir`, every
+    /// schema it names must exist there.
+    pub fn parse(
+        text: &str,
+        file: &str,
+        vendor: Vendor,
+        schemas_dir: Option<&Path>,
+    ) -> Result<Lifecycle, LifecycleError> {
+        let raw = RawLifecycle::parse(text).map_err(|e| LifecycleError {
+            file: file.to_string(),
+            rule: None,
+            reason: e.to_string(),
+        })?;
+        Lifecycle::from_raw(raw, file, vendor, schemas_dir)
+    }
+
+    /// Checks a rule file already read ([`RawLifecycle::parse`]) as `vendor`'s: refuses a key
+    /// the model does not know or a required one missing, then checks the file as a whole (see
+    /// the [module docs](super)). `file` names it in errors; with `schemas_dir`, every schema it
+    /// names must exist there.
+    pub fn from_raw(
+        raw: RawLifecycle,
+        file: &str,
+        vendor: Vendor,
+        schemas_dir: Option<&Path>,
+    ) -> Result<Lifecycle, LifecycleError> {
+        validate::lifecycle(raw, file, vendor, schemas_dir)
+    }
+
+    /// Every state reachable from an entry state through any rule's outcome.
+    pub(super) fn reachable(&self) -> BTreeSet<StateId> {
+        let mut seen: BTreeSet<StateId> = self.entry.iter().copied().collect();
+        let mut queue: VecDeque<StateId> = self.entry.iter().copied().collect();
+        while let Some(s) = queue.pop_front() {
+            for r in self.rules.iter().filter(|r| r.state == s) {
+                for o in &r.outcomes {
+                    if seen.insert(o.next) {
+                        queue.push_back(o.next);
+                    }
+                }
+            }
+        }
+        seen
+    }
+
+    /// The states, in file order (alphabetical by name).
+    pub fn states(&self) -> impl Iterator<Item = (StateId, &StateDef)> {
+        self.states
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| u8::try_from(i).ok().map(|i| (StateId(i), s)))
+    }
+
+    /// One state.
+    pub fn state(&self, id: StateId) -> &StateDef {
+        &self.states[usize::from(id.0)]
+    }
+
+    /// The state called `name`.
+    pub fn state_named(&self, name: &str) -> Option<StateId> {
+        self.states()
+            .find(|(_, s)| s.name == name)
+            .map(|(id, _)| id)
+    }
+
+    /// The states a campaign may be in before the harness touches it.
+    pub fn entry(&self) -> &[StateId] {
+        &self.entry
+    }
+
+    /// What a status read showing `value` means: `Ok(state)`, `Err(Some(state))` while it is
+    /// still settling into `state`, `Err(None)` for a value no state reads.
+    pub fn read(&self, value: &str) -> Result<StateId, Option<StateId>> {
+        if let Some((id, _)) = self.states().find(|(_, s)| s.reads == value) {
+            return Ok(id);
+        }
+        Err(self
+            .states()
+            .find(|(_, s)| s.settling.iter().any(|v| v == value))
+            .map(|(id, _)| id))
+    }
+
+    /// What a status read's body shows: the string at `status_pointer` and what it means (as
+    /// [`Lifecycle::read`]); `None` when the body holds no string there.
+    pub fn read_body<'b>(
+        &self,
+        body: &'b serde_json::Value,
+    ) -> Option<(&'b str, Result<StateId, Option<StateId>>)> {
+        let value = body.pointer(&self.status_pointer)?.as_str()?;
+        Some((value, self.read(value)))
+    }
+
+    /// The rule for `action` in `state`. Every (state, vendor action) pair has one (checked at
+    /// load); an action the vendor lacks panics, as no operation can perform it.
+    pub fn rule(&self, state: StateId, action: Action) -> &Rule {
+        self.rules
+            .iter()
+            .find(|r| r.state == state && r.action == action)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no rule for {} in {} (vendor has no such operation)",
+                    self.file,
+                    action_name(action),
+                    self.state(state).name
+                )
+            })
+    }
+
+    /// Every rule, in file order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// `[Active, start]`: how messages name a rule.
+    pub fn label(&self, rule: &Rule) -> String {
+        super::rule_label(&self.state(rule.state).name, action_name(rule.action))
+    }
+}
+
+impl fmt::Display for RuleSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RuleSource::Documented => "documented",
+            RuleSource::Assumption => "assumption",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_committed_files_load() {
+        for v in Vendor::ALL {
+            let l = Lifecycle::embedded(v).unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                l.states().any(|(_, s)| s.dialing),
+                "{v} has a dialing state"
+            );
+        }
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas");
+        for v in Vendor::ALL {
+            assert_eq!(
+                Lifecycle::load(&dir, v).map(|l| l.rules().len()),
+                Lifecycle::embedded(v).map(|l| l.rules().len())
+            );
+        }
+    }
+
+    #[test]
+    fn reads_map_to_states_and_settling_values() {
+        let k = Lifecycle::embedded(Vendor::Kore).unwrap();
+        let active = k.state_named("Active").unwrap();
+        assert_eq!(k.read("Active"), Ok(active));
+        assert_eq!(k.read("Preparing"), Err(Some(active)));
+        assert_eq!(k.read("Rescheduled"), Err(None));
+    }
+}

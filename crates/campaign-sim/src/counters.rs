@@ -146,3 +146,31 @@ impl Counters {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faults::{Answer, Fault};
+
+    #[test]
+    fn every_fault_kind_has_a_counter() {
+        let c = Counters::default();
+        let faults = [
+            Fault::Drop,
+            Fault::Instead(Answer::injected(503)),
+            Fault::AfterApplying(Answer::injected(503)),
+            Fault::Reads("Preparing".into()),
+            Fault::Malformed,
+            Fault::WrongContentType,
+        ];
+        for f in &faults {
+            c.inject(f.kind());
+        }
+        c.inject("delayed");
+        let s = c.snapshot();
+        assert_eq!(s.injected.len(), INJECTED.len(), "{s:?}");
+        assert!(s.injected.values().all(|n| *n == 1), "{s:?}");
+        c.reset();
+        assert!(c.snapshot().injected.is_empty());
+    }
+}

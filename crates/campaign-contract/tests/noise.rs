@@ -1,162 +1,73 @@
-//! Noise is not drift: a wiremock host that answers 503 or 429 on the way must not turn the gate
-//! red, and one that never recovers must end in "unavailable" (exit 2), never in drift.
+//! Noise is not drift: a host that answers 503 or 429 on the way must not turn the gate red, and
+//! one that never recovers must end in "unavailable" (exit 2), never in drift.
 //!
-//! The host is a wiremock `MockServer` with one responder that plays VoiceGenie (or Kore.ai) by
-//! the committed lifecycle rules (routing through campaign-sim's dispatcher, bodies from the
-//! vendor samples in `schemas/samples/`), with faults scripted per request number in front of it.
+//! The host is campaign-sim on a real socket: one campaign, credentials checked, its lifecycle
+//! rules, and a fault policy scripted per request in front of them (a closure over
+//! `FaultRequest`). The suite holds it as a vendor sandbox (`HostKind::Sandbox`), as it would a host
+//! we did not write: the simulator's behaviour comes to it only over HTTP.
 
-use campaign_api::lifecycle::{Lifecycle, StateId};
-use campaign_api::{Action, CampaignId, Campaigns, Credential, OperationId, Target, Vendor};
-use campaign_api::{HostKind, VendorTarget};
+use campaign_api::jwt::{JwtOptions, JwtSigner};
+use campaign_api::{
+    Action, CampaignId, Campaigns, Credential, HostKind, OperationId, Target, Vendor, VendorTarget,
+};
 use campaign_contract::report::Verdict;
 use campaign_contract::{Environment, suite};
 use campaign_schema::{Checker, Class, SchemaRegistry};
-use campaign_sim::dispatch::{Route, route};
+use campaign_sim::{
+    Answer, AuthConfig, CampaignSeed, FaultDecision, FaultPolicy, FaultRequest, RunningSim,
+    SimConfig,
+};
 use secrecy::SecretString;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 const KEY: &str = "noise-test-key-5f1c";
+const CLIENT_ID: &str = "cs-noise";
 const CAMPAIGN: &str = "vg-noise-1";
 
-/// What the host does to request number `n` (0-based) before or after the lifecycle answers.
-#[derive(Debug, Clone)]
-enum Fault {
-    /// Answer by the rules.
-    None,
-    /// Answer this instead, changing nothing.
-    Instead(ResponseTemplate),
-    /// Apply the rule, then answer this instead (the change is made, the answer lost).
-    AfterApplying(ResponseTemplate),
-    /// A status read that shows this in-between value instead of the state.
-    Reads(&'static str),
+/// campaign-sim playing VoiceGenie with one campaign, `vg-noise-1`, and `script` in front.
+async fn host(script: impl FaultPolicy + 'static) -> RunningSim {
+    host_of(Vendor::VoiceGenie, script).await
 }
 
-struct Host {
-    lifecycle: Lifecycle,
-    states: Mutex<HashMap<String, StateId>>,
-    /// The credential header the vendor checks.
-    credential: &'static str,
-    requests: AtomicUsize,
-    fault: Box<dyn Fn(usize, OperationId) -> Fault + Send + Sync>,
+/// campaign-sim playing `vendor` with one campaign in its first entry state.
+async fn host_of(vendor: Vendor, script: impl FaultPolicy + 'static) -> RunningSim {
+    host_in(vendor, None, script).await
 }
 
-/// The vendor's own sample body for the schema of `op`'s `status` (`schemas/samples/`); for the
-/// error bodies nobody documents, the body our assumption schemas describe.
-fn sample(op: OperationId, status: u16) -> Value {
-    let spec = op.spec();
-    let schema = spec.response(status).map_or("", |r| r.schema);
-    let (folder, stem) = schema.split_once('/').unwrap_or(("", ""));
-    let stem = stem.trim_end_matches("json");
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../schemas/samples")
-        .join(folder);
-    let found = std::fs::read_dir(&dir).ok().and_then(|entries| {
-        entries
-            .filter_map(Result::ok)
-            .find(|e| !stem.is_empty() && e.file_name().to_string_lossy().starts_with(stem))
-            .map(|e| std::fs::read_to_string(e.path()).expect("sample"))
-    });
-    match (found, spec.vendor) {
-        (Some(text), _) => serde_json::from_str(&text).expect("sample is JSON"),
-        (None, Vendor::Kore) => serde_json::json!({"msg": "refused", "code": 4010}),
-        (None, Vendor::VoiceGenie) => {
-            serde_json::json!({"success": false, "message": "Campaign not found", "error": "NOT_FOUND"})
-        }
-    }
-}
-
-fn json(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
-}
-
-impl Respond for Host {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let n = self.requests.fetch_add(1, Ordering::SeqCst);
-        let Route::Operation(op, captures) =
-            route(&request.method, request.url.path(), request.url.query())
-        else {
-            return ResponseTemplate::new(404);
-        };
-        let fault = (self.fault)(n, op);
-        if let Fault::Instead(t) = fault {
-            return t;
-        }
-        if request.headers.get(self.credential).map(|v| v.as_bytes()) != Some(KEY.as_bytes()) {
-            return json(401, &sample(op, 401));
-        }
-        let id = Route::campaign(&captures).to_string();
-        let mut states = self.states.lock().expect("states");
-        let Some(state) = states.get(&id).copied() else {
-            return json(404, &sample(op, 404));
-        };
-        let outcome = self.lifecycle.rule(state, op.spec().action).primary();
-        states.insert(id, outcome.next);
-        let mut body = sample(op, outcome.status);
-        if op.spec().action == Action::Status
-            && let Some(v) = body.pointer_mut(&self.lifecycle.status_pointer)
-        {
-            *v = match fault {
-                Fault::Reads(between) => between.into(),
-                _ => self.lifecycle.state(outcome.next).reads.clone().into(),
-            };
-        }
-        match fault {
-            Fault::AfterApplying(t) => t,
-            _ => json(outcome.status, &body),
-        }
-    }
-}
-
-/// A wiremock VoiceGenie with one campaign, `scheduled`, and `fault` in front of it.
-async fn host(fault: impl Fn(usize, OperationId) -> Fault + Send + Sync + 'static) -> MockServer {
-    host_of(Vendor::VoiceGenie, fault).await
-}
-
-/// A wiremock host of `vendor` with one campaign in its first entry state.
-async fn host_of(
-    vendor: Vendor,
-    fault: impl Fn(usize, OperationId) -> Fault + Send + Sync + 'static,
-) -> MockServer {
-    host_in(vendor, None, fault).await
-}
-
-/// A wiremock host of `vendor` with one campaign in `state` (default: the first entry state).
+/// campaign-sim with one campaign of `vendor` in `state` (default: the first entry state), no
+/// other campaign (auto-provisioning off), credentials checked against `KEY` (Kore.ai JWTs
+/// verified with it as the client secret), and `script` deciding each request's faults.
 async fn host_in(
     vendor: Vendor,
     state: Option<&str>,
-    fault: impl Fn(usize, OperationId) -> Fault + Send + Sync + 'static,
-) -> MockServer {
-    let lifecycle = Lifecycle::embedded(vendor).expect("rules");
-    let entry = state
-        .and_then(|s| lifecycle.state_named(s))
-        .unwrap_or(lifecycle.entry()[0]);
-    let server = MockServer::start().await;
-    wiremock::Mock::given(wiremock::matchers::any())
-        .respond_with(Host {
-            lifecycle,
-            states: Mutex::new(HashMap::from([(CAMPAIGN.to_string(), entry)])),
-            credential: match vendor {
-                Vendor::Kore => "auth",
-                Vendor::VoiceGenie => "x-api-key",
-            },
-            requests: AtomicUsize::new(0),
-            fault: Box::new(fault),
-        })
-        .mount(&server)
-        .await;
-    server
+    script: impl FaultPolicy + 'static,
+) -> RunningSim {
+    let config = SimConfig {
+        campaigns: vec![CampaignSeed {
+            vendor,
+            id: CAMPAIGN.into(),
+            name: None,
+            state: state.map(String::from),
+            missing: Vec::new(),
+        }],
+        auto_provision_prefix: None,
+        auth: AuthConfig {
+            kore_client: Some((CLIENT_ID.into(), SecretString::from(KEY))),
+            voicegenie_keys: vec![SecretString::from(KEY)],
+        },
+        ..SimConfig::default()
+    };
+    campaign_sim::start_with_policy(config, script)
+        .await
+        .expect("simulator starts")
 }
 
-fn environment(server: &MockServer) -> Environment {
+fn environment(sim: &RunningSim) -> Environment {
     let target = Target::new(
         Vendor::VoiceGenie,
-        campaign_api::target::parse_base_url("VOICEGENIE_BASE_URL", &server.uri()).expect("url"),
+        campaign_api::target::parse_base_url("VOICEGENIE_BASE_URL", &sim.base_url()).expect("url"),
         Credential::ApiKey(SecretString::from(KEY)),
     )
     .with_campaigns(Campaigns {
@@ -172,12 +83,16 @@ fn environment(server: &MockServer) -> Environment {
     env
 }
 
-/// The suite against a Kore.ai wiremock host (voice campaign only), settle polls 20 ms apart.
-fn kore_environment(server: &MockServer) -> Environment {
+/// The suite against a Kore.ai host (voice campaign only), settle polls 20 ms apart.
+fn kore_environment(sim: &RunningSim) -> Environment {
     let target = Target::new(
         Vendor::Kore,
-        campaign_api::target::parse_base_url("KORE_BASE_URL", &server.uri()).expect("url"),
-        Credential::KoreJwt(SecretString::from(KEY)),
+        campaign_api::target::parse_base_url("KORE_BASE_URL", &sim.base_url()).expect("url"),
+        Credential::KoreClient(JwtSigner::new(
+            CLIENT_ID,
+            SecretString::from(KEY),
+            JwtOptions::default(),
+        )),
     )
     .with_kore_ids("acc-noise", "st-noise", None)
     .with_campaigns(Campaigns {
@@ -197,25 +112,25 @@ fn checker() -> Checker {
     Checker::new(SchemaRegistry::load_default().expect("schemas")).with_secrets(vec![SecretString::from(KEY)])
 }
 
-fn unavailable() -> ResponseTemplate {
-    json(
+fn unavailable() -> Answer {
+    Answer::json(
         503,
-        &serde_json::json!({"success": false, "message": "Service Unavailable"}),
+        serde_json::json!({"success": false, "message": "Service Unavailable"}),
     )
 }
 
 #[tokio::test]
 async fn a_host_that_answers_503_then_200_passes_within_its_budget() {
     // Arrange: the first three requests meet a 503, then the host answers.
-    let server = host(|n, _| {
-        if n < 3 {
-            Fault::Instead(unavailable())
+    let sim = host(|r: &FaultRequest<'_>| {
+        if r.number < 3 {
+            FaultDecision::instead(unavailable())
         } else {
-            Fault::None
+            FaultDecision::none()
         }
     })
     .await;
-    let env = environment(&server);
+    let env = environment(&sim);
 
     // Act
     let outcome = suite::run(&env, &checker(), false).await;
@@ -239,23 +154,32 @@ async fn a_host_that_answers_503_then_200_passes_within_its_budget() {
             .any(|s| s.step == "start when paused" && s.status == Some(200)),
         "the walk went on to the end"
     );
+    let counters = sim.counters();
+    assert_eq!(counters.injected("instead"), 3, "{counters:?}");
+    assert_eq!(
+        counters.get("voicegenie campaign", "503"),
+        3,
+        "{counters:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_start_whose_answer_is_lost_is_not_drift() {
     // Arrange: the first start is made but answered 503; a retry would meet "already running".
     let first_start = AtomicUsize::new(0);
-    let server = host(move |_, op| {
-        if op == OperationId::VoiceGenieStart && first_start.fetch_add(1, Ordering::SeqCst) == 0 {
-            Fault::AfterApplying(unavailable())
+    let sim = host(move |r: &FaultRequest<'_>| {
+        if r.operation == OperationId::VoiceGenieStart
+            && first_start.fetch_add(1, Ordering::SeqCst) == 0
+        {
+            FaultDecision::after_applying(unavailable())
         } else {
-            Fault::None
+            FaultDecision::none()
         }
     })
     .await;
 
     // Act
-    let outcome = suite::run(&environment(&server), &checker(), false).await;
+    let outcome = suite::run(&environment(&sim), &checker(), false).await;
 
     // Assert
     let report = &outcome.report;
@@ -269,23 +193,30 @@ async fn a_start_whose_answer_is_lost_is_not_drift() {
         "{}",
         report.render()
     );
+    let counters = sim.counters();
+    assert_eq!(counters.injected("after_applying"), 1, "{counters:?}");
+    assert_eq!(
+        counters.get("voicegenie start", "503"),
+        1,
+        "the lost answer was the start's: {counters:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_429_with_retry_after_is_waited_out() {
     // Arrange: the first request is rate limited for one second.
-    let server = host(|n, _| {
-        if n == 0 {
-            Fault::Instead(
-                json(429, &serde_json::json!({"message": "Rate limit exceeded"}))
-                    .insert_header("Retry-After", "1"),
+    let sim = host(|r: &FaultRequest<'_>| {
+        if r.number == 0 {
+            FaultDecision::instead(
+                Answer::json(429, serde_json::json!({"message": "Rate limit exceeded"}))
+                    .header("Retry-After", "1"),
             )
         } else {
-            Fault::None
+            FaultDecision::none()
         }
     })
     .await;
-    let env = environment(&server);
+    let env = environment(&sim);
 
     // Act
     let started = Instant::now();
@@ -300,12 +231,13 @@ async fn a_429_with_retry_after_is_waited_out() {
         took >= Duration::from_secs(1),
         "waited the second the host asked for: {took:?}"
     );
+    assert_eq!(sim.counters().get("voicegenie campaign", "429"), 1);
 }
 
 #[tokio::test]
 async fn the_call_budget_is_a_hard_stop_and_says_so() {
-    let server = host(|_, _| Fault::None).await;
-    let mut env = environment(&server);
+    let sim = host(|_: &FaultRequest<'_>| FaultDecision::none()).await;
+    let mut env = environment(&sim);
     env.policy.max_calls = 5;
 
     let outcome = suite::run(&env, &checker(), false).await;
@@ -338,7 +270,7 @@ async fn the_call_budget_is_a_hard_stop_and_says_so() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_that_answers_503_forever_exits_2_unavailable_with_no_drift() {
     // Arrange: every request meets a 503. The CLI itself runs, configured from env.
-    let server = host(|_, _| Fault::Instead(unavailable())).await;
+    let sim = host(|_: &FaultRequest<'_>| FaultDecision::instead(unavailable())).await;
     let report_file = std::env::temp_dir().join(format!("noise-{}.json", uuid::Uuid::new_v4()));
 
     // Act
@@ -347,7 +279,7 @@ async fn a_host_that_answers_503_forever_exits_2_unavailable_with_no_drift() {
         .arg(&report_file)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("VOICEGENIE_BASE_URL", server.uri())
+        .env("VOICEGENIE_BASE_URL", sim.base_url())
         .env("VOICEGENIE_API_KEY", KEY)
         .env("VOICEGENIE_CAMPAIGN_ID", CAMPAIGN);
     let out = tokio::task::spawn_blocking(move || cli.output())
@@ -379,15 +311,22 @@ async fn a_host_that_answers_503_forever_exits_2_unavailable_with_no_drift() {
         .collect();
     assert!(!classes.is_empty(), "the unavailability is reported");
     assert!(classes.iter().all(|c| *c == "unavailable"), "{classes:?}");
+    let counters = sim.counters();
+    assert!(counters.total > 0, "the CLI reached the simulator");
+    assert_eq!(
+        counters.injected("instead"),
+        counters.total,
+        "every request met the 503: {counters:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_status_read_in_between_is_polled_until_it_settles() {
     // Arrange: the two reads after the first start show Kore.ai's "Preparing".
     let reads_after_start = AtomicUsize::new(0);
-    let started = std::sync::atomic::AtomicBool::new(false);
-    let server = host_of(Vendor::Kore, move |_, op| {
-        let action = op.spec().action;
+    let started = AtomicBool::new(false);
+    let sim = host_of(Vendor::Kore, move |r: &FaultRequest<'_>| {
+        let action = r.operation.spec().action;
         if action == Action::Start {
             started.store(true, Ordering::SeqCst);
         }
@@ -395,15 +334,15 @@ async fn a_status_read_in_between_is_polled_until_it_settles() {
             && started.load(Ordering::SeqCst)
             && reads_after_start.fetch_add(1, Ordering::SeqCst) < 2
         {
-            Fault::Reads("Preparing")
+            FaultDecision::reads("Preparing")
         } else {
-            Fault::None
+            FaultDecision::none()
         }
     })
     .await;
 
     // Act
-    let outcome = suite::run(&kore_environment(&server), &checker(), false).await;
+    let outcome = suite::run(&kore_environment(&sim), &checker(), false).await;
 
     // Assert
     let report = &outcome.report;
@@ -432,27 +371,28 @@ async fn a_status_read_in_between_is_polled_until_it_settles() {
             .any(|s| s.step == "stop when Active" && s.status == Some(200)),
         "the walk went on"
     );
+    assert_eq!(sim.counters().injected("reads"), 2);
 }
 
 #[tokio::test]
 async fn a_state_that_never_settles_is_unavailable_not_drift() {
     // Arrange: every read between the first start and the next stop shows "Preparing".
-    let preparing = std::sync::atomic::AtomicBool::new(false);
-    let server = host_of(Vendor::Kore, move |_, op| {
-        let action = op.spec().action;
+    let preparing = AtomicBool::new(false);
+    let sim = host_of(Vendor::Kore, move |r: &FaultRequest<'_>| {
+        let action = r.operation.spec().action;
         match action {
             Action::Start => preparing.store(true, Ordering::SeqCst),
             Action::Stop => preparing.store(false, Ordering::SeqCst),
             _ => {}
         }
         if action == Action::Status && preparing.load(Ordering::SeqCst) {
-            Fault::Reads("Preparing")
+            FaultDecision::reads("Preparing")
         } else {
-            Fault::None
+            FaultDecision::none()
         }
     })
     .await;
-    let env = kore_environment(&server);
+    let env = kore_environment(&sim);
 
     // Act
     let outcome = suite::run(&env, &checker(), false).await;
@@ -485,10 +425,15 @@ async fn a_state_that_never_settles_is_unavailable_not_drift() {
 #[tokio::test]
 async fn a_campaign_already_running_is_not_touched_and_the_run_proves_nothing() {
     // Arrange: the named campaign is dialing before the suite starts.
-    let server = host_in(Vendor::VoiceGenie, Some("running"), |_, _| Fault::None).await;
+    let sim = host_in(
+        Vendor::VoiceGenie,
+        Some("running"),
+        |_: &FaultRequest<'_>| FaultDecision::none(),
+    )
+    .await;
 
     // Act
-    let outcome = suite::run(&environment(&server), &checker(), false).await;
+    let outcome = suite::run(&environment(&sim), &checker(), false).await;
 
     // Assert: one read, no start or pause, and an unavailable verdict (not a silent pass).
     let report = &outcome.report;
@@ -513,20 +458,19 @@ async fn a_campaign_already_running_is_not_touched_and_the_run_proves_nothing() 
         report.unavailable
     );
     assert!(report.cleanup.is_empty(), "{:?}", report.cleanup);
-    let requests = server.received_requests().await.expect("recorded");
+    let counters = sim.counters();
     assert!(
-        requests
-            .iter()
-            .all(|r| r.url.path().starts_with("/campaign/")),
-        "only reads reached the host"
+        counters.get("voicegenie campaign", "200") >= 1
+            && counters.routes.keys().all(|r| r == "voicegenie campaign"),
+        "only reads reached the host: {counters:?}"
     );
 }
 
 #[tokio::test]
 async fn an_unknown_campaign_id_is_a_configuration_error_not_drift() {
     // Arrange: the host knows no campaign of that id.
-    let server = host(|_, _| Fault::None).await;
-    let mut env = environment(&server);
+    let sim = host(|_: &FaultRequest<'_>| FaultDecision::none()).await;
+    let mut env = environment(&sim);
     env.targets[0].target.campaigns.voice = CampaignId::new("vg-does-not-exist").ok();
 
     // Act
@@ -546,26 +490,28 @@ async fn an_unknown_campaign_id_is_a_configuration_error_not_drift() {
         "{:?}",
         report.unavailable
     );
+    assert!(sim.counters().get("voicegenie campaign", "404") >= 1);
 }
 
 #[tokio::test]
 async fn any_4xx_with_json_meets_an_assumed_refusal_on_a_sandbox() {
     // Arrange: Kore.ai refuses the second start with 409, not the 400 our rules assume.
     let starts = AtomicUsize::new(0);
-    let server = host_of(Vendor::Kore, move |_, op| {
-        if op.spec().action == Action::Start && starts.fetch_add(1, Ordering::SeqCst) == 1 {
-            Fault::Instead(json(
+    let sim = host_of(Vendor::Kore, move |r: &FaultRequest<'_>| {
+        if r.operation.spec().action == Action::Start && starts.fetch_add(1, Ordering::SeqCst) == 1
+        {
+            FaultDecision::instead(Answer::json(
                 409,
-                &serde_json::json!({"msg": "Campaign is already Active", "code": 4009}),
+                serde_json::json!({"msg": "Campaign is already Active", "code": 4009}),
             ))
         } else {
-            Fault::None
+            FaultDecision::none()
         }
     })
     .await;
 
     // Act
-    let outcome = suite::run(&kore_environment(&server), &checker(), false).await;
+    let outcome = suite::run(&kore_environment(&sim), &checker(), false).await;
 
     // Assert
     let report = &outcome.report;

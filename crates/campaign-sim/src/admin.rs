@@ -1,29 +1,52 @@
-//! `/__sim/` routes: reset, counters and the configuration in force (never its secrets).
+//! `/__sim/` routes: reset, counters, the configuration in force (never its secrets), the fault
+//! settings (read and replaced while the simulator runs) and the clock their schedule runs on.
+//!
+//! | route                 | does                                                         |
+//! |-----------------------|--------------------------------------------------------------|
+//! | `POST /__sim/reset`   | campaigns, counters, request numbers and the clock to zero   |
+//! | `GET /__sim/counters` | requests by route and status, injected faults, window hits   |
+//! | `GET /__sim/config`   | campaigns, auth (whether checked, not with what), faults     |
+//! | `GET /__sim/faults`   | the fault settings in force, schedule included               |
+//! | `PUT /__sim/faults`   | replaces them (JSON, the `[faults]` shape); 400 names a key  |
+//! | `GET /__sim/clock`    | `{"elapsed_us", "zero_unix_ms"}`                             |
+//! | `PUT /__sim/clock`    | `{"elapsed": "900s"}`: sets the clock, which runs on         |
 
+use crate::faults::latency::text;
+use crate::faults::{Faults, FaultsError};
 use crate::handler::Shared;
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::StatusCode;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-/// `POST /__sim/reset`: campaigns back to their configured state, counters and fault sequence to zero.
+/// `POST /__sim/reset`: campaigns back to their configured state; counters, window hits,
+/// request numbers and the clock to zero. The fault settings in force stay.
 pub async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {
     shared.store.reset(shared.config.entries());
     shared.counters.reset();
+    shared.faults.reset_hits();
     shared.sequence.store(0, Ordering::Relaxed);
+    shared.clock.set(Duration::ZERO);
     Json(json!({"reset": true, "campaigns": shared.store.len()}))
 }
 
-/// `GET /__sim/counters`: requests served by route and status.
+/// `GET /__sim/counters`: requests served by route and status, faults injected by kind, and
+/// requests decided inside each scheduled window.
 pub async fn counters(
     State(shared): State<Arc<Shared>>,
 ) -> Json<crate::counters::CountersSnapshot> {
-    Json(shared.counters.snapshot())
+    Json(shared.snapshot())
 }
 
 /// `GET /__sim/config`: what the simulator runs with. Says whether credentials are checked,
-/// never what they are.
+/// never what they are; shows the fault settings in force, not the ones it started with.
 pub async fn config(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let c = &shared.config;
     Json(json!({
@@ -38,7 +61,77 @@ pub async fn config(State(shared): State<Arc<Shared>>) -> Json<Value> {
             "kore_client_id": c.auth.kore_client.as_ref().map(|(id, _)| id),
             "voicegenie_keys_configured": c.auth.voicegenie_keys.len(),
         },
-        "faults": c.faults,
+        "faults": shared.faults.faults(),
+        "scripted_policy": shared.faults.scripted(),
+        "clock": shared.clock.reading(),
         "seed": c.seed,
     }))
+}
+
+/// `GET /__sim/faults`: the fault settings in force.
+pub async fn faults(State(shared): State<Arc<Shared>>) -> Json<Faults> {
+    Json(shared.faults.faults())
+}
+
+/// `PUT /__sim/faults`: replaces the fault settings with the body's (every key absent from it
+/// takes its default: the body is the whole new setting, not a patch). Answers the settings now
+/// in force, or 400 naming the first bad key.
+pub async fn put_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let faults: Faults = match parse(&body) {
+        Ok(f) => f,
+        Err(e) => return refuse("BAD_FAULTS", e),
+    };
+    match shared.faults.replace(faults) {
+        Ok(()) => Json(shared.faults.faults()).into_response(),
+        Err(e) => refuse("BAD_FAULTS", e),
+    }
+}
+
+/// `GET /__sim/clock`: the simulator's clock.
+pub async fn clock(State(shared): State<Arc<Shared>>) -> Json<crate::clock::ClockReading> {
+    Json(shared.clock.reading())
+}
+
+/// The body of `PUT /__sim/clock`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetClock {
+    #[serde(with = "text")]
+    elapsed: Duration,
+}
+
+/// `PUT /__sim/clock` with `{"elapsed": "900s"}`: the clock reads that now and runs on.
+pub async fn put_clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match parse::<SetClock>(&body) {
+        Ok(set) => {
+            shared.clock.set(set.elapsed);
+            Json(shared.clock.reading()).into_response()
+        }
+        Err(e) => refuse("BAD_CLOCK", e),
+    }
+}
+
+/// Reads a JSON body; an error names the key where it went wrong (`schedule[0].latency`, or an
+/// unknown key itself), or `body` when it is not JSON at all.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, FaultsError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // The path ends at the bad key, an unknown one included: `schedule[1].latncy`.
+        let key = match e.path().to_string() {
+            path if path == "." => "body".to_string(),
+            path => path,
+        };
+        FaultsError::new(key, e.inner().to_string())
+    })?;
+    de.end()
+        .map_err(|e| FaultsError::new("body", e.to_string()))?;
+    Ok(value)
+}
+
+fn refuse(error: &str, e: FaultsError) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": error, "key": e.key, "message": e.to_string()})),
+    )
+        .into_response()
 }

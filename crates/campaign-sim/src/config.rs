@@ -58,7 +58,8 @@ impl CampaignSeed {
     }
 }
 
-/// Credentials the simulator accepts.
+/// Credentials the simulator accepts. Secrets stay `SecretString` up to the comparison (or the
+/// JWT check) in [`crate::auth`], so `{:?}` of this, or of a [`SimConfig`], never shows them.
 #[derive(Debug, Clone, Default)]
 pub struct AuthConfig {
     /// When set, Kore.ai JWTs must verify with this client id and secret; otherwise any
@@ -78,7 +79,8 @@ pub struct SimConfig {
     pub auto_provision_prefix: Option<String>,
     /// Credentials accepted.
     pub auth: AuthConfig,
-    /// Faults injected.
+    /// Faults injected at start (the `[faults]` table, schedule included); `PUT /__sim/faults`
+    /// replaces them while the simulator runs.
     pub faults: Faults,
     /// Seed for fault injection.
     pub seed: u64,
@@ -135,6 +137,18 @@ struct File {
     faults: Option<Faults>,
 }
 
+/// A TOML error as `line L, column C: message`, without the parser's excerpt of the file: the
+/// excerpt would copy a line of the file (a secret pasted there by mistake included) into the
+/// error and from there into logs.
+fn toml_reason(e: &toml::de::Error, text: &str) -> String {
+    let Some(before) = e.span().and_then(|span| text.get(..span.start)) else {
+        return e.message().trim_end().to_string();
+    };
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("line {line}, column {column}: {}", e.message().trim_end())
+}
+
 /// A config or campaigns file that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {reason}")]
@@ -154,7 +168,7 @@ impl SimConfig {
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        let file: File = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let file: File = toml::from_str(&text).map_err(|e| err(toml_reason(&e, &text)))?;
         for c in &file.campaigns {
             CampaignId::new(c.id.as_str()).map_err(|e| err(format!("campaign {:?}: {e}", c.id)))?;
             if let Some(state) = &c.state {
@@ -228,6 +242,32 @@ mod tests {
     }
 
     #[test]
+    fn loads_a_schedule_of_windows() {
+        let p = write(
+            "[faults]\nerror_rate_503 = 0.01\n[[faults.schedule]]\nfrom = \"3s\"\nuntil = \"4s\"\nlatency = \"fixed 1s\"\n[[faults.schedule]]\nfrom = \"10s\"\nerror_rate_503 = 0.5\n",
+        );
+        let mut c = SimConfig::default();
+        c.load_campaigns(&p).unwrap();
+        let windows: Vec<String> = c.faults.schedule.iter().map(|w| w.to_string()).collect();
+        assert_eq!(
+            windows,
+            ["3s..4s: latency=fixed 1s", "10s..: error_rate_503=0.5"]
+        );
+    }
+
+    #[test]
+    fn a_bad_line_is_named_without_being_copied() {
+        let p = write("seed = 1\nkore_client_secret = \"pasted-by-mistake-77\"\n");
+        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(
+            shown.contains("line 2, column 1") && shown.contains("kore_client_secret"),
+            "{shown}"
+        );
+        assert!(!shown.contains("pasted-by-mistake-77"), "{shown}");
+    }
+
+    #[test]
     fn bad_files_name_file_line_and_key() {
         let p = write("[[campaign]]\nvendor = \"acme\"\nid = \"x\"\n");
         let e = SimConfig::default().load_campaigns(&p).unwrap_err();
@@ -251,6 +291,12 @@ mod tests {
                 .contains("\"Dialing\" is not in schemas/kore/lifecycle.toml"),
             "{e}"
         );
+
+        let p = write(
+            "[faults]\nerror_rate_503 = 0.5\n[[faults.schedule]]\nfrom = \"10s\"\nerror_rate_503 = 0.7\nerror_rate_500 = 0.5\n",
+        );
+        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
+        assert!(e.to_string().contains("[faults] schedule: from 10s"), "{e}");
 
         let p = write("[[campaign]]\nvendor = \"kore\"\nid = \"a/b\"\n");
         let e = SimConfig::default().load_campaigns(&p).unwrap_err();

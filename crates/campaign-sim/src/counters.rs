@@ -1,6 +1,8 @@
 //! Requests served, by route and status: the ground truth tests and benchmarks compare against.
 //!
-//! A fixed grid of atomics, so counting costs one relaxed increment and no lock.
+//! A fixed grid of atomics, so counting costs one relaxed increment and no lock. Injected
+//! faults are counted beside it, by kind, so a test or a load run can tell how many answers a
+//! fault shaped (and not only what status they ended with).
 
 use campaign_api::OperationId;
 use serde::Serialize;
@@ -15,16 +17,30 @@ const ROWS: usize = OperationId::ALL.len() + 1;
 /// Status used for a connection dropped on purpose (no HTTP status was sent).
 pub const DROPPED: u16 = 0;
 
+/// Kinds of injected fault counted: `delayed` (any added latency) and each
+/// [`Fault::kind`](crate::faults::Fault::kind).
+pub const INJECTED: [&str; 7] = [
+    "delayed",
+    "dropped",
+    "instead",
+    "after_applying",
+    "reads",
+    "malformed",
+    "wrong_content_type",
+];
+
 /// The counter grid.
 #[derive(Debug)]
 pub struct Counters {
     grid: [[AtomicU64; COLUMNS]; ROWS],
+    injected: [AtomicU64; INJECTED.len()],
 }
 
 impl Default for Counters {
     fn default() -> Self {
         Counters {
             grid: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
+            injected: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 }
@@ -36,6 +52,13 @@ pub struct CountersSnapshot {
     pub total: u64,
     /// `"kore voice-start-v1"` (or `"unmatched"`) → status (`"dropped"` for dropped) → count.
     pub routes: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Faults that took effect, by kind ([`INJECTED`]); kinds never injected are absent.
+    #[serde(default)]
+    pub injected: BTreeMap<String, u64>,
+    /// Requests the fault settings decided inside each window of the schedule in force, by the
+    /// window's index (a request inside two windows counts in both).
+    #[serde(default)]
+    pub windows: Vec<u64>,
 }
 
 impl CountersSnapshot {
@@ -46,6 +69,11 @@ impl CountersSnapshot {
             .and_then(|r| r.get(status))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Faults of `kind` injected (`"delayed"`, `"instead"`, …).
+    pub fn injected(&self, kind: &str) -> u64 {
+        self.injected.get(kind).copied().unwrap_or(0)
     }
 }
 
@@ -60,6 +88,13 @@ impl Counters {
         self.grid[row][col].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts one injected fault of `kind` (one of [`INJECTED`]; others are not counted).
+    pub fn inject(&self, kind: &str) {
+        if let Some(i) = INJECTED.iter().position(|k| *k == kind) {
+            self.injected[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Sets every counter to zero.
     pub fn reset(&self) {
         for row in &self.grid {
@@ -67,9 +102,12 @@ impl Counters {
                 c.store(0, Ordering::Relaxed);
             }
         }
+        for c in &self.injected {
+            c.store(0, Ordering::Relaxed);
+        }
     }
 
-    /// A copy of the non-zero counters.
+    /// A copy of the non-zero counters (`windows` is left empty: the fault settings fill it).
     pub fn snapshot(&self) -> CountersSnapshot {
         let mut routes = BTreeMap::new();
         let mut total = 0;
@@ -94,6 +132,45 @@ impl Counters {
                     .insert(status, n);
             }
         }
-        CountersSnapshot { total, routes }
+        let injected = INJECTED
+            .iter()
+            .zip(&self.injected)
+            .map(|(k, c)| (k.to_string(), c.load(Ordering::Relaxed)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        CountersSnapshot {
+            total,
+            routes,
+            injected,
+            windows: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faults::{Answer, Fault};
+
+    #[test]
+    fn every_fault_kind_has_a_counter() {
+        let c = Counters::default();
+        let faults = [
+            Fault::Drop,
+            Fault::Instead(Answer::injected(503)),
+            Fault::AfterApplying(Answer::injected(503)),
+            Fault::Reads("Preparing".into()),
+            Fault::Malformed,
+            Fault::WrongContentType,
+        ];
+        for f in &faults {
+            c.inject(f.kind());
+        }
+        c.inject("delayed");
+        let s = c.snapshot();
+        assert_eq!(s.injected.len(), INJECTED.len(), "{s:?}");
+        assert!(s.injected.values().all(|n| *n == 1), "{s:?}");
+        c.reset();
+        assert!(c.snapshot().injected.is_empty());
     }
 }

@@ -1,15 +1,16 @@
 //! Answering a vendor request: route, faults, auth, state, body.
 
 use crate::auth;
+use crate::clock::SimClock;
 use crate::config::SimConfig;
-use crate::counters::{Counters, DROPPED};
+use crate::counters::{Counters, CountersSnapshot, DROPPED};
 use crate::dispatch::{Route, route};
-use crate::faults::{Fault, Plan};
+use crate::faults::live::LiveFaults;
+use crate::faults::{Fault, FaultPolicy, FaultRequest};
+use crate::inject::{self, DropConnection};
 use crate::state::{Outcome, Store};
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use campaign_api::lifecycle::Lifecycle;
 use campaign_api::response::{self as body, KoreCampaignStatus, kore_codes, vg_codes};
 use campaign_api::{Action, Channel, OperationId, Vendor};
@@ -23,37 +24,48 @@ use time::macros::format_description;
 /// Largest request body accepted.
 pub const MAX_REQUEST_BODY: usize = 64 * 1024;
 
-/// Marker on a response that tells the server to close the connection without answering.
-#[derive(Debug, Clone, Copy)]
-pub struct DropConnection;
-
 /// State shared by every request of a run.
 #[derive(Debug)]
 pub struct Shared {
-    /// The configuration in force.
+    /// The configuration the simulator started with (its `faults` as started: the settings in
+    /// force are in `faults`).
     pub config: SimConfig,
     /// Campaigns.
     pub store: Store,
     /// Served counters.
     pub counters: Counters,
-    /// Sequence number of the next request (seeds its fault plan).
+    /// Number of the next vendor request (what a fault policy sees as `number`).
     pub sequence: AtomicU64,
+    /// The fault policies in force.
+    pub faults: LiveFaults,
+    /// The clock scheduled windows are measured on.
+    pub clock: SimClock,
 }
 
 impl Shared {
-    /// Fresh state for `config`.
-    pub fn new(config: SimConfig) -> Shared {
+    /// Fresh state for `config`, with `script` asked before the configured faults.
+    pub fn new(config: SimConfig, script: Option<Box<dyn FaultPolicy>>) -> Shared {
         let store = Store::new(
             config.entries(),
             config.auto_provision_prefix.clone(),
             config.lifecycles.clone(),
         );
+        let faults = LiveFaults::new(config.faults.clone(), script);
         Shared {
             config,
             store,
             counters: Counters::default(),
             sequence: AtomicU64::new(0),
+            faults,
+            clock: SimClock::new(),
         }
+    }
+
+    /// The counters, with the requests each scheduled window decided.
+    pub fn snapshot(&self) -> CountersSnapshot {
+        let mut s = self.counters.snapshot();
+        s.windows = self.faults.window_hits();
+        s
     }
 }
 
@@ -132,30 +144,6 @@ fn unauthorized(vendor: Vendor) -> Response {
             None,
         ),
     }
-}
-
-fn fault_status(status: u16, retry_after: u64) -> Response {
-    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut r = sim_error(
-        code,
-        match status {
-            429 => "RATE_LIMITED",
-            503 => "UNAVAILABLE",
-            _ => "INTERNAL",
-        },
-        match status {
-            429 => "Rate limit exceeded (injected fault)".into(),
-            _ => format!("injected fault {status}"),
-        },
-    );
-    if status == 429 {
-        let h = r.headers_mut();
-        h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-        h.insert("x-ratelimit-limit", HeaderValue::from_static("60"));
-        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
-        h.insert("x-ratelimit-reset", HeaderValue::from(retry_after));
-    }
-    r
 }
 
 /// The response for an operation's outcome: the status comes from the lifecycle rule, the body
@@ -320,35 +308,6 @@ fn answer(op: OperationId, campaign: &str, outcome: Outcome, lifecycle: &Lifecyc
     }
 }
 
-/// Applies a post-processing fault to a finished answer.
-async fn corrupt(response: Response, fault: Fault) -> Response {
-    let (mut parts, body) = response.into_parts();
-    match fault {
-        Fault::Malformed => {
-            let bytes = axum::body::to_bytes(body, usize::MAX)
-                .await
-                .unwrap_or_default();
-            let cut = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
-            parts.headers.remove(header::CONTENT_LENGTH);
-            Response::from_parts(parts, Body::from(cut))
-        }
-        Fault::WrongContentType => {
-            parts.headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            Response::from_parts(parts, body)
-        }
-        Fault::Drop | Fault::Status(_) => Response::from_parts(parts, body),
-    }
-}
-
-fn dropped() -> Response {
-    let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    r.extensions_mut().insert(DropConnection);
-    r
-}
-
 /// The fallback handler: every vendor request lands here.
 pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     serve_vendor(&shared, request).await
@@ -432,26 +391,26 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
         );
     }
     let config = &shared.config;
-    let plan = if config.faults.is_off() {
-        Plan {
-            delay: std::time::Duration::ZERO,
-            fault: None,
-        }
-    } else {
-        config
-            .faults
-            .plan(config.seed, shared.sequence.fetch_add(1, Ordering::Relaxed))
-    };
-    if !plan.delay.is_zero() {
-        tokio::time::sleep(plan.delay).await;
+    let campaign = Route::campaign(&captures);
+    let decision = shared.faults.decide(&FaultRequest {
+        number: shared.sequence.fetch_add(1, Ordering::Relaxed),
+        operation: op,
+        campaign,
+        elapsed: shared.clock.elapsed(),
+        seed: config.seed,
+    });
+    if !decision.delay.is_zero() {
+        shared.counters.inject("delayed");
+        tokio::time::sleep(decision.delay).await;
     }
-    match plan.fault {
-        Some(Fault::Drop) => return (Some(op), dropped()),
-        Some(Fault::Status(s)) => {
-            return (
-                Some(op),
-                fault_status(s, config.faults.retry_after_secs.max(1)),
-            );
+    match &decision.fault {
+        Some(f @ Fault::Drop) => {
+            shared.counters.inject(f.kind());
+            return (Some(op), inject::dropped());
+        }
+        Some(f @ Fault::Instead(a)) => {
+            shared.counters.inject(f.kind());
+            return (Some(op), inject::answer(a));
         }
         _ => {}
     }
@@ -469,20 +428,29 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
     if auth::check(spec.vendor, &parts.headers, &config.auth).is_err() {
         return (Some(op), unauthorized(spec.vendor));
     }
-    let campaign = Route::campaign(&captures);
     let action = spec.action;
+    let lifecycle = shared.store.lifecycles().get(spec.vendor);
     let outcome = shared.store.apply(spec.vendor, campaign, action, || {
         format!("cid-{}", uuid::Uuid::new_v4())
     });
-    let response = answer(
-        op,
-        campaign,
-        outcome,
-        shared.store.lifecycles().get(spec.vendor),
-    );
-    let response = match plan.fault {
-        Some(f @ (Fault::Malformed | Fault::WrongContentType)) => corrupt(response, f).await,
-        _ => response,
+    let response = answer(op, campaign, outcome, lifecycle);
+    let Some(fault) = decision.fault else {
+        return (Some(op), response);
     };
+    let response = match &fault {
+        Fault::AfterApplying(a) => inject::answer(a),
+        Fault::Malformed => inject::malformed(response).await,
+        Fault::WrongContentType => inject::wrong_content_type(response),
+        Fault::Reads(value) if action == Action::Status => {
+            let (response, changed) =
+                inject::reads(response, &lifecycle.status_pointer, value).await;
+            if !changed {
+                return (Some(op), response);
+            }
+            response
+        }
+        Fault::Reads(_) | Fault::Drop | Fault::Instead(_) => return (Some(op), response),
+    };
+    shared.counters.inject(fault.kind());
     (Some(op), response)
 }

@@ -3,24 +3,30 @@
 //! A real HTTP server on a real socket that behaves as the vendor docs say: per-campaign state
 //! moved by the rules in `schemas/{vendor}/lifecycle.toml` (the same rules the contract suite
 //! checks hosts against), the documented success and error bodies, credential checks, auto-provisioned
-//! campaigns for load tests, seeded fault injection, and `/__sim/` admin routes whose counters
-//! are the ground truth tests and benchmarks compare against.
+//! campaigns for load tests, fault injection decided per request by a [`FaultPolicy`] (seeded
+//! rates, scheduled windows, or a test's own script), and `/__sim/` admin routes whose counters
+//! are the ground truth tests and benchmarks compare against, and through which the faults can
+//! be replaced while it runs.
 //!
 //! Routes come from campaign-api's operation table, so the simulator and the client cannot agree
 //! on a path the vendor never documented.
 
 pub mod admin;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod counters;
 pub mod dispatch;
 pub mod faults;
 pub mod handler;
+pub mod inject;
 pub mod server;
 pub mod state;
 
 pub use config::{AuthConfig, CampaignSeed, SimConfig};
 pub use counters::CountersSnapshot;
-pub use faults::{Faults, Latency};
-pub use server::{RunningSim, bind, start};
+pub use faults::{
+    Answer, Fault, FaultDecision, FaultPolicy, FaultRequest, Faults, FaultsError, Latency, Window,
+};
+pub use server::{RunningSim, bind, bind_with_policy, start, start_with_policy};
 pub use state::Lifecycles;

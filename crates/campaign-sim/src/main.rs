@@ -1,9 +1,9 @@
 //! `campaign-sim`: run the reference simulator as a process.
 
-use campaign_sim::faults::{Latency, parse_duration};
+use campaign_sim::faults::{Latency, Window, parse_duration};
 use campaign_sim::{Faults, SimConfig};
 use clap::Parser;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +52,11 @@ struct Args {
     /// Retry-After sent with injected 429s.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     retry_after: Option<std::time::Duration>,
+    /// A window on the simulator's clock that changes the faults while it lasts, added after
+    /// the campaigns file's schedule (repeatable): "3s..4s: latency=fixed 1s",
+    /// "10s..: error_rate_503=0.5". Keys as in the campaigns file's [faults] table.
+    #[arg(long = "window", value_name = "FROM..[UNTIL]: KEY=VALUE, …")]
+    windows: Vec<Window>,
     /// Verify Kore.ai JWTs against this client id (needs the client secret in env).
     #[arg(long, requires = "kore_client_secret")]
     kore_client_id: Option<String>,
@@ -60,9 +65,10 @@ struct Args {
         long,
         env = "CAMPAIGN_SIM_KORE_CLIENT_SECRET",
         hide_env_values = true,
-        requires = "kore_client_id"
+        requires = "kore_client_id",
+        value_parser = secret
     )]
-    kore_client_secret: Option<String>,
+    kore_client_secret: Option<SecretString>,
     /// Worker threads serving requests (default: one per core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -71,9 +77,15 @@ struct Args {
         long,
         env = "CAMPAIGN_SIM_VOICEGENIE_KEYS",
         hide_env_values = true,
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = secret
     )]
-    voicegenie_keys: Vec<String>,
+    voicegenie_keys: Vec<SecretString>,
+}
+
+/// A secret flag value goes straight into a `SecretString`, so `Args`' `Debug` cannot show it.
+fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value.trim()))
 }
 
 fn config(args: Args) -> Result<SimConfig, String> {
@@ -110,15 +122,15 @@ fn config(args: Args) -> Result<SimConfig, String> {
     if let Some(r) = args.retry_after {
         f.retry_after_secs = r.as_secs().max(1);
     }
-    f.validate()?;
+    f.schedule.extend(args.windows);
+    f.validate().map_err(|e| format!("faults: {e}"))?;
     if let (Some(id), Some(secret)) = (args.kore_client_id, args.kore_client_secret) {
-        config.auth.kore_client = Some((id, SecretString::from(secret)));
+        config.auth.kore_client = Some((id, secret));
     }
     config.auth.voicegenie_keys = args
         .voicegenie_keys
         .into_iter()
-        .filter(|k| !k.trim().is_empty())
-        .map(|k| SecretString::from(k.trim().to_string()))
+        .filter(|k| !k.expose_secret().is_empty())
         .collect();
     Ok(config)
 }
@@ -176,7 +188,7 @@ async fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let faults_on = !config.faults.is_off();
+    let faults = config.faults.clone();
     let sim = match campaign_sim::bind(config, addr).await {
         Ok(s) => s,
         Err(e) => {
@@ -189,8 +201,12 @@ async fn run(args: Args) -> ExitCode {
     println!(
         "  pid {}; faults {}; Ctrl-C stops it",
         std::process::id(),
-        if faults_on { "ON" } else { "off" }
+        if faults.is_off() { "off" } else { "ON" }
     );
+    for (i, w) in faults.schedule.iter().enumerate() {
+        println!("  window {i}: {w}");
+    }
+    println!("  faults: GET/PUT {base}/__sim/faults; clock: GET/PUT {base}/__sim/clock");
     println!("try:");
     println!(
         "  curl -s -X POST '{base}/campaign/api/v1/public/st-demo/campaign/demo-voice?campaignType=voice&trigger=play' \\"
@@ -206,4 +222,67 @@ async fn run(args: Args) -> ExitCode {
     sim.stop().await;
     println!("campaign-sim stopped");
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_keep_secrets_out_of_debug_and_windows_in_the_schedule() {
+        // Arrange
+        let argv = [
+            "campaign-sim",
+            "--kore-client-id",
+            "cs-1",
+            "--kore-client-secret",
+            "flag-secret-3e9a",
+            "--voicegenie-keys",
+            "vg-key-a1, vg-key-b2",
+            "--window",
+            "3s..4s: latency=fixed 1s",
+            "--window",
+            "10s..: error_rate_503=0.5",
+        ];
+
+        // Act
+        let args = Args::try_parse_from(argv).expect("flags parse");
+        let shown_args = format!("{args:?}");
+        let config = config(args).expect("config");
+        let shown_config = format!("{config:?}");
+
+        // Assert
+        for shown in [&shown_args, &shown_config] {
+            for secret in ["flag-secret-3e9a", "vg-key-a1", "vg-key-b2"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
+        assert_eq!(config.auth.voicegenie_keys.len(), 2);
+        assert_eq!(
+            config.auth.voicegenie_keys[1].expose_secret(),
+            "vg-key-b2",
+            "trimmed"
+        );
+        let windows: Vec<String> = config
+            .faults
+            .schedule
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(
+            windows,
+            ["3s..4s: latency=fixed 1s", "10s..: error_rate_503=0.5"]
+        );
+    }
+
+    #[test]
+    fn a_bad_window_is_refused_by_name() {
+        let e = Args::try_parse_from(["campaign-sim", "--window", "3s..4s: latncy=fixed 1s"])
+            .expect_err("refused");
+        assert!(e.to_string().contains("latncy"), "{e}");
+        let args = Args::try_parse_from(["campaign-sim", "--window", "5s..4s: latency=fixed 1s"])
+            .expect("parses");
+        let e = config(args).expect_err("refused");
+        assert!(e.contains("schedule[0].until"), "{e}");
+    }
 }

@@ -7,7 +7,9 @@
 use crate::admin;
 use crate::config::SimConfig;
 use crate::counters::CountersSnapshot;
-use crate::handler::{DropConnection, Shared, handle, serve_vendor};
+use crate::faults::{FaultPolicy, Faults, FaultsError};
+use crate::handler::{Shared, handle, serve_vendor};
+use crate::inject::DropConnection;
 use axum::Router;
 use axum::routing::{get, post};
 use hyper::body::Incoming;
@@ -46,12 +48,34 @@ impl RunningSim {
 
     /// Requests served so far, read in-process (the same numbers `/__sim/counters` serves).
     pub fn counters(&self) -> CountersSnapshot {
-        self.shared.counters.snapshot()
+        self.shared.snapshot()
     }
 
-    /// The configuration in force.
+    /// The configuration it started with. The fault settings may have been replaced since:
+    /// [`RunningSim::faults`] has those in force.
     pub fn config(&self) -> &SimConfig {
         &self.shared.config
+    }
+
+    /// The fault settings in force (what `GET /__sim/faults` shows).
+    pub fn faults(&self) -> Faults {
+        self.shared.faults.faults()
+    }
+
+    /// Replaces the fault settings, as `PUT /__sim/faults` does.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), FaultsError> {
+        self.shared.faults.replace(faults)
+    }
+
+    /// The simulator's clock, which scheduled windows are measured on.
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.shared.clock.elapsed()
+    }
+
+    /// Sets the simulator's clock to read `elapsed` now (as `PUT /__sim/clock` does): a test
+    /// steps inside or outside a window instead of waiting for it.
+    pub fn set_elapsed(&self, elapsed: std::time::Duration) {
+        self.shared.clock.set(elapsed);
     }
 
     /// Stops accepting, closes every connection and waits for the server task to end.
@@ -79,6 +103,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/__sim/reset", post(admin::reset))
         .route("/__sim/counters", get(admin::counters))
         .route("/__sim/config", get(admin::config))
+        .route("/__sim/faults", get(admin::faults).put(admin::put_faults))
+        .route("/__sim/clock", get(admin::clock).put(admin::put_clock))
         .fallback(handle)
         .with_state(shared)
 }
@@ -101,10 +127,36 @@ pub async fn start(config: SimConfig) -> std::io::Result<RunningSim> {
 
 /// Starts the simulator on `addr`.
 pub async fn bind(config: SimConfig, addr: SocketAddr) -> std::io::Result<RunningSim> {
+    bind_policy(config, addr, None).await
+}
+
+/// Starts the simulator on 127.0.0.1 with `policy` asked about every vendor request before the
+/// configured faults: how a test scripts a host that misbehaves on cue (see [`FaultPolicy`]).
+pub async fn start_with_policy(
+    config: SimConfig,
+    policy: impl FaultPolicy + 'static,
+) -> std::io::Result<RunningSim> {
+    bind_with_policy(config, SocketAddr::from(([127, 0, 0, 1], 0)), policy).await
+}
+
+/// Starts the simulator on `addr` with `policy` asked first.
+pub async fn bind_with_policy(
+    config: SimConfig,
+    addr: SocketAddr,
+    policy: impl FaultPolicy + 'static,
+) -> std::io::Result<RunningSim> {
+    bind_policy(config, addr, Some(Box::new(policy))).await
+}
+
+async fn bind_policy(
+    config: SimConfig,
+    addr: SocketAddr,
+    script: Option<Box<dyn FaultPolicy>>,
+) -> std::io::Result<RunningSim> {
     config.faults.validate().map_err(std::io::Error::other)?;
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let shared = Arc::new(Shared::new(config));
+    let shared = Arc::new(Shared::new(config, script));
     let app = router(shared.clone());
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(serve(listener, app, shared.clone(), rx));

@@ -1,11 +1,7 @@
-//! Fault injection: added latency and bad answers, seeded so a run repeats.
-//!
-//! Each request draws from its own generator, seeded from the run's seed and the request's
-//! sequence number, so there is no shared generator (and no lock) on the request path, and the
-//! same seed gives the same sequence of faults.
+//! Added latency: how long to wait before answering, and the duration text it is written in.
 
+use rand::Rng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -31,7 +27,7 @@ pub enum Latency {
     },
 }
 
-/// Parses `20ms`, `1.5s`, `250us`.
+/// Parses `20ms`, `1.5s`, `250us` (0 to 1 h).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let split = s
@@ -53,11 +49,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-fn fmt_duration(d: Duration) -> String {
-    if !d.subsec_micros().is_multiple_of(1000) {
-        format!("{}us", d.as_micros())
-    } else {
+/// The shortest exact text [`parse_duration`] reads back: `3s`, `20ms`, `250us`.
+pub fn fmt_duration(d: Duration) -> String {
+    if d.subsec_nanos() == 0 && !d.is_zero() {
+        format!("{}s", d.as_secs())
+    } else if d.subsec_micros().is_multiple_of(1000) {
         format!("{}ms", d.as_millis())
+    } else {
+        format!("{}us", d.as_micros())
     }
 }
 
@@ -146,7 +145,8 @@ impl fmt::Display for Latency {
 const Z99: f64 = 2.326_347_874_040_841;
 
 impl Latency {
-    fn sample(&self, rng: &mut StdRng) -> Duration {
+    /// One draw from this distribution.
+    pub(crate) fn sample(&self, rng: &mut StdRng) -> Duration {
         match *self {
             Latency::None => Duration::ZERO,
             Latency::Fixed(d) => d,
@@ -166,123 +166,57 @@ impl Latency {
     }
 }
 
-/// Which faults to inject and how often (rates are fractions of requests, 0 to 1).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Faults {
-    /// Latency added before every answer.
-    pub latency: Latency,
-    /// 429 with `Retry-After`.
-    pub error_rate_429: f64,
-    /// 500.
-    pub error_rate_500: f64,
-    /// 503.
-    pub error_rate_503: f64,
-    /// A JSON body cut in half.
-    pub malformed_json_rate: f64,
-    /// The right body labelled `text/html`.
-    pub wrong_content_type_rate: f64,
-    /// The connection closed without an answer.
-    pub drop_connection_rate: f64,
-    /// Seconds sent in `Retry-After` with each 429.
-    pub retry_after_secs: u64,
-}
+/// Serde for a `Duration` written as duration text (`"3s"`), for the schedule's `from` and
+/// `until`.
+pub(crate) mod text {
+    use super::{fmt_duration, parse_duration};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
 
-/// What to do to one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// Close the connection without answering; the campaign is untouched.
-    Drop,
-    /// Answer with this status before touching the campaign.
-    Status(u16),
-    /// Handle the request, then cut the body.
-    Malformed,
-    /// Handle the request, then label the body `text/html`.
-    WrongContentType,
-}
+    /// Writes `3s`, `20ms`.
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&fmt_duration(*d))
+    }
 
-/// The decision for one request.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Plan {
-    /// Latency to add.
-    pub delay: Duration,
-    /// Fault to inject, if any.
-    pub fault: Option<Fault>,
-}
+    /// Reads what [`parse_duration`] reads.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_duration(&s).map_err(serde::de::Error::custom)
+    }
 
-impl Faults {
-    /// Checks every rate is a fraction and they sum to at most 1.
-    pub fn validate(&self) -> Result<(), String> {
-        let rates = self.rates();
-        for (name, r) in rates {
-            if !(0.0..=1.0).contains(&r) {
-                return Err(format!("fault {name} = {r} is not between 0 and 1"));
+    /// The same, for an optional duration.
+    pub mod option {
+        use super::*;
+
+        /// Writes `3s`, or nothing.
+        pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+            match d {
+                Some(d) => s.serialize_str(&fmt_duration(*d)),
+                None => s.serialize_none(),
             }
         }
-        let sum: f64 = rates.iter().map(|(_, r)| r).sum();
-        if sum > 1.0 + 1e-9 {
-            return Err(format!("fault rates sum to {sum}, more than 1"));
-        }
-        Ok(())
-    }
 
-    fn rates(&self) -> [(&'static str, f64); 6] {
-        [
-            ("drop_connection_rate", self.drop_connection_rate),
-            ("error_rate_429", self.error_rate_429),
-            ("error_rate_500", self.error_rate_500),
-            ("error_rate_503", self.error_rate_503),
-            ("malformed_json_rate", self.malformed_json_rate),
-            ("wrong_content_type_rate", self.wrong_content_type_rate),
-        ]
-    }
-
-    /// True when nothing is injected (the request path then skips the generator entirely).
-    pub fn is_off(&self) -> bool {
-        self.latency == Latency::None && self.rates().iter().all(|(_, r)| *r == 0.0)
-    }
-
-    /// The plan for request number `n` of a run seeded with `seed`.
-    pub fn plan(&self, seed: u64, n: u64) -> Plan {
-        if self.is_off() {
-            return Plan {
-                delay: Duration::ZERO,
-                fault: None,
-            };
+        /// Reads what [`parse_duration`] reads.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+            let s = String::deserialize(d)?;
+            parse_duration(&s)
+                .map(Some)
+                .map_err(serde::de::Error::custom)
         }
-        let mut rng = StdRng::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let delay = self.latency.sample(&mut rng);
-        let roll: f64 = rng.random();
-        let faults = [
-            Fault::Drop,
-            Fault::Status(429),
-            Fault::Status(500),
-            Fault::Status(503),
-            Fault::Malformed,
-            Fault::WrongContentType,
-        ];
-        let mut edge = 0.0;
-        let mut fault = None;
-        for ((_, rate), f) in self.rates().into_iter().zip(faults) {
-            edge += rate;
-            if roll < edge {
-                fault = Some(f);
-                break;
-            }
-        }
-        Plan { delay, fault }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
 
     #[test]
     fn latency_round_trips_through_text() {
         for s in [
             "none",
             "fixed 20ms",
+            "fixed 1s",
             "uniform 10ms..50ms",
             "lognormal p50=40ms p99=250ms",
             "fixed 250us",
@@ -303,6 +237,19 @@ mod tests {
     }
 
     #[test]
+    fn durations_print_as_they_parse() {
+        for (d, text) in [
+            (Duration::from_secs(3), "3s"),
+            (Duration::from_millis(1500), "1500ms"),
+            (Duration::from_micros(250), "250us"),
+            (Duration::ZERO, "0ms"),
+        ] {
+            assert_eq!(fmt_duration(d), text);
+            assert_eq!(parse_duration(text), Ok(d));
+        }
+    }
+
+    #[test]
     fn lognormal_hits_its_percentiles() {
         let l: Latency = "lognormal p50=40ms p99=250ms".parse().unwrap();
         let mut rng = StdRng::seed_from_u64(7);
@@ -314,42 +261,5 @@ mod tests {
         let p99 = v[19_800];
         assert!((0.037..0.043).contains(&p50), "p50 {p50}");
         assert!((0.21..0.29).contains(&p99), "p99 {p99}");
-    }
-
-    #[test]
-    fn plans_repeat_for_a_seed_and_rates_hold() {
-        let f = Faults {
-            error_rate_503: 0.1,
-            drop_connection_rate: 0.05,
-            ..Faults::default()
-        };
-        f.validate().unwrap();
-        let a: Vec<_> = (0..1000).map(|n| f.plan(42, n)).collect();
-        let b: Vec<_> = (0..1000).map(|n| f.plan(42, n)).collect();
-        assert_eq!(a, b);
-        let c: Vec<_> = (0..1000).map(|n| f.plan(43, n)).collect();
-        assert_ne!(a, c);
-        let n503 = a
-            .iter()
-            .filter(|p| p.fault == Some(Fault::Status(503)))
-            .count();
-        let drops = a.iter().filter(|p| p.fault == Some(Fault::Drop)).count();
-        assert!((70..130).contains(&n503), "{n503}");
-        assert!((25..75).contains(&drops), "{drops}");
-    }
-
-    #[test]
-    fn refuses_rates_out_of_range() {
-        let f = Faults {
-            error_rate_500: 0.7,
-            error_rate_503: 0.7,
-            ..Faults::default()
-        };
-        assert!(f.validate().is_err());
-        let f = Faults {
-            error_rate_429: -0.1,
-            ..Faults::default()
-        };
-        assert!(f.validate().is_err());
     }
 }

@@ -13,73 +13,13 @@
 use crate::CampaignId;
 use crate::class::is_unavailable_status;
 use crate::client::Client;
-use crate::lifecycle::{Lifecycle, StateId};
+use crate::lifecycle::{Lifecycle, StateRead};
 use crate::operation::OperationId;
 use crate::sync::lock;
 use crate::target::Target;
 use crate::vendor::{Action, Vendor};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// What one status read showed about a campaign.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StateRead {
-    /// The campaign is in this state of the rules.
-    In(StateId),
-    /// An in-between value (Kore.ai `Preparing`), on its way into a state.
-    Settling {
-        /// The value read.
-        value: String,
-        /// The state it settles into.
-        into: StateId,
-    },
-    /// A value no state of the rules reads; `None` when the body holds nothing at the
-    /// lifecycle's status pointer.
-    Unknown(Option<serde_json::Value>),
-    /// The host says there is no such campaign (404).
-    NotFound,
-    /// No usable answer: a transport failure, a non-2xx other than 404, a body that is not JSON.
-    Lost,
-}
-
-impl StateRead {
-    /// What an answer to a status read means under `lifecycle`'s `status_pointer`.
-    pub fn from_answer(lifecycle: &Lifecycle, status: u16, body: &[u8]) -> StateRead {
-        if status == 404 {
-            return StateRead::NotFound;
-        }
-        if !(200..300).contains(&status) {
-            return StateRead::Lost;
-        }
-        match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(v) => StateRead::from_body(lifecycle, &v),
-            Err(_) => StateRead::Lost,
-        }
-    }
-
-    /// What a 2xx status read's JSON body shows.
-    pub fn from_body(lifecycle: &Lifecycle, body: &serde_json::Value) -> StateRead {
-        match lifecycle.read_body(body) {
-            Some((_, Ok(s))) => StateRead::In(s),
-            Some((value, Err(Some(into)))) => StateRead::Settling {
-                value: value.to_string(),
-                into,
-            },
-            Some((value, Err(None))) => {
-                StateRead::Unknown(Some(serde_json::Value::String(value.into())))
-            }
-            None => StateRead::Unknown(body.pointer(&lifecycle.status_pointer).cloned()),
-        }
-    }
-
-    /// The state the campaign is in or settling into, if the read showed one.
-    pub fn state(&self) -> Option<StateId> {
-        match self {
-            StateRead::In(s) | StateRead::Settling { into: s, .. } => Some(*s),
-            _ => None,
-        }
-    }
-}
 
 /// One status read outside any recorded step (no retry): what `campaign`'s state is.
 pub async fn read_state(

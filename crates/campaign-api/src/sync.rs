@@ -4,7 +4,7 @@
 //! caching that runs after it. Every value guarded this way is valid at any point (a list, a
 //! counter map, a cached token), so a poisoned lock's data is safe to use.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Locks `m`, taking the data of a poisoned lock as it is.
 ///
@@ -16,4 +16,14 @@ use std::sync::{Mutex, MutexGuard};
 /// ```
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Reads `l`, taking the data of a poisoned lock as it is (see [`lock`]).
+pub fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Writes `l`, taking the data of a poisoned lock as it is (see [`lock`]).
+pub fn write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -6,11 +6,11 @@
 //! snapshots every documented response's shape and redacted body under `snapshots/`.
 
 use campaign_api::HostKind;
-use secrecy::{ExposeSecret, SecretString};
 use campaign_contract::report::Verdict;
 use campaign_contract::suite::{self, Recorded};
 use campaign_contract::{Environment, leaks};
 use campaign_schema::{Checker, SchemaRegistry, shape};
+use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

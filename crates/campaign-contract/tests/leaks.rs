@@ -73,7 +73,10 @@ fn clean_snapshots_pass_and_every_scanned_file_is_listed() {
     let copied = copy_snapshots(&scratch.0.join("snapshots"));
 
     // Act
-    let scanned = leaks::scan(std::slice::from_ref(&scratch.0), &[SecretString::from(SECRET)]);
+    let scanned = leaks::scan(
+        std::slice::from_ref(&scratch.0),
+        &[SecretString::from(SECRET)],
+    );
 
     // Assert
     assert_eq!(scanned.expect("no credential in the snapshots"), copied);
@@ -90,8 +93,11 @@ fn a_secret_planted_in_a_snapshot_names_that_file() {
     std::fs::write(victim, text).expect("plant");
 
     // Act
-    let e = leaks::scan(std::slice::from_ref(&scratch.0), &[SecretString::from(SECRET)])
-        .expect_err("the planted secret is found");
+    let e = leaks::scan(
+        std::slice::from_ref(&scratch.0),
+        &[SecretString::from(SECRET)],
+    )
+    .expect_err("the planted secret is found");
 
     // Assert
     assert_eq!(e.leaked, vec![victim.clone()]);
@@ -146,8 +152,11 @@ fn a_missing_path_is_an_error_naming_it() {
     let missing = scratch.0.join("report.json");
 
     // Act
-    let e = leaks::scan(std::slice::from_ref(&missing), &[SecretString::from(SECRET)])
-        .expect_err("a path that is not there was not scanned");
+    let e = leaks::scan(
+        std::slice::from_ref(&missing),
+        &[SecretString::from(SECRET)],
+    )
+    .expect_err("a path that is not there was not scanned");
 
     // Assert
     assert!(e.leaked.is_empty());

@@ -109,7 +109,8 @@ fn kore_environment(sim: &RunningSim) -> Environment {
 }
 
 fn checker() -> Checker {
-    Checker::new(SchemaRegistry::load_default().expect("schemas")).with_secrets(vec![SecretString::from(KEY)])
+    Checker::new(SchemaRegistry::load_default().expect("schemas"))
+        .with_secrets(vec![SecretString::from(KEY)])
 }
 
 fn unavailable() -> Answer {

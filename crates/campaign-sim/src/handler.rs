@@ -8,7 +8,7 @@ use crate::dispatch::{Route, route};
 use crate::faults::live::LiveFaults;
 use crate::faults::{Fault, FaultPolicy, FaultRequest};
 use crate::inject::{self, DropConnection};
-use crate::state::{Outcome, Store};
+use crate::state::{Store, Transition};
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use campaign_api::lifecycle::Lifecycle;
@@ -148,13 +148,13 @@ fn unauthorized(vendor: Vendor) -> Response {
 
 /// The response for an operation's outcome: the status comes from the lifecycle rule, the body
 /// from campaign-api's typed bodies.
-fn answer(op: OperationId, campaign: &str, outcome: Outcome, lifecycle: &Lifecycle) -> Response {
+fn answer(op: OperationId, campaign: &str, outcome: Transition, lifecycle: &Lifecycle) -> Response {
     let spec = op.spec();
     let (status, c) = match outcome {
-        Outcome::Answered {
+        Transition::Answered {
             status, campaign, ..
         } => (status, campaign),
-        Outcome::Unknown => {
+        Transition::Unknown => {
             return match spec.vendor {
                 Vendor::Kore => kore_error(
                     StatusCode::NOT_FOUND,

@@ -1,6 +1,7 @@
 //! `campaign-sim`: run the reference simulator as a process.
 
-use campaign_sim::faults::{Latency, Window, parse_duration};
+use campaign_api::duration::parse_duration;
+use campaign_sim::faults::{Latency, Window};
 use campaign_sim::{Faults, SimConfig};
 use clap::Parser;
 use secrecy::{ExposeSecret, SecretString};

@@ -46,7 +46,7 @@ impl Campaign {
 
 /// The result of applying an action to a campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Transition {
     /// The rule for (state, action) answered.
     Answered {
         /// The status the rule gives.
@@ -69,7 +69,7 @@ pub fn transition(
     campaign: &mut Campaign,
     action: Action,
     new_instance: impl FnOnce() -> String,
-) -> Outcome {
+) -> Transition {
     let before = campaign.state;
     let outcome = lifecycle.rule(before, action).primary();
     let success = (200..300).contains(&outcome.status);
@@ -82,7 +82,7 @@ pub fn transition(
         campaign.total_calls_completed += 1;
     }
     campaign.state = outcome.next;
-    Outcome::Answered {
+    Transition::Answered {
         status: outcome.status,
         before,
         campaign: campaign.clone(),
@@ -165,7 +165,7 @@ impl Store {
         id: &str,
         action: Action,
         new_instance: impl FnOnce() -> String,
-    ) -> Outcome {
+    ) -> Transition {
         let map = self.map(vendor);
         let lifecycle = self.lifecycles.get(vendor);
         if let Some(mut entry) = map.get_mut(id) {
@@ -178,7 +178,7 @@ impl Store {
                     .or_insert_with(|| Campaign::new(id, lifecycle.entry()[0]));
                 transition(lifecycle, &mut entry, action, new_instance)
             }
-            _ => Outcome::Unknown,
+            _ => Transition::Unknown,
         }
     }
 
@@ -230,10 +230,10 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn status(o: &Outcome) -> u16 {
+    fn status(o: &Transition) -> u16 {
         match o {
-            Outcome::Answered { status, .. } => *status,
-            Outcome::Unknown => 404,
+            Transition::Answered { status, .. } => *status,
+            Transition::Unknown => 404,
         }
     }
 
@@ -272,7 +272,7 @@ mod tests {
         let store = Store::new([], Some("load-".into()), Lifecycles::embedded().unwrap());
         assert_eq!(
             store.apply(Vendor::Kore, "other", Action::Start, || "c".into()),
-            Outcome::Unknown
+            Transition::Unknown
         );
         assert_eq!(
             status(&store.apply(Vendor::Kore, "load-1", Action::Start, || "c".into())),

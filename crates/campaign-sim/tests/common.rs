@@ -7,10 +7,12 @@ use secrecy::SecretString;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+/// A simulator with `config` on a real loopback socket.
 pub async fn sim(config: SimConfig) -> RunningSim {
     campaign_sim::start(config).await.expect("simulator starts")
 }
 
+/// A Kore.ai target on `sim`, sending `credential`.
 pub fn kore(sim: &RunningSim, credential: Credential) -> Target {
     Target::new(
         Vendor::Kore,
@@ -20,6 +22,7 @@ pub fn kore(sim: &RunningSim, credential: Credential) -> Target {
     .with_kore_ids("acc-test", "st-test", None)
 }
 
+/// A Kore.ai target on `sim` with a ready JWT (the simulator accepts any when unconfigured).
 pub fn kore_jwt(sim: &RunningSim) -> Target {
     kore(
         sim,
@@ -27,6 +30,7 @@ pub fn kore_jwt(sim: &RunningSim) -> Target {
     )
 }
 
+/// A VoiceGenie target on `sim` sending `key` as `x-api-key`.
 pub fn voicegenie(sim: &RunningSim, key: &str) -> Target {
     Target::new(
         Vendor::VoiceGenie,
@@ -49,6 +53,7 @@ pub fn client() -> Client {
         .clone()
 }
 
+/// Sends `op` for `campaign`; panics naming both if no answer came.
 pub async fn call(target: &Target, op: OperationId, campaign: &str) -> Exchange {
     client()
         .call(target, op, campaign)
@@ -56,6 +61,7 @@ pub async fn call(target: &Target, op: OperationId, campaign: &str) -> Exchange 
         .unwrap_or_else(|e| panic!("{op} {campaign}: {e}"))
 }
 
+/// The exchange's body as JSON; panics with the body if it is not.
 pub fn json(x: &Exchange) -> serde_json::Value {
     serde_json::from_slice(&x.body)
         .unwrap_or_else(|e| panic!("{}: body is not JSON ({e}): {:?}", x.operation, x.body))

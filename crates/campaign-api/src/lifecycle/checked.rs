@@ -2,7 +2,7 @@
 //! what the simulator and the suite ask of it.
 
 use super::raw::RawLifecycle;
-use super::{action_name, validate};
+use super::{StateRead, action_name, validate};
 use crate::vendor::{Action, Channel, Vendor};
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
@@ -213,26 +213,31 @@ impl Lifecycle {
         &self.entry
     }
 
-    /// What a status read showing `value` means: `Ok(state)`, `Err(Some(state))` while it is
-    /// still settling into `state`, `Err(None)` for a value no state reads.
-    pub fn read(&self, value: &str) -> Result<StateId, Option<StateId>> {
+    /// What a status read showing `value` means: a state, an in-between value settling into
+    /// one, or a value no state reads.
+    pub fn read(&self, value: &str) -> StateRead {
         if let Some((id, _)) = self.states().find(|(_, s)| s.reads == value) {
-            return Ok(id);
+            return StateRead::In(id);
         }
-        Err(self
+        match self
             .states()
             .find(|(_, s)| s.settling.iter().any(|v| v == value))
-            .map(|(id, _)| id))
+        {
+            Some((into, _)) => StateRead::Settling {
+                value: value.to_string(),
+                into,
+            },
+            None => StateRead::Unknown(Some(serde_json::Value::String(value.into()))),
+        }
     }
 
-    /// What a status read's body shows: the string at `status_pointer` and what it means (as
-    /// [`Lifecycle::read`]); `None` when the body holds no string there.
-    pub fn read_body<'b>(
-        &self,
-        body: &'b serde_json::Value,
-    ) -> Option<(&'b str, Result<StateId, Option<StateId>>)> {
-        let value = body.pointer(&self.status_pointer)?.as_str()?;
-        Some((value, self.read(value)))
+    /// What a status read's body shows at `status_pointer` (as [`Lifecycle::read`]); `Unknown`
+    /// with what is there (or `None`) when the body holds no string at the pointer.
+    pub fn read_body(&self, body: &serde_json::Value) -> StateRead {
+        match body.pointer(&self.status_pointer) {
+            Some(serde_json::Value::String(value)) => self.read(value),
+            other => StateRead::Unknown(other.cloned()),
+        }
     }
 
     /// The rule for `action` in `state`. Every (state, vendor action) pair has one (checked at
@@ -297,8 +302,17 @@ mod tests {
     fn reads_map_to_states_and_settling_values() {
         let k = Lifecycle::embedded(Vendor::Kore).unwrap();
         let active = k.state_named("Active").unwrap();
-        assert_eq!(k.read("Active"), Ok(active));
-        assert_eq!(k.read("Preparing"), Err(Some(active)));
-        assert_eq!(k.read("Rescheduled"), Err(None));
+        assert_eq!(k.read("Active"), StateRead::In(active));
+        assert_eq!(
+            k.read("Preparing"),
+            StateRead::Settling {
+                value: "Preparing".into(),
+                into: active
+            }
+        );
+        assert_eq!(
+            k.read("Rescheduled"),
+            StateRead::Unknown(Some("Rescheduled".into()))
+        );
     }
 }

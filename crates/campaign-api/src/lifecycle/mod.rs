@@ -29,10 +29,12 @@
 
 mod checked;
 pub mod raw;
+mod reading;
 mod validate;
 
 pub use checked::{Lifecycle, LifecycleError, Rule, RuleOutcome, RuleSource, StateDef, StateId};
 pub use raw::RawLifecycle;
+pub use reading::StateRead;
 
 use crate::operation::OperationId;
 use crate::vendor::{Action, Vendor};

@@ -9,7 +9,7 @@
 use super::Run;
 use super::call::Tamper;
 use super::judge::{Judge, loosely_allowed};
-use campaign_api::cleanup::StateRead;
+use campaign_api::lifecycle::StateRead;
 use campaign_api::lifecycle::{Lifecycle, StateId, action_name, vendor_actions};
 use campaign_api::{Action, CampaignId, Channel, OperationId, VendorTarget};
 use campaign_schema::finding::{describe, truncate};

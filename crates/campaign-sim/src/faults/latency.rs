@@ -1,5 +1,6 @@
 //! Added latency: how long to wait before answering, and the duration text it is written in.
 
+use campaign_api::duration::parse_duration;
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, LogNormal};
@@ -27,26 +28,17 @@ pub enum Latency {
     },
 }
 
-/// Parses `20ms`, `1.5s`, `250us` (0 to 1 h).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("{s:?} needs a unit (us, ms, s)"))?;
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number with a unit"))?;
-    let secs = match unit {
-        "us" | "µs" => n / 1e6,
-        "ms" => n / 1e3,
-        "s" => n,
-        other => return Err(format!("unknown unit {other:?} in {s:?} (use us, ms, s)")),
-    };
-    if !secs.is_finite() || !(0.0..=3600.0).contains(&secs) {
-        return Err(format!("{s:?} is out of range (0 to 1h)"));
+/// Longest injected latency: a longer one is a typo that would stall every client for good.
+pub const MAX_LATENCY: Duration = Duration::from_secs(3600);
+
+/// A latency value: the workspace's one duration grammar
+/// ([`campaign_api::duration::parse_duration`]), at most [`MAX_LATENCY`].
+fn latency_value(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d > MAX_LATENCY {
+        return Err(format!("latency {:?} is over 1h", s.trim()));
     }
-    Ok(Duration::from_secs_f64(secs))
+    Ok(d)
 }
 
 /// The shortest exact text [`parse_duration`] reads back: `3s`, `20ms`, `250us`.
@@ -70,12 +62,12 @@ impl std::str::FromStr for Latency {
         let rest = rest.trim();
         match kind {
             "none" | "" => Ok(Latency::None),
-            "fixed" => Ok(Latency::Fixed(parse_duration(rest)?)),
+            "fixed" => Ok(Latency::Fixed(latency_value(rest)?)),
             "uniform" => {
                 let (a, b) = rest
                     .split_once("..")
                     .ok_or_else(|| format!("uniform latency wants LOW..HIGH, got {rest:?}"))?;
-                let (a, b) = (parse_duration(a)?, parse_duration(b)?);
+                let (a, b) = (latency_value(a)?, latency_value(b)?);
                 if a > b {
                     return Err(format!("uniform latency {rest:?}: low exceeds high"));
                 }
@@ -86,8 +78,8 @@ impl std::str::FromStr for Latency {
                 let mut p99 = None;
                 for part in rest.split_whitespace() {
                     match part.split_once('=') {
-                        Some(("p50", v)) => p50 = Some(parse_duration(v)?),
-                        Some(("p99", v)) => p99 = Some(parse_duration(v)?),
+                        Some(("p50", v)) => p50 = Some(latency_value(v)?),
+                        Some(("p99", v)) => p99 = Some(latency_value(v)?),
                         _ => {
                             return Err(format!(
                                 "lognormal latency: unexpected {part:?} (want p50=… p99=…)"
@@ -169,7 +161,8 @@ impl Latency {
 /// Serde for a `Duration` written as duration text (`"3s"`), for the schedule's `from` and
 /// `until`.
 pub(crate) mod text {
-    use super::{fmt_duration, parse_duration};
+    use super::fmt_duration;
+    use campaign_api::duration::parse_duration;
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 

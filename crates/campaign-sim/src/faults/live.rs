@@ -56,10 +56,7 @@ impl LiveFaults {
     fn current(&self) -> Arc<InForce> {
         // A writer only swaps an `Arc` and cannot panic halfway, so even a poisoned lock holds
         // a whole value.
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        campaign_api::sync::read(&self.current).clone()
     }
 
     /// The decision for `request`: the in-process policy's, unless it decides nothing; then the
@@ -98,10 +95,7 @@ impl LiveFaults {
         faults.validate()?;
         let on = !faults.is_off();
         let next = Arc::new(InForce::new(faults));
-        match self.current.write() {
-            Ok(mut guard) => *guard = next,
-            Err(poisoned) => *poisoned.into_inner() = next,
-        }
+        *campaign_api::sync::write(&self.current) = next;
         self.on.store(on, Ordering::Relaxed);
         Ok(())
     }

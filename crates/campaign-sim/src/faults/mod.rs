@@ -13,7 +13,7 @@ pub mod policy;
 pub mod rates;
 pub mod schedule;
 
-pub use latency::{Latency, parse_duration};
+pub use latency::Latency;
 pub use policy::{Answer, Fault, FaultDecision, FaultPolicy, FaultRequest};
 pub use rates::{Faults, FaultsError};
 pub use schedule::Window;

@@ -621,7 +621,7 @@ mod tests {
         let rows = finding_rows(&md);
         assert!(rows[0].contains("`$.totalCallsCompleted`"), "{md}");
         assert!(rows[1].contains("`$.status`"), "{md}");
-        assert!(rows[4].contains("| `$` |"), "{md}");
+        assert!(rows[3].contains("| `$` |"), "{md}");
     }
 
     #[test]

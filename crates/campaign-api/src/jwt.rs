@@ -233,9 +233,21 @@ mod tests {
         assert_eq!(claims.sub, "qa");
         assert_eq!(claims.iat, None);
         assert_eq!(claims.exp, None);
-        // The payload spells the claim `appId`.
-        let payload = token.expose_secret().split('.').nth(1).unwrap().to_string();
-        assert!(!payload.is_empty());
+        // The payload, decoded on its own (no signature check), spells the claim `appId` and
+        // carries nothing but the documented claims.
+        let payload: serde_json::Value =
+            jsonwebtoken::dangerous::insecure_decode_claims(token.expose_secret()).unwrap();
+        assert_eq!(
+            payload,
+            serde_json::json!({"sub": "qa", "appId": "cs-5250bdc9-6bfe-5ece-92c9-ab54aa2d4285"}),
+            "{payload}"
+        );
+        assert_eq!(
+            jsonwebtoken::decode_header(token.expose_secret())
+                .unwrap()
+                .alg,
+            Algorithm::HS256
+        );
         assert_eq!(
             verify(token.expose_secret(), "other", None),
             Err(JwtError::BadSignature)

@@ -374,18 +374,22 @@ async fn run_main(a: RunArgs) -> ExitCode {
     }
     extra.extend(a.goose.iter().cloned());
     let args = goose_args(&scenario, target.target.base_url.as_str(), &extra);
-    // SIGTERM stops the run the way Ctrl-C does, so the cleanup below still runs.
+    // SIGTERM stops the run the way Ctrl-C does, so the cleanup below still runs. The handler is
+    // installed here, before the run prints its readiness line, not inside the spawned task.
     #[cfg(unix)]
-    let term = tokio::spawn(async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-            goose::trigger_killswitch("SIGTERM");
-        }
-    });
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .ok()
+        .map(|mut s| {
+            tokio::spawn(async move {
+                s.recv().await;
+                goose::trigger_killswitch("SIGTERM");
+            })
+        });
     let result = run(&scenario, &target, &args).await;
     #[cfg(unix)]
-    term.abort();
+    if let Some(term) = term {
+        term.abort();
+    }
     if let Some(sim) = sim {
         sim.stop().await;
     }

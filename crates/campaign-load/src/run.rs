@@ -23,6 +23,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+/// Printed to stderr once the attack is under way (Goose has cleared its killswitch; no user has
+/// started yet): from then on SIGTERM or Ctrl-C ends the run, and its cleanup still runs.
+pub const READY: &str =
+    "campaign-load: attack running; SIGTERM or Ctrl-C stops it and every campaign it started";
+
 /// Everything a transaction needs, shared by every user.
 struct Shared {
     scenario: Scenario,
@@ -468,6 +473,12 @@ pub async fn run(
         }
         attack = attack.register_scenario(s);
     }
+    attack = attack.test_start(Transaction::new(Arc::new(|_: &mut GooseUser| {
+        Box::pin(async {
+            eprintln!("{READY}");
+            Ok(())
+        })
+    })));
     let result = attack.execute().await;
     let cleanup = Cleanup::of(shared.guard.finish_pending().await);
     let lines = |results: &[goose::threshold::ThresholdResult]| -> Vec<ThresholdLine> {

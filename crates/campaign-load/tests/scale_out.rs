@@ -10,11 +10,17 @@ async fn three_workers_merge_to_what_the_simulator_served() {
     let sim = campaign_sim::start(campaign_sim::SimConfig::default())
         .await
         .expect("sim");
+    // Each worker writes its own summary and reports in a folder of its own (the scenario's
+    // `target/load/smoke.*` would have all three, and any other smoke run, write one file). The
+    // folder starts empty, so the merge can only read what these workers wrote.
     let dir = std::env::temp_dir().join(format!("campaign-load-scale-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let files: Vec<_> = (0..3)
-        .map(|i| dir.join(format!("worker-{i}.json")))
-        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    let worker_dirs: Vec<_> = (0..3).map(|i| dir.join(format!("worker-{i}"))).collect();
+    for d in &worker_dirs {
+        std::fs::create_dir_all(d).expect("dir");
+    }
+    let files: Vec<_> = worker_dirs.iter().map(|d| d.join("summary.json")).collect();
+    let reports: Vec<_> = worker_dirs.iter().map(|d| d.join("report.md")).collect();
 
     // Act: run the workers at once, then merge.
     let mut children = Vec::new();
@@ -39,17 +45,34 @@ async fn three_workers_merge_to_what_the_simulator_served() {
                 ])
                 .arg("--summary")
                 .arg(f)
+                .arg("--report-file")
+                .arg(&reports[i])
+                // The scenario's p95<250ms is a wall-clock figure; on a busy machine it could
+                // fail a worker that merged fine. No request fails here, so this one holds.
+                .args(["--threshold", "error-rate<1%"])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .expect("worker starts"),
         );
     }
-    for c in children {
-        let out = tokio::task::spawn_blocking(move || c.wait_with_output())
-            .await
-            .expect("join")
-            .expect("worker runs");
+    let pids: Vec<u32> = children.iter().map(|c| c.id()).collect();
+    for (i, c) in children.into_iter().enumerate() {
+        // Bounded: a 3 s run that has not ended in two minutes is a failure, not a hang.
+        let Ok(out) = tokio::time::timeout(
+            std::time::Duration::from_secs(120),
+            tokio::task::spawn_blocking(move || c.wait_with_output()),
+        )
+        .await
+        else {
+            for pid in &pids[i..] {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+            panic!("worker {i} still running two minutes into a 3 s run");
+        };
+        let out = out.expect("join").expect("worker runs");
         assert!(
             out.status.success(),
             "{}",
@@ -80,6 +103,30 @@ async fn three_workers_merge_to_what_the_simulator_served() {
         .map(|f| Summary::read(f).expect("worker summary"))
         .collect();
     assert_eq!(merged.workers, 3);
+    assert!(
+        !merged.thresholds.is_empty() && merged.thresholds.iter().all(|t| t.passed),
+        "{:?}",
+        merged.thresholds
+    );
+    // Each worker's own files: its report names its operations, and the merge is the sum of
+    // exactly these three summaries.
+    for r in &reports {
+        let md = std::fs::read_to_string(r).expect("worker report");
+        assert!(md.contains("kore voice-start-v1"), "{}: {md}", r.display());
+    }
+    assert!(
+        workers
+            .iter()
+            .all(|w| w.workers == 1 && w.accounting.sent > 0)
+    );
+    assert_eq!(
+        merged.accounting.sent,
+        workers.iter().map(|w| w.accounting.sent).sum::<u64>()
+    );
+    assert_eq!(
+        merged.cleanup_requests,
+        workers.iter().map(|w| w.cleanup_requests).sum::<usize>()
+    );
     let served = sim.counters().total;
     assert_eq!(
         merged.accounting.sent + merged.cleanup_requests as u64,

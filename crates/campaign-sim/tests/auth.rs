@@ -2,13 +2,14 @@
 
 mod common;
 
-use campaign_api::jwt::{JwtOptions, JwtSigner};
+use campaign_api::jwt::{Claims, JwtOptions, JwtSigner};
 use campaign_api::response::{KoreError, VgError, kore_codes, vg_codes};
 use campaign_api::{Credential, OperationId::*};
 use campaign_sim::{AuthConfig, SimConfig};
 use common::*;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::SecretString;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const CLIENT_ID: &str = "cs-5250bdc9-6bfe-5ece-92c9-ab54aa2d4285";
 const SECRET: &str = "sim-client-secret";
@@ -68,19 +69,42 @@ async fn kore_checks_signature_app_id_and_expiry_when_a_secret_is_configured() {
             "{what}"
         );
     }
-    // An expired token: signed with an `exp` one second out, sent after it passed.
-    let expiring = kore(
-        &sim,
-        signer(CLIENT_ID, SECRET, Some(Duration::from_secs(1))),
-    );
-    let token = expiring.credential.header().expect("header").1;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    let mut req = KoreVoiceStartV1
-        .render(&expiring, "demo-voice")
-        .expect("render");
-    req.headers.insert("auth", token);
-    let x = client().send(req).await.expect("answer");
+    // An expired token: the documented claims with an `exp` an hour in the past, signed with
+    // the right secret, is refused; the same claims with an `exp` an hour ahead pass, so it is
+    // the expiry that is refused, not the signature or the app.
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    let signed = |exp: u64| {
+        let claims = Claims {
+            sub: "qa".into(),
+            app_id: CLIENT_ID.into(),
+            iat: None,
+            exp: Some(exp),
+        };
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .expect("signs");
+        kore(&sim, Credential::KoreJwt(SecretString::from(token)))
+    };
+    let x = call(&signed(now - 3600), KoreVoiceStartV1, "demo-voice").await;
     assert_eq!(x.status, 401, "expired JWT");
+    assert_eq!(
+        x.json::<KoreError>().expect("typed").code,
+        kore_codes::INVALID_CREDENTIALS,
+        "expired JWT"
+    );
+    assert_eq!(
+        call(&signed(now + 3600), KoreStatusV1, "demo-voice")
+            .await
+            .status,
+        200,
+        "the same claims, not expired"
+    );
     // The campaign never started through any of the refused calls.
     assert_eq!(
         call(&good, KoreStatusV1, "demo-voice")

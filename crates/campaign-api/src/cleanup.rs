@@ -18,6 +18,7 @@ use crate::operation::OperationId;
 use crate::sync::lock;
 use crate::target::Target;
 use crate::vendor::{Action, Vendor};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,7 +65,9 @@ pub struct CleanupGuard {
     client: Client,
     /// Shown in the lines printed when the guard stops campaigns on drop.
     owner: &'static str,
-    started: Arc<Mutex<Vec<Started>>>,
+    /// Keyed by vendor and campaign id: a load run notes every start, so the lookup must not
+    /// grow with the number of campaigns.
+    started: Arc<Mutex<BTreeMap<(Vendor, String), Started>>>,
 }
 
 impl std::fmt::Debug for CleanupGuard {
@@ -101,9 +104,22 @@ async fn stop_one(client: &Client, s: &Started) -> Stopped {
         }
         tokio::time::sleep(RETRY_WAIT * u32::try_from(attempt).unwrap_or(1)).await;
     }
-    // Whatever the stop answered, only a status read tells whether the campaign is halted.
-    calls += 1;
-    let read = read_state(client, &s.target, &s.lifecycle, s.campaign.as_str()).await;
+    // Whatever the stop answered, only a status read tells whether the campaign is halted. A read
+    // that gets no usable answer, or shows an in-between value, is tried again a few times: a
+    // noisy host or a read that lags the stop must not turn a halted campaign into a false alarm.
+    let mut read = StateRead::Lost;
+    for attempt in 1..=STOP_ATTEMPTS {
+        calls += 1;
+        read = read_state(client, &s.target, &s.lifecycle, s.campaign.as_str()).await;
+        let settled = matches!(
+            read,
+            StateRead::In(_) | StateRead::Unknown(_) | StateRead::NotFound
+        );
+        if settled || attempt == STOP_ATTEMPTS {
+            break;
+        }
+        tokio::time::sleep(RETRY_WAIT * u32::try_from(attempt).unwrap_or(1)).await;
+    }
     match read.state().map(|st| s.lifecycle.state(st).dialing) {
         Some(false) => Stopped {
             line: format!("{label}: {answer}; reads halted"),
@@ -116,7 +132,10 @@ async fn stop_one(client: &Client, s: &Started) -> Stopped {
             calls,
         },
         None => Stopped {
-            line: format!("{label}: {answer}; state not confirmed -- CHECK IT BY HAND"),
+            line: format!(
+                "{label}: {answer}; state not confirmed ({}) -- CHECK IT BY HAND",
+                read.describe()
+            ),
             halted: false,
             calls,
         },
@@ -138,7 +157,7 @@ impl CleanupGuard {
         CleanupGuard {
             client,
             owner,
-            started: Arc::new(Mutex::new(Vec::new())),
+            started: Arc::new(Mutex::new(BTreeMap::new())),
         }
     }
 
@@ -151,41 +170,39 @@ impl CleanupGuard {
         lifecycle: &Arc<Lifecycle>,
         campaign: &CampaignId,
     ) {
-        let mut list = lock(&self.started);
-        if !list
-            .iter()
-            .any(|s| s.campaign == *campaign && s.target.vendor == target.vendor)
-        {
-            list.push(Started {
-                target: target.clone(),
-                stop,
-                lifecycle: Arc::clone(lifecycle),
-                campaign: campaign.clone(),
-            });
+        let mut map = lock(&self.started);
+        let key = (target.vendor, campaign.as_str().to_string());
+        if !map.contains_key(&key) {
+            map.insert(
+                key,
+                Started {
+                    target: target.clone(),
+                    stop,
+                    lifecycle: Arc::clone(lifecycle),
+                    campaign: campaign.clone(),
+                },
+            );
         }
     }
 
     /// A status read showed the campaign halted: nothing left to stop.
     pub fn halted(&self, vendor: Vendor, campaign: &CampaignId) {
-        lock(&self.started).retain(|s| !(s.campaign == *campaign && s.target.vendor == vendor));
-    }
-
-    /// How many campaigns are under the guard.
-    pub fn pending(&self) -> usize {
-        lock(&self.started).len()
+        lock(&self.started).remove(&(vendor, campaign.as_str().to_string()));
     }
 
     /// Stops whatever is still pending, each confirmed by a status read; one result per
     /// campaign.
     pub async fn finish_pending(&self) -> Vec<Stopped> {
         let pending = std::mem::take(&mut *lock(&self.started));
-        stop_all(&self.client, pending).await
+        stop_all(&self.client, pending.into_values().collect()).await
     }
 }
 
 impl Drop for CleanupGuard {
     fn drop(&mut self) {
-        let pending = std::mem::take(&mut *lock(&self.started));
+        let pending: Vec<Started> = std::mem::take(&mut *lock(&self.started))
+            .into_values()
+            .collect();
         if pending.is_empty() {
             return;
         }

@@ -3,7 +3,8 @@
 //!
 //! The simulator routes on the same [`template::Template`]s the client renders, the contract
 //! suite finds schemas through [`operation::Operation::responses`], and load scenarios name
-//! operations by [`OperationId::find`]. Nothing else in the workspace spells a vendor path.
+//! operations by [`OperationId::find`]. No other non-test code in the workspace spells a vendor
+//! path (tests spell some on purpose, to hold the table to the vendor pages).
 //!
 //! Anything that may start a campaign puts it under the one [`cleanup::CleanupGuard`] first:
 //! the contract suite and the load runner alike stop what they started and confirm it halted by

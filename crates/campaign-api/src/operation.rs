@@ -498,7 +498,14 @@ impl OperationId {
     }
 
     /// Looks an operation up by vendor and short name (`voice-start-v1`) or qualified name
-    /// (`kore voice-start-v1`).
+    /// (`kore voice-start-v1`), as scenario files and target profiles name them.
+    ///
+    /// ```
+    /// use campaign_api::OperationId;
+    /// assert_eq!(OperationId::find("kore voice-start-v1"), Some(OperationId::KoreVoiceStartV1));
+    /// assert_eq!(OperationId::find(" voicegenie start "), Some(OperationId::VoiceGenieStart));
+    /// assert_eq!(OperationId::find("kore voice-launch"), None);
+    /// ```
     pub fn find(name: &str) -> Option<OperationId> {
         let name = name.trim();
         OperationId::ALL.into_iter().find(|id| {

@@ -28,6 +28,37 @@ pub struct RenderedRequest {
 }
 
 impl RenderedRequest {
+    /// The request as a curl command a person can paste: method, URL, every header and the body.
+    /// A sensitive header (a credential) shows as `<name>`, never its value, so the line is safe
+    /// to print; paste the credential in its place (a simulator without credentials configured
+    /// takes any value).
+    ///
+    /// ```
+    /// use campaign_api::{Credential, OperationId, Target, Vendor, target::parse_base_url};
+    /// use secrecy::SecretString;
+    ///
+    /// let url = parse_base_url("VOICEGENIE_BASE_URL", "http://127.0.0.1:8080").unwrap();
+    /// let target = Target::new(Vendor::VoiceGenie, url, Credential::ApiKey(SecretString::from("k-123456")));
+    /// let curl = OperationId::VoiceGenieStart.render(&target, "cmp-1").unwrap().curl();
+    /// assert_eq!(curl, "curl -s -X GET 'http://127.0.0.1:8080/startCampaign/cmp-1' -H 'x-api-key: <x-api-key>'");
+    /// ```
+    pub fn curl(&self) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut out = format!("curl -s -X {} {}", self.method, quote(self.url.as_str()));
+        for (name, value) in &self.headers {
+            let shown = if value.is_sensitive() {
+                format!("<{name}>")
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            out.push_str(&format!(" -H {}", quote(&format!("{name}: {shown}"))));
+        }
+        if let Some(body) = &self.body {
+            out.push_str(&format!(" -d {}", quote(&String::from_utf8_lossy(body))));
+        }
+        out
+    }
+
     /// Path and query, as sent.
     pub fn path_and_query(&self) -> String {
         match self.url.query() {

@@ -152,7 +152,34 @@ impl Target {
         Target::from_lookup(vendor, |k| std::env::var(k).ok())
     }
 
-    /// As [`Target::from_env`], reading variables through `lookup` (tests pass a map).
+    /// As [`Target::from_env`], reading variables through `lookup` (tests pass a map). Every
+    /// value is checked here, where it enters, before any request is built; an error names the
+    /// variable.
+    ///
+    /// ```
+    /// use campaign_api::{Target, Vendor};
+    /// use std::collections::HashMap;
+    ///
+    /// let vars = HashMap::from([
+    ///     ("VOICEGENIE_BASE_URL", "https://vg.example"),
+    ///     ("VOICEGENIE_API_KEY", "k-0123456789"),
+    ///     ("VOICEGENIE_CAMPAIGN_ID", "cmp-1"),
+    /// ]);
+    /// let lookup = |k: &str| vars.get(k).map(|v| v.to_string());
+    /// let target = Target::from_lookup(Vendor::VoiceGenie, lookup).unwrap().unwrap();
+    /// assert_eq!(target.host_label(), "vg.example:443");
+    /// assert_eq!(target.campaigns.voice.unwrap().as_str(), "cmp-1");
+    ///
+    /// // No base URL: not configured, the caller uses the simulator.
+    /// assert!(Target::from_lookup(Vendor::Kore, |_| None).unwrap().is_none());
+    ///
+    /// // Configured but incomplete: the error names what is missing.
+    /// let err = Target::from_lookup(Vendor::Kore, |k| {
+    ///     (k == "KORE_BASE_URL").then(|| "https://kore.example".to_string())
+    /// })
+    /// .unwrap_err();
+    /// assert!(err.to_string().contains("KORE_ACCOUNT_ID"));
+    /// ```
     pub fn from_lookup(
         vendor: Vendor,
         lookup: impl Fn(&str) -> Option<String>,
@@ -327,8 +354,9 @@ pub struct TargetProfile {
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProfileFile {
+    /// Spanned, so a bad key or template is reported with its line.
     #[serde(default)]
-    templates: toml::Table,
+    templates: std::collections::BTreeMap<String, toml::Spanned<toml::Value>>,
 }
 
 impl TargetProfile {
@@ -350,13 +378,20 @@ impl TargetProfile {
         let file: ProfileFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         let mut templates = Vec::new();
         for (key, value) in file.templates {
+            // The value's line: its key sits on the same line in any profile a person writes.
+            let line = text
+                .get(..value.span().start)
+                .map_or(0, |before| before.matches('\n').count())
+                + 1;
+            let at = |what: String| err(format!("line {line}: [templates] \"{key}\" {what}"));
             let op = OperationId::find(&key)
-                .ok_or_else(|| err(format!("[templates] unknown operation \"{key}\"")))?;
+                .ok_or_else(|| at("is not an operation (e.g. \"kore voice-start-v1\")".into()))?;
             let raw = value
+                .get_ref()
                 .as_str()
-                .ok_or_else(|| err(format!("[templates] \"{key}\" must be a string")))?;
-            let template = Template::parse(raw)
-                .map_err(|e: TemplateError| err(format!("[templates] \"{key}\": {e}")))?;
+                .ok_or_else(|| at("must be a string".into()))?;
+            let template =
+                Template::parse(raw).map_err(|e: TemplateError| at(format!("is refused: {e}")))?;
             templates.push((op, template));
         }
         Ok(TargetProfile {
@@ -509,7 +544,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            e.to_string().contains("p.toml") && e.to_string().contains("kore nope"),
+            e.to_string().contains("p.toml")
+                && e.to_string().contains("kore nope")
+                && e.to_string().contains("line 2"),
             "{e}"
         );
         let e = TargetProfile::parse(
@@ -517,7 +554,10 @@ mod tests {
             "[templates]\n\"kore status-v1\" = \"/x/{camp}\"\n",
         )
         .unwrap_err();
-        assert!(e.to_string().contains("kore status-v1"), "{e}");
+        assert!(
+            e.to_string().contains("kore status-v1") && e.to_string().contains("line 2"),
+            "{e}"
+        );
         let e = TargetProfile::parse(Path::new("p.toml"), "templates = 3\n").unwrap_err();
         assert!(e.to_string().contains("line 1"), "{e}");
     }

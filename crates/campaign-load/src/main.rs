@@ -403,7 +403,7 @@ async fn run_main(a: RunArgs) -> ExitCode {
         println!("  {k:<40} {v}");
     }
     println!(
-        "campaigns stopped at the end: {} ({} cleanup requests)",
+        "campaigns confirmed halted at the end: {} ({} cleanup requests: stops and status reads)",
         s.campaigns_stopped_at_end, s.cleanup_requests
     );
     for p in &result.cleanup_problems {

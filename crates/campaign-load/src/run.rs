@@ -419,8 +419,14 @@ pub async fn run(
     // Built before the attack: the cleanup after it must not depend on anything that can fail.
     let cleanup_client =
         Client::new(ClientConfig::default()).map_err(|e| RunError::Goose(e.to_string()))?;
+    // The rules the checker's registry reads too (`CAMPAIGN_SCHEMAS_DIR`): the guard's status
+    // reads must mean what the host's lifecycle says.
     let lifecycle = Arc::new(
-        Lifecycle::embedded(target.target.vendor).map_err(|e| RunError::Schemas(e.to_string()))?,
+        Lifecycle::load(
+            &campaign_schema::registry::default_dir(),
+            target.target.vendor,
+        )
+        .map_err(|e| RunError::Schemas(e.to_string()))?,
     );
     let checker = if scenario.contract_sample > 0.0 {
         Some(

@@ -110,9 +110,11 @@ pub struct Summary {
     pub requests: BTreeMap<String, RequestStats>,
     /// campaign-load's accounting by class.
     pub accounting: AccountingSnapshot,
-    /// Campaigns the run started and stopped at its end.
+    /// Campaigns a start was sent to that the end-of-run cleanup confirmed halted by a status
+    /// read (whether its stop found them running or the flow had stopped them already).
     pub campaigns_stopped_at_end: usize,
-    /// Stop requests the end-of-run cleanup sent (not part of the load; the host served them).
+    /// Requests the end-of-run cleanup sent: stops, their retries and the confirming status
+    /// reads (not part of the load; the host served them).
     #[serde(default)]
     pub cleanup_requests: usize,
     /// Thresholds and whether each held.

@@ -339,7 +339,7 @@ async fn sigterm_stops_the_run_and_every_campaign_it_started() {
         status.code().is_some(),
         "exited by itself after SIGTERM ({status}): {t}"
     );
-    assert!(t.contains("campaigns stopped at the end:"), "{t}");
+    assert!(t.contains("campaigns confirmed halted at the end:"), "{t}");
     let config = sim_config().await;
     assert_eq!(
         config["active_now"], 0,

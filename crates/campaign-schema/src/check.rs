@@ -2,7 +2,7 @@
 
 use crate::finding::{Class, Finding, Rule, describe_scrubbed, scrub, truncate};
 use crate::registry::SchemaRegistry;
-use campaign_api::{CallError, Exchange, OperationId, Source};
+use campaign_api::{CallError, Exchange, OperationId, Source, is_unavailable_status};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -64,11 +64,6 @@ impl At<'_> {
             source: source.to_string(),
         }
     }
-}
-
-/// True for statuses that mean "could not answer now", never drift.
-pub fn is_unavailable_status(status: u16) -> bool {
-    status == 429 || (500..600).contains(&status)
 }
 
 impl Checker {

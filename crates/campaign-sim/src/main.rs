@@ -79,13 +79,19 @@ struct Args {
         env = "CAMPAIGN_SIM_VOICEGENIE_KEYS",
         hide_env_values = true,
         value_delimiter = ',',
-        value_parser = secret
+        value_parser = trimmed_secret
     )]
     voicegenie_keys: Vec<SecretString>,
 }
 
 /// A secret flag value goes straight into a `SecretString`, so `Args`' `Debug` cannot show it.
+/// Taken as given: a client secret is compared byte for byte with what signs the JWT.
 fn secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
+}
+
+/// As [`secret`], trimmed: API keys arrive from env lists (`a, b`) with spaces around them.
+fn trimmed_secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(value.trim()))
 }
 
@@ -208,16 +214,10 @@ async fn run(args: Args) -> ExitCode {
         println!("  window {i}: {w}");
     }
     println!("  faults: GET/PUT {base}/__sim/faults; clock: GET/PUT {base}/__sim/clock");
-    println!("try:");
-    println!(
-        "  curl -s -X POST '{base}/campaign/api/v1/public/st-demo/campaign/demo-voice?campaignType=voice&trigger=play' \\"
-    );
-    println!(
-        "       -H 'auth: any-jwt' -H 'iid: st-demo' -H 'accountId: acc-demo' -H 'Content-Type: application/json' -d '{{}}'"
-    );
-    println!(
-        "  curl -s '{base}/startCampaign/550e8400-e29b-41d4-a716-446655440000' -H 'x-api-key: any-key'"
-    );
+    println!("try (rendered from campaign-api's operation table):");
+    for line in try_lines(&base) {
+        println!("  {line}");
+    }
     println!("  curl -s '{base}/__sim/counters'");
     shutdown_signal().await;
     sim.stop().await;
@@ -225,9 +225,56 @@ async fn run(args: Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Curl lines for a first look, rendered through campaign-api like every request the harness
+/// sends: a Kore.ai voice start and a VoiceGenie start of the documented sample campaign.
+fn try_lines(base: &str) -> Vec<String> {
+    use campaign_api::{Credential, OperationId, Target, Vendor, target::parse_base_url};
+    use secrecy::SecretString;
+    let Ok(url) = parse_base_url("simulator", base) else {
+        return Vec::new();
+    };
+    let kore = Target::new(
+        Vendor::Kore,
+        url.clone(),
+        Credential::KoreJwt(SecretString::from("any-jwt")),
+    )
+    .with_kore_ids("acc-demo", "st-demo", None);
+    let vg = Target::new(
+        Vendor::VoiceGenie,
+        url,
+        Credential::ApiKey(SecretString::from("any-key")),
+    );
+    [
+        OperationId::KoreVoiceStartV1.render(&kore, "demo-voice"),
+        OperationId::VoiceGenieStart.render(&vg, campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID),
+    ]
+    .into_iter()
+    .filter_map(Result::ok)
+    .map(|r| r.curl())
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn try_lines_come_from_the_operation_table_and_show_no_credential() {
+        let lines = try_lines("http://127.0.0.1:8080");
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].contains("/campaign/api/v1/public/st-demo/campaign/demo-voice?campaignType=voice&trigger=play"),
+            "{lines:?}"
+        );
+        assert!(lines[0].contains("-H 'auth: <auth>'"), "{lines:?}");
+        assert!(lines[1].contains("/startCampaign/550e8400-"), "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| !l.contains("any-jwt") && !l.contains("any-key")),
+            "{lines:?}"
+        );
+    }
 
     #[test]
     fn flags_keep_secrets_out_of_debug_and_windows_in_the_schedule() {

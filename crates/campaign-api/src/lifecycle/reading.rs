@@ -20,7 +20,8 @@ pub enum StateRead {
     Unknown(Option<serde_json::Value>),
     /// The host says there is no such campaign (404).
     NotFound,
-    /// No usable answer: a transport failure, a non-2xx other than 404, a body that is not JSON.
+    /// No usable answer: a transport failure, or a non-2xx other than 404 (from
+    /// [`StateRead::from_answer`], also a body that is not JSON).
     Lost,
 }
 
@@ -42,6 +43,19 @@ impl StateRead {
     /// What a 2xx status read's JSON body shows ([`Lifecycle::read_body`]).
     pub fn from_body(lifecycle: &Lifecycle, body: &serde_json::Value) -> StateRead {
         lifecycle.read_body(body)
+    }
+
+    /// What the read showed, in words, for a line a person reads (`reads "Paused"`, `404`).
+    pub fn describe(&self) -> String {
+        match self {
+            StateRead::In(_) => "read a state".into(),
+            StateRead::Settling { value, .. } => format!("still reads {value:?}"),
+            // Not the value itself: a host that echoes a credential there must not get it printed.
+            StateRead::Unknown(Some(_)) => "reads a value no state of the rules reads".into(),
+            StateRead::Unknown(None) => "the status read shows no status".into(),
+            StateRead::NotFound => "the status read answered 404".into(),
+            StateRead::Lost => "no usable answer to the status read".into(),
+        }
     }
 
     /// The state the campaign is in or settling into, if the read showed one.

@@ -170,19 +170,14 @@ impl CleanupGuard {
         lifecycle: &Arc<Lifecycle>,
         campaign: &CampaignId,
     ) {
-        let mut map = lock(&self.started);
-        let key = (target.vendor, campaign.as_str().to_string());
-        if !map.contains_key(&key) {
-            map.insert(
-                key,
-                Started {
-                    target: target.clone(),
-                    stop,
-                    lifecycle: Arc::clone(lifecycle),
-                    campaign: campaign.clone(),
-                },
-            );
-        }
+        lock(&self.started)
+            .entry((target.vendor, campaign.as_str().to_string()))
+            .or_insert_with(|| Started {
+                target: target.clone(),
+                stop,
+                lifecycle: Arc::clone(lifecycle),
+                campaign: campaign.clone(),
+            });
     }
 
     /// A status read showed the campaign halted: nothing left to stop.

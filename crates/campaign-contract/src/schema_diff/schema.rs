@@ -103,7 +103,7 @@ pub(super) fn status_of(file: &str) -> Option<u16> {
 
 /// Compares two versions of one schema document; `file` only labels the changes.
 pub fn diff_schema(file: &str, base: &Value, head: &Value) -> Vec<SchemaChange> {
-    let mut walk = Walk {
+    let mut walk = Comparison {
         file,
         base_root: base,
         head_root: head,
@@ -116,8 +116,9 @@ pub fn diff_schema(file: &str, base: &Value, head: &Value) -> Vec<SchemaChange> 
     walk.out
 }
 
+/// One comparison of a schema file's base and head revisions, and the changes found so far.
 #[derive(Debug)]
-struct Walk<'a> {
+struct Comparison<'a> {
     file: &'a str,
     base_root: &'a Value,
     head_root: &'a Value,
@@ -126,7 +127,7 @@ struct Walk<'a> {
     out: Vec<SchemaChange>,
 }
 
-impl Walk<'_> {
+impl Comparison<'_> {
     fn push(&mut self, path: &str, class: ChangeClass, kind: impl Into<String>) {
         self.out.push(SchemaChange {
             file: self.file.to_string(),

@@ -10,7 +10,6 @@
 //! Only a status read says a campaign is halted: a stop's answer does not (an error body we
 //! merely assumed for "not running" proves nothing on a host we did not write).
 
-use crate::CampaignId;
 use crate::class::is_unavailable_status;
 use crate::client::Client;
 use crate::lifecycle::{Lifecycle, StateRead};
@@ -18,6 +17,7 @@ use crate::operation::OperationId;
 use crate::sync::lock;
 use crate::target::Target;
 use crate::vendor::{Action, Vendor};
+use crate::{CampaignId, CampaignIdError};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -65,24 +65,30 @@ pub struct CleanupGuard {
     client: Client,
     /// Shown in the lines printed when the guard stops campaigns on drop.
     owner: &'static str,
-    /// Keyed by vendor and campaign id: a load run notes every start, so the lookup must not
-    /// grow with the number of campaigns.
-    started: Arc<Mutex<BTreeMap<(Vendor, String), Started>>>,
+    /// By vendor, then campaign id: a load run notes every start on its hot path, so the lookup
+    /// of a campaign already held takes the id as it comes (`&str`), allocating nothing.
+    started: Arc<Mutex<BTreeMap<Vendor, BTreeMap<String, Started>>>>,
 }
 
 impl std::fmt::Debug for CleanupGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CleanupGuard")
             .field("owner", &self.owner)
-            .field("pending", &lock(&self.started).len())
+            .field(
+                "pending",
+                &lock(&self.started)
+                    .values()
+                    .map(BTreeMap::len)
+                    .sum::<usize>(),
+            )
             .finish()
     }
 }
 
 /// Waits between stop attempts that met a 429 or 5xx.
 const RETRY_WAIT: Duration = Duration::from_millis(500);
-/// Stop attempts per campaign.
-const STOP_ATTEMPTS: u64 = 4;
+/// Stop attempts, and confirming reads, per campaign.
+const STOP_ATTEMPTS: u32 = 4;
 
 async fn stop_one(client: &Client, s: &Started) -> Stopped {
     let label = format!("{} {}", s.target.vendor, s.campaign);
@@ -102,7 +108,7 @@ async fn stop_one(client: &Client, s: &Started) -> Stopped {
             }
             Err(e) => answer = format!("{} failed: {e}", s.stop),
         }
-        tokio::time::sleep(RETRY_WAIT * u32::try_from(attempt).unwrap_or(1)).await;
+        tokio::time::sleep(RETRY_WAIT * attempt).await;
     }
     // Whatever the stop answered, only a status read tells whether the campaign is halted. A read
     // that gets no usable answer, or shows an in-between value, is tried again a few times: a
@@ -118,7 +124,7 @@ async fn stop_one(client: &Client, s: &Started) -> Stopped {
         if settled || attempt == STOP_ATTEMPTS {
             break;
         }
-        tokio::time::sleep(RETRY_WAIT * u32::try_from(attempt).unwrap_or(1)).await;
+        tokio::time::sleep(RETRY_WAIT * attempt).await;
     }
     match read.state().map(|st| s.lifecycle.state(st).dialing) {
         Some(false) => Stopped {
@@ -162,42 +168,58 @@ impl CleanupGuard {
     }
 
     /// The campaign may be dialing from now on; `stop` halts it. Call it before the start is
-    /// sent. A campaign already under the guard stays there once.
+    /// sent. A campaign already under the guard stays there once; a new one is checked as a
+    /// campaign id before it is taken (a load run passes the ids it renders, the suite ids it
+    /// checked at start).
     pub fn started(
         &self,
         target: &Target,
         stop: OperationId,
         lifecycle: &Arc<Lifecycle>,
-        campaign: &CampaignId,
-    ) {
-        lock(&self.started)
-            .entry((target.vendor, campaign.as_str().to_string()))
-            .or_insert_with(|| Started {
-                target: target.clone(),
-                stop,
-                lifecycle: Arc::clone(lifecycle),
-                campaign: campaign.clone(),
-            });
+        campaign: &str,
+    ) -> Result<(), CampaignIdError> {
+        let mut held = lock(&self.started);
+        let of_vendor = held.entry(target.vendor).or_default();
+        if !of_vendor.contains_key(campaign) {
+            let id = CampaignId::new(campaign)?;
+            of_vendor.insert(
+                campaign.to_string(),
+                Started {
+                    target: target.clone(),
+                    stop,
+                    lifecycle: Arc::clone(lifecycle),
+                    campaign: id,
+                },
+            );
+        }
+        Ok(())
     }
 
     /// A status read showed the campaign halted: nothing left to stop.
     pub fn halted(&self, vendor: Vendor, campaign: &CampaignId) {
-        lock(&self.started).remove(&(vendor, campaign.as_str().to_string()));
+        if let Some(of_vendor) = lock(&self.started).get_mut(&vendor) {
+            of_vendor.remove(campaign.as_str());
+        }
+    }
+
+    /// Takes everything still pending, leaving the guard empty.
+    fn take(&self) -> Vec<Started> {
+        std::mem::take(&mut *lock(&self.started))
+            .into_values()
+            .flat_map(BTreeMap::into_values)
+            .collect()
     }
 
     /// Stops whatever is still pending, each confirmed by a status read; one result per
     /// campaign.
     pub async fn finish_pending(&self) -> Vec<Stopped> {
-        let pending = std::mem::take(&mut *lock(&self.started));
-        stop_all(&self.client, pending.into_values().collect()).await
+        stop_all(&self.client, self.take()).await
     }
 }
 
 impl Drop for CleanupGuard {
     fn drop(&mut self) {
-        let pending: Vec<Started> = std::mem::take(&mut *lock(&self.started))
-            .into_values()
-            .collect();
+        let pending = self.take();
         if pending.is_empty() {
             return;
         }

@@ -9,8 +9,8 @@ use crate::summary::{Summary, ThresholdLine};
 use campaign_api::cleanup::CleanupGuard;
 use campaign_api::lifecycle::Lifecycle;
 use campaign_api::{
-    Action, CampaignId, Client, ClientConfig, Exchange, HostKind, OperationId, Target,
-    TransportClass, VendorTarget, is_unavailable_status,
+    Action, Client, ClientConfig, Exchange, HostKind, OperationId, Target, TransportClass,
+    VendorTarget, is_unavailable_status,
 };
 use campaign_schema::{Assumptions, Checker, Class};
 use goose::config::GooseConfiguration;
@@ -120,10 +120,10 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
     if spec.action == Action::Start
         && let Some(undo) = spec.undo()
     {
-        let id = CampaignId::new(campaign.as_str()).map_err(custom)?;
         shared
             .guard
-            .started(&shared.target, undo, &shared.lifecycle, &id);
+            .started(&shared.target, undo, &shared.lifecycle, &campaign)
+            .map_err(custom)?;
     }
     if let Some(p) = &shared.pacer {
         p.wait().await;

@@ -152,13 +152,30 @@ impl Run<'_> {
         }
     }
 
+    /// Puts the campaign under the cleanup guard, `stop` halting it. False (and the vendor
+    /// marked down, so nothing more is sent) if the guard refuses it, which an id the suite
+    /// already checked cannot make happen.
+    fn hold(&mut self, vt: &VendorTarget, c: &Cursor, stop: OperationId) -> bool {
+        match self
+            .guard
+            .started(&vt.target, stop, &c.lifecycle, c.campaign.as_str())
+        {
+            Ok(()) => true,
+            Err(e) => {
+                self.down.get_or_insert_with(|| {
+                    format!("the cleanup guard refused {}: {e}", c.campaign)
+                });
+                false
+            }
+        }
+    }
+
     /// Keeps the guard in step with what a read showed: a dialing campaign is (again) under it,
     /// a halted one leaves it.
-    fn guard_after_read(&self, vt: &VendorTarget, c: &Cursor, state: StateId) {
+    fn guard_after_read(&mut self, vt: &VendorTarget, c: &Cursor, state: StateId) {
         if c.lifecycle.state(state).dialing {
             if let Some(stop) = c.stop_op() {
-                self.guard
-                    .started(&vt.target, stop, &c.lifecycle, &c.campaign);
+                self.hold(vt, c, stop);
             }
         } else {
             self.guard.halted(vt.target.vendor, &c.campaign);
@@ -296,8 +313,9 @@ impl Run<'_> {
             // 5xx) may still have started the campaign. It leaves the guard only when a status
             // read shows it halted.
             let stop = op.spec().undo().or_else(|| c.stop_op()).unwrap_or(op);
-            self.guard
-                .started(&vt.target, stop, &c.lifecycle, &c.campaign);
+            if !self.hold(vt, c, stop) {
+                return None;
+            }
         }
         let effect = (rule.primary().next != state).then_some((&*lifecycle, rule.primary().next));
         let sent = self

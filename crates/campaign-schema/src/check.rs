@@ -1,19 +1,32 @@
 //! The checker: one exchange (or transport failure) against the contract, as findings.
 
-use crate::finding::{Class, Finding, Rule, describe_scrubbed, scrub, truncate};
+use crate::finding::{Class, Finding, Grade, Rule, describe_scrubbed, scrub, truncate};
 use crate::registry::SchemaRegistry;
 use campaign_api::{CallError, Exchange, OperationId, Source, is_unavailable_status};
 use secrecy::SecretString;
 use serde_json::Value;
 
-/// How far to trust our own assumption schemas.
+/// What a departure from our own assumptions is worth. Either way every body is validated
+/// against its schema; only the class of an assumed expectation's finding differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Assumptions {
-    /// Validate undocumented bodies against the schema of what our simulator sends (for the
-    /// simulator itself, which must keep its word).
+    /// Our simulator, which plays the documented behaviour plus our assumptions and must keep its
+    /// word: a departure from an assumption is breaking (or additive), graded `assumed`.
     Enforce,
-    /// Only require JSON for undocumented bodies: a real host owes nothing to our guess.
-    JsonOnly,
+    /// A host we did not write owes nothing to our guess: a departure from an assumption is an
+    /// [`Class::Assumption`] finding, which fails a run only when strict.
+    Report,
+}
+
+impl Assumptions {
+    /// The class of a finding against an expectation of `grade` that would otherwise be `class`.
+    pub fn class(self, grade: Grade, class: Class) -> Class {
+        match (self, grade, class) {
+            (_, _, Class::Unavailable) => Class::Unavailable,
+            (Assumptions::Report, Grade::Assumed, _) => Class::Assumption,
+            (_, _, class) => class,
+        }
+    }
 }
 
 /// Compiled contract plus the credential values no finding may show.
@@ -38,6 +51,7 @@ struct At<'a> {
     op: OperationId,
     step: &'a str,
     status: Option<u16>,
+    assumptions: Assumptions,
 }
 
 impl At<'_> {
@@ -51,6 +65,11 @@ impl At<'_> {
         source: Source,
     ) -> Finding {
         let spec = self.op.spec();
+        let grade = if source.is_documented() {
+            Grade::Documented
+        } else {
+            Grade::Assumed
+        };
         Finding {
             vendor: spec.vendor.slug().into(),
             operation: spec.qualified_name(),
@@ -60,7 +79,8 @@ impl At<'_> {
             rule,
             expected,
             actual,
-            class,
+            class: self.assumptions.class(grade, class),
+            grade,
             source: source.to_string(),
         }
     }
@@ -106,6 +126,7 @@ impl Checker {
                     op,
                     step,
                     status: None,
+                    assumptions,
                 }
                 .finding(
                     Class::Unavailable,
@@ -121,6 +142,7 @@ impl Checker {
                     op,
                     step,
                     status: None,
+                    assumptions,
                 }
                 .finding(
                     Class::Breaking,
@@ -148,6 +170,7 @@ impl Checker {
             op,
             step,
             status: Some(status),
+            assumptions,
         };
         if is_unavailable_status(status) {
             return vec![at.finding(
@@ -208,9 +231,6 @@ impl Checker {
                 return out;
             }
         };
-        if response.source == Source::Assumption && assumptions == Assumptions::JsonOnly {
-            return out;
-        }
         let Some(schema) = self.registry.get(response.schema) else {
             out.push(at.finding(
                 Class::Breaking,
@@ -229,14 +249,26 @@ impl Checker {
                 } else {
                     Class::Breaking
                 };
-            out.push(at.finding(
+            let assumed = !response.source.is_documented() || schema.assumed_at(&v);
+            let mut f = at.finding(
                 class,
                 Rule::Keyword(v.keyword.clone()),
                 &v.pointer,
                 v.expected,
                 describe_scrubbed(v.actual.as_ref(), &self.secrets),
                 response.source,
-            ));
+            );
+            if assumed {
+                f.grade = Grade::Assumed;
+                f.class = assumptions.class(Grade::Assumed, class);
+                if response.source.is_documented() {
+                    f.source = format!(
+                        "{} (this part: our assumption, {})",
+                        response.source, response.schema
+                    );
+                }
+            }
+            out.push(f);
         }
         out
     }

@@ -5,9 +5,16 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How much a finding matters to a client that reads responses.
+///
+/// Declared in report order: assumption findings come first, because they are how the docs'
+/// silence gets filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
+    /// The host departs from our assumption where the vendor documents nothing: it says what we
+    /// assumed and what the host did. Never fails a run unless strict (on our own simulator,
+    /// which must keep our word, such a departure is breaking instead).
+    Assumption,
     /// A client built on the contract breaks: a required field missing, a type or documented
     /// value changed, a status code the operation does not document, a body that is not JSON,
     /// the wrong content type. Fails the gate.
@@ -22,6 +29,7 @@ impl Class {
     /// Upper-case label for the text report.
     pub fn label(self) -> &'static str {
         match self {
+            Class::Assumption => "ASSUMPTION",
             Class::Breaking => "BREAKING",
             Class::Additive => "ADDITIVE",
             Class::Unavailable => "UNAVAILABLE",
@@ -32,6 +40,41 @@ impl Class {
 impl fmt::Display for Class {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
+    }
+}
+
+/// How sure we are of an expectation: who says the host must do this.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Grade {
+    /// A vendor page says so (the finding's `source` cites it): a departure is drift.
+    #[default]
+    Documented,
+    /// Our guess where the docs are silent (marked `"x-grade": "assumed"` in a schema, `source =
+    /// "assumption"` in a lifecycle rule, or an assumed status in the operation table): a
+    /// departure is an [`Class::Assumption`] finding.
+    Assumed,
+    /// What this host answered before, recorded by `campaign-contract check --record` under
+    /// `schemas/hosts/` and reviewed: a departure is drift for that host.
+    Observed,
+}
+
+impl Grade {
+    /// The word reports show.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Documented => "documented",
+            Grade::Assumed => "assumed",
+            Grade::Observed => "observed",
+        }
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -56,6 +99,9 @@ pub struct Finding {
     pub actual: String,
     /// How much it matters.
     pub class: Class,
+    /// How sure we are of the expectation it departs from.
+    #[serde(default)]
+    pub grade: Grade,
     /// Where the expectation is documented (vendor page, beyond-the-copies, or our assumption).
     pub source: String,
 }
@@ -220,20 +266,22 @@ pub fn json_path(pointer: &str) -> String {
 }
 
 impl fmt::Display for Finding {
-    /// `kore voice-start-v1 200  $.totalCallsCompleted  expected integer, got "0" (string)  BREAKING`
+    /// `kore voice-start-v1 200  $.totalCallsCompleted  expected integer, got "0" (string)
+    /// BREAKING (documented)`: the class, and the grade of the expectation it departs from.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let status = self
             .status
             .map_or_else(|| "---".to_string(), |s| s.to_string());
         write!(
             f,
-            "{} {}  {}  expected {}, got {}  {}",
+            "{} {}  {}  expected {}, got {}  {} ({})",
             self.operation,
             status,
             json_path(&self.pointer),
             self.expected,
             self.actual,
-            self.class
+            self.class,
+            self.grade
         )
     }
 }
@@ -254,11 +302,12 @@ mod tests {
             expected: "integer".into(),
             actual: describe(Some(&serde_json::json!("0"))),
             class: Class::Breaking,
+            grade: Grade::Documented,
             source: "vendor-docs/000".into(),
         };
         assert_eq!(
             f.to_string(),
-            "kore voice-start-v1 200  $.totalCallsCompleted  expected integer, got \"0\" (string)  BREAKING"
+            "kore voice-start-v1 200  $.totalCallsCompleted  expected integer, got \"0\" (string)  BREAKING (documented)"
         );
         assert_eq!(json_path("/data/missing/0"), "$.data.missing[0]");
         assert_eq!(describe(None), "missing");

@@ -3,8 +3,11 @@
 //! - [`registry`] compiles every schema once (2020-12, formats asserted) and loads each
 //!   vendor's lifecycle rules beside them.
 //! - [`check`] turns one exchange (or transport failure) into [`finding::Finding`]s, each classed
-//!   breaking, additive or unavailable.
-//! - [`shape`] infers a body's structure for snapshots that change only when structure does.
+//!   assumption, breaking, additive or unavailable, and graded by the expectation it departs
+//!   from: documented (a vendor page), assumed (our guess, `"x-grade": "assumed"` in a schema) or
+//!   observed (what this host answered before).
+//! - [`shape`] infers a body's structure for snapshots that change only when structure does,
+//!   and turns a recorded body into the schema a later answer is held to.
 //! - [`json_type`] names a JSON value's type the one way every report and shape names it.
 //!
 //! It depends on campaign-api only: the contract suite (campaign-contract) and the load
@@ -17,7 +20,7 @@ pub mod registry;
 pub mod shape;
 
 pub use check::{Assumptions, Checker};
-pub use finding::{Class, Finding, Rule};
+pub use finding::{Class, Finding, Grade, Rule};
 pub use registry::{Schema, SchemaRegistry, Violation};
 
 /// The JSON Schema type name of a value: `null`, `boolean`, `integer`, `number`, `string`,

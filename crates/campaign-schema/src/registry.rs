@@ -144,6 +144,13 @@ fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// The annotation keyword that marks a (sub)schema as our assumption.
+pub const GRADE_KEYWORD: &str = "x-grade";
+
+fn is_assumed(node: &Value) -> bool {
+    node.get(GRADE_KEYWORD).and_then(Value::as_str) == Some("assumed")
+}
+
 /// A compiled schema and its source.
 #[derive(Debug)]
 pub struct Schema {
@@ -162,6 +169,53 @@ impl Schema {
             expand(&e, &mut out);
         }
         out
+    }
+
+    /// True when the expectation `v` departs from is our assumption rather than documented: the
+    /// schema marks it `"x-grade": "assumed"` on the document, on any subschema along the
+    /// violation's schema path, or (for a missing field) on that field's own subschema. The mark
+    /// is an annotation: validators ignore it, so the same file still checks the simulator, which
+    /// must keep our word.
+    pub fn assumed_at(&self, v: &Violation) -> bool {
+        let mut node = &self.document;
+        if is_assumed(node) {
+            return true;
+        }
+        let path = v.schema_path.trim_start_matches('/');
+        let segments: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        // Every subschema above the keyword that failed.
+        for segment in segments.iter().take(segments.len().saturating_sub(1)) {
+            let next = match node {
+                Value::Object(map) => map.get(segment),
+                Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            let Some(next) = next else {
+                return false;
+            };
+            node = next;
+            if is_assumed(node) {
+                return true;
+            }
+        }
+        if v.keyword == "required" {
+            let field = v
+                .pointer
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .replace("~1", "/")
+                .replace("~0", "~");
+            return node
+                .get("properties")
+                .and_then(|p| p.get(&field))
+                .is_some_and(is_assumed);
+        }
+        false
     }
 
     /// True when `instance` is valid (cheaper than collecting violations).
@@ -192,11 +246,21 @@ pub fn compile(name: &str, document: Value) -> Result<Schema, String> {
 }
 
 /// The values a schema allows at a JSON pointer into the instance (`enum` or `const` of the
-/// property there), following `properties` only; `None` when it does not restrict them.
+/// property there), following `properties` (and a `then` branch's, first); `None` when it does
+/// not restrict them.
 fn allowed_at(document: &Value, pointer: &str) -> Option<Vec<Value>> {
     let mut node = document;
     for segment in pointer.trim_start_matches('/').split('/') {
-        node = node.get("properties")?.get(segment)?;
+        // A documented branch (`then`, as in the Kore.ai status read's success) names the field
+        // more precisely than the properties beside it.
+        let in_branch = node
+            .get("then")
+            .and_then(|t| t.get("properties"))
+            .and_then(|p| p.get(segment));
+        node = match in_branch {
+            Some(n) => n,
+            None => node.get("properties")?.get(segment)?,
+        };
     }
     match (node.get("enum"), node.get("const")) {
         (Some(Value::Array(values)), _) => Some(values.clone()),

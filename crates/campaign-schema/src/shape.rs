@@ -61,6 +61,46 @@ pub fn infer(value: &Value) -> Value {
     }
 }
 
+/// A JSON Schema that holds a later body to the shape of `value`: the same fields (all
+/// required, no others), each of the same type, arrays of the same item shape. Values are free.
+/// Used for *observed* answers: what a host sent where the docs are silent becomes what it must
+/// keep sending.
+///
+/// ```
+/// use serde_json::json;
+/// let schema = campaign_schema::shape::schema(&json!({"error": {"code": "X"}}));
+/// let s = campaign_schema::registry::compile("observed", schema).unwrap();
+/// assert!(s.is_valid(&json!({"error": {"code": "Y"}})));
+/// assert!(!s.is_valid(&json!({"error": {"code": 1}})));
+/// assert!(!s.is_valid(&json!({"error": {}})));
+/// ```
+pub fn schema(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let properties: Map<String, Value> =
+                map.iter().map(|(k, v)| (k.clone(), schema(v))).collect();
+            serde_json::json!({
+                "type": "object",
+                "required": map.keys().collect::<Vec<_>>(),
+                "properties": properties,
+                "additionalProperties": false,
+            })
+        }
+        Value::Array(items) => match items.first() {
+            // Items are held to the first one's shape: a recorded array says what its elements
+            // look like, not how many there are.
+            Some(first) => serde_json::json!({"type": "array", "items": schema(first)}),
+            None => serde_json::json!({"type": "array"}),
+        },
+        Value::Number(_) if crate::json_type(value) == "integer" => {
+            serde_json::json!({"type": "integer"})
+        }
+        // An integer where a number was seen is still a number.
+        Value::Number(_) => serde_json::json!({"type": "number"}),
+        scalar => serde_json::json!({"type": crate::json_type(scalar)}),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,7 @@ pub mod duration;
 pub mod host;
 pub mod jwt;
 pub mod lifecycle;
+pub mod observed;
 pub mod operation;
 pub mod request;
 pub mod response;

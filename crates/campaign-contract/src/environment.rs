@@ -3,12 +3,17 @@
 
 use crate::retry::{CallPolicy, PolicyError};
 use campaign_api::jwt::{JwtOptions, JwtSigner};
+use campaign_api::observed::{HostRecord, ObservedError};
 use campaign_api::{
     CampaignId, Campaigns, ConfigError, Credential, HostKind, Target, Vendor, VendorTarget,
 };
 use campaign_sim::{AuthConfig, RunningSim, SimConfig};
 use secrecy::SecretString;
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where recorded host answers live, if not `<schemas>/hosts`.
+pub const HOSTS_DIR_VAR: &str = "CAMPAIGN_CONTRACT_HOSTS_DIR";
 
 /// The targets of a run, and the simulator if one was started.
 #[derive(Debug)]
@@ -17,6 +22,12 @@ pub struct Environment {
     pub targets: Vec<VendorTarget>,
     /// Retries and call budget (`CAMPAIGN_CONTRACT_MAX_CALLS`).
     pub policy: CallPolicy,
+    /// Where each sandbox's recorded answers live (`CAMPAIGN_CONTRACT_HOSTS_DIR`, default
+    /// `<schemas>/hosts`): `check --record` writes there, and every run reads from there.
+    pub hosts_dir: PathBuf,
+    /// Per vendor, what its sandbox answered before (the *observed* grade), with the file it
+    /// came from; a sandbox with no file yet has no entry.
+    pub observed: BTreeMap<Vendor, (PathBuf, HostRecord)>,
     sim: Option<RunningSim>,
 }
 
@@ -65,6 +76,10 @@ impl Environment {
         } else {
             None
         };
+        let hosts_dir = match lookup(HOSTS_DIR_VAR).filter(|v| !v.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => schemas_dir.join("hosts"),
+        };
         let mut targets = Vec::new();
         for (vendor, t) in found {
             let target = match (t, &sim) {
@@ -81,20 +96,61 @@ impl Environment {
             };
             targets.push(target);
         }
-        Ok(Environment {
+        let mut env = Environment {
             targets,
             policy,
+            hosts_dir: hosts_dir.clone(),
+            observed: BTreeMap::new(),
             sim,
-        })
+        };
+        env.load_observed(&hosts_dir)?;
+        Ok(env)
     }
 
-    /// Exactly these targets (no simulator), with the default policy: for hosts a test builds.
+    /// Exactly these targets (no simulator), with the default policy and no recorded answers:
+    /// for hosts a test builds.
     pub fn with_targets(targets: Vec<VendorTarget>) -> Environment {
         Environment {
             targets,
             policy: CallPolicy::default(),
+            hosts_dir: campaign_schema::registry::default_dir().join("hosts"),
+            observed: BTreeMap::new(),
             sim: None,
         }
+    }
+
+    /// The file holding what `vt`'s host answered before: `<hosts_dir>/<vendor>-<host>.toml`.
+    pub fn record_path(&self, vt: &VendorTarget) -> PathBuf {
+        self.hosts_dir.join(HostRecord::file_name(
+            vt.target.vendor.slug(),
+            &vt.target.host_label(),
+        ))
+    }
+
+    /// Reads every sandbox's recorded answers from `dir` (our own simulator has none: it plays
+    /// our assumptions). A file that does not parse is an error naming it.
+    pub fn load_observed(&mut self, dir: &Path) -> Result<(), EnvironmentError> {
+        self.hosts_dir = dir.to_path_buf();
+        self.observed.clear();
+        for vt in &self.targets {
+            if vt.kind != HostKind::Sandbox {
+                continue;
+            }
+            let path = self.record_path(vt);
+            if let Some(record) = HostRecord::load(&path)? {
+                if record.vendor != vt.target.vendor.slug() {
+                    return Err(EnvironmentError::Observed(ObservedError {
+                        path,
+                        reason: format!(
+                            "recorded for {}, read for {}",
+                            record.vendor, vt.target.vendor
+                        ),
+                    }));
+                }
+                self.observed.insert(vt.target.vendor, (path, record));
+            }
+        }
+        Ok(())
     }
 
     /// Both vendors on one simulator that checks credentials against the given secrets.
@@ -130,6 +186,8 @@ impl Environment {
         Ok(Environment {
             targets,
             policy: CallPolicy::default(),
+            hosts_dir: schemas_dir.join("hosts"),
+            observed: BTreeMap::new(),
             sim: Some(sim),
         })
     }
@@ -227,4 +285,7 @@ pub enum EnvironmentError {
     /// A policy setting (`CAMPAIGN_CONTRACT_MAX_CALLS`) is not usable.
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    /// A host's recorded answers (`schemas/hosts/*.toml`) do not read.
+    #[error("recorded host answers: {0}")]
+    Observed(#[from] ObservedError),
 }

@@ -9,6 +9,8 @@
 //! - [`report`] renders the result for people and for machines.
 //! - [`retry`] keeps noise apart from drift: retries with backoff within a call budget.
 //! - [`leaks`] scans written artifacts (snapshots, reports) for credential values from env.
+//! - [`observed`] records what a sandbox answered where the docs are silent (`check --record`),
+//!   so later runs hold that host to it.
 //! - [`schema_diff`] classes changes to `schemas/` (schemas and lifecycle rules) since a git
 //!   revision, as a client reading responses sees them.
 //!
@@ -18,7 +20,7 @@
 //! ```
 //! use campaign_api::{Exchange, OperationId};
 //! use campaign_contract::report::{Report, StepResult, Verdict};
-//! use campaign_schema::{Assumptions, Checker, Class, SchemaRegistry};
+//! use campaign_schema::{Assumptions, Checker, Class, Grade, SchemaRegistry};
 //!
 //! let checker = Checker::new(SchemaRegistry::load_default().unwrap());
 //! // A start answered 200 whose `totalCallsCompleted` became a string.
@@ -34,7 +36,7 @@
 //!         .into(),
 //!     elapsed: std::time::Duration::from_millis(12),
 //! };
-//! let findings = checker.check(x.operation, "start when Ready", &x, Assumptions::Enforce);
+//! let findings = checker.check(x.operation, "start when Ready", &x, Assumptions::Report);
 //! assert_eq!(findings.len(), 1);
 //! assert_eq!(findings[0].class, Class::Breaking);
 //! assert_eq!(findings[0].pointer, "/totalCallsCompleted");
@@ -47,7 +49,7 @@
 //!     step: "start when Ready".into(),
 //!     expected: "200".into(),
 //!     status: Some(200),
-//!     undocumented: false,
+//!     grade: Grade::Documented,
 //!     elapsed_ms: 12,
 //!     attempts: 1,
 //!     rule: None,
@@ -60,6 +62,7 @@
 
 pub mod environment;
 pub mod leaks;
+pub mod observed;
 pub mod report;
 pub mod retry;
 pub mod schema_diff;

@@ -1,10 +1,12 @@
 //! `campaign-contract`: run the contract checks from a shell or a CI job.
 //!
-//! Exit codes: 0 no breaking drift; 1 breaking drift (or additive, with `--strict`); 2 the run
+//! Exit codes: 0 no breaking drift; 1 breaking drift (or, with `--strict`, additive drift or a
+//! departure from our assumptions where the docs are silent); 2 the run
 //! proves nothing: bad configuration, schemas or lifecycle rules that do not load, or a sandbox
 //! still unavailable (5xx, 429, timeouts, resets) after retries within the call budget.
 //! `diff-schemas` alike: 1 when a schema change since `--base` would break a response reader.
 
+use campaign_contract::observed::{self, Written};
 use campaign_contract::report::Verdict;
 use campaign_contract::schema_diff::ChangeClass;
 use campaign_contract::{Environment, leaks, schema_diff, suite};
@@ -31,12 +33,21 @@ enum Command {
         /// Also write the report as Markdown to FILE (for a CI job summary).
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
-        /// Fail on additive drift too (same as CAMPAIGN_CONTRACT_STRICT=1).
+        /// Fail on additive drift and on assumption findings too (same as
+        /// CAMPAIGN_CONTRACT_STRICT=1).
         #[arg(long, env = "CAMPAIGN_CONTRACT_STRICT", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
         strict: bool,
         /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
+        /// Write what each sandbox answered where the docs are silent to
+        /// HOSTS/<vendor>-<host>.toml, for review; later runs hold the host to it (observed).
+        #[arg(long)]
+        record: bool,
+        /// Folder of recorded host answers (default: CAMPAIGN_CONTRACT_HOSTS_DIR or
+        /// <schemas>/hosts).
+        #[arg(long, value_name = "DIR")]
+        hosts: Option<PathBuf>,
     },
     /// Fail if any file under the given paths holds a credential value from env (verbatim or
     /// encoded). Names the files, never the values. Exit 1 on a hit, 2 on an unreadable path.
@@ -56,6 +67,49 @@ enum Command {
     },
 }
 
+/// `--record`: writes each sandbox's answers where the docs are silent, printing what changed.
+/// Nothing is recorded from a run that proves nothing (a host unavailable). Returns the files
+/// written, for the leak scan.
+fn record_hosts(
+    env: &Environment,
+    exchanges: &[suite::Recorded],
+    report: &campaign_contract::Report,
+    failed: &mut Vec<String>,
+) -> Vec<PathBuf> {
+    if !report.unavailable.is_empty() {
+        eprintln!("campaign-contract: --record: nothing recorded, the run did not reach a verdict");
+        return Vec::new();
+    }
+    let mut secrets = env.secret_values();
+    secrets.extend(leaks::env_secret_values());
+    let recordings = observed::recordings(env, exchanges, &secrets);
+    if recordings.is_empty() {
+        eprintln!("campaign-contract: --record: no sandbox configured, nothing to record");
+    }
+    let mut written = Vec::new();
+    for r in recordings {
+        let path = r.path.display().to_string();
+        let n = r.record.answers.len();
+        match observed::write(&r) {
+            Ok(Written::Created) => {
+                eprintln!(
+                    "campaign-contract: recorded {n} answer(s) to {path} (new; review and commit it)"
+                );
+                written.push(r.path);
+            }
+            Ok(Written::Unchanged) => {
+                eprintln!("campaign-contract: {path} unchanged ({n} answer(s))");
+            }
+            Ok(Written::Changed(diff)) => {
+                eprintln!("campaign-contract: {path} changed; review the diff:\n{diff}");
+                written.push(r.path);
+            }
+            Err(e) => failed.push(format!("recording {path}: {e}")),
+        }
+    }
+    written
+}
+
 fn could_not_run(why: impl std::fmt::Display) -> ExitCode {
     eprintln!("campaign-contract: could not run: {why}");
     ExitCode::from(2)
@@ -69,7 +123,12 @@ async fn main() -> ExitCode {
             markdown,
             strict,
             schemas,
-        } => check(json, markdown, strict, schemas).await,
+            record,
+            hosts,
+        } => {
+            let out = Outputs { json, markdown };
+            check(out, strict, schemas, record, hosts).await
+        }
         Command::ScanSecrets { paths } => scan_secrets(&paths, &leaks::env_secret_values()),
         Command::DiffSchemas { base, schemas } => {
             let dir = schemas.unwrap_or_else(campaign_schema::registry::default_dir);
@@ -110,21 +169,40 @@ fn scan_secrets(paths: &[PathBuf], secrets: &[secrecy::SecretString]) -> ExitCod
     }
 }
 
-async fn check(
+/// Where `check` also writes its report.
+struct Outputs {
     json: Option<PathBuf>,
     markdown: Option<PathBuf>,
+}
+
+async fn check(
+    Outputs { json, markdown }: Outputs,
     strict: bool,
     schemas: Option<PathBuf>,
+    record: bool,
+    hosts: Option<PathBuf>,
 ) -> ExitCode {
     let dir = schemas.unwrap_or_else(campaign_schema::registry::default_dir);
     let registry = match SchemaRegistry::load(&dir) {
         Ok(r) => r,
         Err(e) => return could_not_run(e),
     };
-    let env = match Environment::from_env_in(&dir).await {
+    let mut env = match Environment::from_env_in(&dir).await {
         Ok(e) => e,
         Err(e) => return could_not_run(e),
     };
+    if let Some(hosts) = hosts
+        && let Err(e) = env.load_observed(&hosts)
+    {
+        return could_not_run(e);
+    }
+    for (vendor, (path, record)) in &env.observed {
+        eprintln!(
+            "{vendor}: holding the host to {} observed answer(s) from {}",
+            record.answers.len(),
+            path.display()
+        );
+    }
     for t in &env.targets {
         eprintln!("{t}");
     }
@@ -134,6 +212,9 @@ async fn check(
     print!("{}", report.render());
     let mut written = Vec::new();
     let mut failed = Vec::new();
+    if record {
+        written.extend(record_hosts(&env, &outcome.exchanges, &report, &mut failed));
+    }
     for (path, text) in [(&json, report.to_json()), (&markdown, report.to_markdown())] {
         if let Some(path) = path {
             match std::fs::write(path, text) {

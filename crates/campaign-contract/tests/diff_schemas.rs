@@ -155,12 +155,12 @@ fn remove_property(schema: &mut Value, name: &str) {
         .expect("the property exists");
 }
 
-/// kore/status.200.json with `data` moved into `$defs` behind a `$ref`.
+/// kore/status.200.json with a success's `data` moved into `$defs` behind a `$ref`.
 fn status_data_behind_ref(schemas: &Path) {
     edit(schemas, "kore/status.200.json", |s| {
-        let data = s["properties"]["data"].take();
+        let data = s["then"]["properties"]["data"].take();
         s["$defs"] = json!({ "campaign": data });
-        s["properties"]["data"] = json!({ "$ref": "#/$defs/campaign" });
+        s["then"]["properties"]["data"] = json!({ "$ref": "#/$defs/campaign" });
     });
 }
 
@@ -358,7 +358,7 @@ const CASES: &[Case] = &[
         name: "enum widened",
         mutate: |s| {
             edit(s, "kore/status.200.json", |v| {
-                v["properties"]["data"]["properties"]["status"]["enum"]
+                v["then"]["properties"]["data"]["properties"]["status"]["enum"]
                     .as_array_mut()
                     .expect("enum")
                     .push(json!("Queued"));
@@ -865,7 +865,7 @@ const CASES: &[Case] = &[
                 remove_required(v, "message");
             });
             edit(s, "kore/status.200.json", |v| {
-                v["properties"]["data"]["properties"]["status"]["enum"]
+                v["then"]["properties"]["data"]["properties"]["status"]["enum"]
                     .as_array_mut()
                     .expect("enum")
                     .retain(|x| x != "Rescheduled");

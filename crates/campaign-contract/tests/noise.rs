@@ -12,7 +12,7 @@ use campaign_api::{
 };
 use campaign_contract::report::Verdict;
 use campaign_contract::{Environment, suite};
-use campaign_schema::{Checker, Class, SchemaRegistry};
+use campaign_schema::{Checker, Class, Grade, SchemaRegistry};
 use campaign_sim::{
     Answer, AuthConfig, CampaignSeed, FaultDecision, FaultPolicy, FaultRequest, RunningSim,
     SimConfig,
@@ -495,7 +495,7 @@ async fn an_unknown_campaign_id_is_a_configuration_error_not_drift() {
 }
 
 #[tokio::test]
-async fn any_4xx_with_json_meets_an_assumed_refusal_on_a_sandbox() {
+async fn another_4xx_for_an_assumed_refusal_is_an_assumption_finding_not_drift() {
     // Arrange: Kore.ai refuses the second start with 409, not the 400 our rules assume.
     let starts = AtomicUsize::new(0);
     let sim = host_of(Vendor::Kore, move |r: &FaultRequest<'_>| {
@@ -522,6 +522,19 @@ async fn any_4xx_with_json_meets_an_assumed_refusal_on_a_sandbox() {
         .iter()
         .find(|s| s.step == "start when Active")
         .expect("the step ran");
-    assert_eq!((step.status, step.undocumented), (Some(409), true));
-    assert!(step.findings.is_empty(), "{:?}", step.findings);
+    assert_eq!((step.status, step.grade), (Some(409), Grade::Assumed));
+    assert_eq!(step.findings.len(), 1, "{:?}", step.findings);
+    let f = &step.findings[0];
+    assert_eq!((f.class, f.grade), (Class::Assumption, Grade::Assumed));
+    assert_eq!(
+        (f.expected.as_str(), f.actual.as_str()),
+        ("400 (start when Active)", "409")
+    );
+    // The walk still knew where the campaign was: it went on to stop it.
+    assert!(
+        report
+            .steps
+            .iter()
+            .any(|s| s.step == "stop when Active" && s.status == Some(200))
+    );
 }

@@ -6,7 +6,7 @@ use campaign_api::{Client, ClientConfig, Credential, OperationId, Target, Vendor
 use campaign_contract::report::SCHEMA_VERSION;
 use campaign_contract::{Environment, Report, suite};
 use campaign_schema::finding::{Finding, MAX_ACTUAL};
-use campaign_schema::{Assumptions, Checker, Class, Rule, SchemaRegistry};
+use campaign_schema::{Assumptions, Checker, Class, Grade, Rule, SchemaRegistry};
 use jsonschema::Validator;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -164,8 +164,8 @@ fn drifted(f: impl FnOnce(&mut serde_json::Map<String, Value>)) -> ResponseTempl
 
 /// A report built from real checks of a Kore voice start against a mock host answering, per
 /// campaign id, a drifted body, a 503, a non-JSON page, an overlong value, an echoed credential
-/// and (after the client's timeout) nothing; plus an undocumented-class finding, which no check
-/// makes today but the format allows.
+/// and (after the client's timeout) nothing; plus a step graded assumed whose answer departs from
+/// our assumption, and one graded observed whose answer changed from what the host did before.
 async fn report_with_every_class() -> Report {
     let server = MockServer::start().await;
     let long = "x".repeat(500);
@@ -241,7 +241,7 @@ async fn report_with_every_class() -> Report {
         let started = std::time::Instant::now();
         let result = client.call(&target, op, id).await;
         let step = format!("start {id}");
-        let findings = checker.check_result(op, &step, &result, Assumptions::JsonOnly);
+        let findings = checker.check_result(op, &step, &result, Assumptions::Report);
         report.steps.push(from_json(json!({
             "vendor": spec.vendor.slug(),
             "operation": spec.qualified_name(),
@@ -249,7 +249,7 @@ async fn report_with_every_class() -> Report {
             "step": step,
             "expected": "200",
             "status": result.as_ref().ok().map(|x| x.status.as_u16()),
-            "undocumented": false,
+            "grade": "documented",
             "elapsed_ms": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "findings": findings,
         })));
@@ -258,22 +258,46 @@ async fn report_with_every_class() -> Report {
         "vendor": "kore",
         "operation": spec.qualified_name(),
         "source": spec.source.to_string(),
-        "step": "start again",
-        "expected": "4xx",
-        "status": 400,
-        "undocumented": true,
+        "step": "start when Active",
+        "expected": "400",
+        "status": 409,
+        "grade": "assumed",
         "elapsed_ms": 1,
         "findings": [Finding {
             vendor: "kore".into(),
             operation: spec.qualified_name(),
-            step: "start again".into(),
-            status: Some(400),
+            step: "start when Active".into(),
+            status: Some(409),
             pointer: String::new(),
-            rule: Rule::Json,
-            expected: "a JSON body".into(),
-            actual: "a body that is not JSON".into(),
+            rule: Rule::Lifecycle,
+            expected: "400 (start when Active)".into(),
+            actual: "409".into(),
+            class: Class::Assumption,
+            grade: Grade::Assumed,
+            source: "schemas/kore/lifecycle.toml rule [Active, start] (assumption)".into(),
+        }],
+    })));
+    report.steps.push(from_json(json!({
+        "vendor": "kore",
+        "operation": spec.qualified_name(),
+        "source": spec.source.to_string(),
+        "step": "start when Active",
+        "expected": "400",
+        "status": 409,
+        "grade": "observed",
+        "elapsed_ms": 1,
+        "findings": [Finding {
+            vendor: "kore".into(),
+            operation: spec.qualified_name(),
+            step: "start when Active".into(),
+            status: Some(409),
+            pointer: "/error/code".into(),
+            rule: Rule::Keyword("required".into()),
+            expected: "a required field (as observed)".into(),
+            actual: "missing".into(),
             class: Class::Breaking,
-            source: "our assumption (undocumented by the vendor)".into(),
+            grade: Grade::Observed,
+            source: "schemas/hosts/kore-sandbox.example-443.toml (observed on this host)".into(),
         }],
     })));
     report.cleanup.push("kore drift: stopped".into());
@@ -287,7 +311,7 @@ async fn findings_of_every_class_match_the_schema() {
     let classes: std::collections::BTreeSet<Class> = report.findings().map(|f| f.class).collect();
     assert_eq!(
         classes.len(),
-        3,
+        4,
         "every class is present: {classes:?}\n{}",
         report.render()
     );

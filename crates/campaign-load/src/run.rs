@@ -452,7 +452,7 @@ pub async fn run(
         checker,
         assumptions: match target.kind {
             HostKind::Simulator => Assumptions::Enforce,
-            HostKind::Sandbox => Assumptions::JsonOnly,
+            HostKind::Sandbox => Assumptions::Report,
         },
         sample_every: if scenario.contract_sample > 0.0 {
             (1.0 / scenario.contract_sample).round().max(1.0) as u64

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 
 impl Report {
     /// The report as GitHub-flavoured Markdown, for a CI job summary: the verdict, the targets,
-    /// the tally, every finding (breaking first) and each operation's steps folded away.
+    /// the tally, every finding (assumptions first, then breaking) and each operation's steps
+    /// folded away.
     ///
     /// Report text is escaped so a cell stays one cell: `|` and newlines never split the table,
     /// and HTML in a vendor's body is shown, not rendered.
@@ -52,7 +53,8 @@ impl Report {
             self.counts(),
         );
         let mut findings: Vec<&Finding> = self.findings().collect();
-        // Stable: breaking first, then additive, unavailable; step order within.
+        // Stable: assumption first (how the docs' silence gets filled), then breaking, additive,
+        // unavailable; step order within.
         findings.sort_by_key(|f| f.class);
         if findings.is_empty() {
             let _ = writeln!(out, "No findings.\n");
@@ -60,14 +62,15 @@ impl Report {
             let _ = writeln!(out, "### Findings\n");
             let _ = writeln!(
                 out,
-                "| class | operation | status | path | expected | actual | source |"
+                "| class | grade | operation | status | path | expected | actual | source |"
             );
-            let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
+            let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- | --- |");
             for f in findings {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
                     f.class.label(),
+                    f.grade,
                     md_text(&f.operation),
                     f.status
                         .map_or_else(|| "---".to_string(), |s| s.to_string()),

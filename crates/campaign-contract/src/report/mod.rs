@@ -1,6 +1,6 @@
 //! The drift report: a block per operation a person reads at a glance, and the same as JSON.
 
-use campaign_schema::finding::{Class, Finding, json_path, scrub};
+use campaign_schema::finding::{Class, Finding, Grade, json_path, scrub};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -9,7 +9,7 @@ mod markdown;
 /// Version of the JSON report's format (`schema_version`, described by
 /// `schemas/report/drift-report.json`). Bumped only when an existing field is removed or changes
 /// type or meaning; a new field is added to the schema in the same change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Which host a vendor was checked against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,12 +42,13 @@ pub struct StepResult {
     pub source: String,
     /// What the step does (`start`, `start again`, …).
     pub step: String,
-    /// What the step expects (`200`, `400`, `4xx + JSON (undocumented)`).
+    /// What the step expects (`200`, `400`, `200/400`).
     pub expected: String,
     /// The status that came, if any.
     pub status: Option<u16>,
-    /// True when the vendor documents nothing for this case and only a loose check was made.
-    pub undocumented: bool,
+    /// Who says the host must answer so: a vendor page (documented), our guess where the docs
+    /// are silent (assumed), or this host's own earlier answer (observed).
+    pub grade: Grade,
     /// Time to the last body byte, in milliseconds.
     pub elapsed_ms: u64,
     /// Tries made (1 unless the host was unavailable and the call was retried; 0 when the call
@@ -73,12 +74,12 @@ impl StepResult {
         }
     }
 
-    /// ` (undocumented by the vendor)` when only a loose check was made, else empty.
+    /// ` (assumed)` or ` (observed)` when the expectation is not documented, else empty.
     pub fn note(&self) -> &'static str {
-        if self.undocumented {
-            " (undocumented by the vendor)"
-        } else {
-            ""
+        match self.grade {
+            Grade::Documented => "",
+            Grade::Assumed => " (assumed)",
+            Grade::Observed => " (observed)",
         }
     }
 }
@@ -92,7 +93,7 @@ pub struct Report {
     pub steps: Vec<StepResult>,
     /// Campaigns the run started and stopped again (`kore demo-voice: stopped`).
     pub cleanup: Vec<String>,
-    /// Whether additive drift fails the run.
+    /// Whether additive drift and assumption findings fail the run.
     pub strict: bool,
     /// Why a vendor could not be checked to the end (still unavailable after retries, call
     /// budget spent): the run proves nothing either way, and exits 2, unless it found breaking
@@ -107,7 +108,7 @@ pub struct Report {
 pub enum Verdict {
     /// The contract holds (exit 0).
     Pass,
-    /// Breaking drift, or additive drift in strict mode (exit 1).
+    /// Breaking drift, or (in strict mode) additive drift or an assumption finding (exit 1).
     Drift,
     /// A host could not be checked to the end: sandbox unavailable (exit 2).
     Unavailable,
@@ -133,17 +134,21 @@ impl Verdict {
     }
 }
 
-/// Counts by class.
+/// Counts by class, and steps by grade.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
+    /// Assumption findings: the host departs from our guess where the docs are silent.
+    pub assumption: usize,
     /// Breaking findings.
     pub breaking: usize,
     /// Additive findings.
     pub additive: usize,
-    /// Steps checked loosely because the vendor documents nothing.
-    pub undocumented: usize,
     /// Unavailable findings.
     pub unavailable: usize,
+    /// Steps whose expectation is our assumption.
+    pub assumed_steps: usize,
+    /// Steps held to what this host answered before.
+    pub observed_steps: usize,
 }
 
 impl Report {
@@ -155,11 +160,21 @@ impl Report {
     /// Counts by class.
     pub fn tally(&self) -> Tally {
         let mut t = Tally {
-            undocumented: self.steps.iter().filter(|s| s.undocumented).count(),
+            assumed_steps: self
+                .steps
+                .iter()
+                .filter(|s| s.grade == Grade::Assumed)
+                .count(),
+            observed_steps: self
+                .steps
+                .iter()
+                .filter(|s| s.grade == Grade::Observed)
+                .count(),
             ..Tally::default()
         };
         for f in self.findings() {
             match f.class {
+                Class::Assumption => t.assumption += 1,
                 Class::Breaking => t.breaking += 1,
                 Class::Additive => t.additive += 1,
                 Class::Unavailable => t.unavailable += 1,
@@ -169,7 +184,7 @@ impl Report {
     }
 
     /// True when the gate holds: every vendor checked to the end, no breaking drift (and, in
-    /// strict mode, no additive drift).
+    /// strict mode, no additive drift and no assumption finding).
     pub fn passed(&self) -> bool {
         self.verdict() == Verdict::Pass
     }
@@ -178,7 +193,7 @@ impl Report {
     /// otherwise an unavailable host means the run proves nothing.
     pub fn verdict(&self) -> Verdict {
         let t = self.tally();
-        if t.breaking > 0 || (self.strict && t.additive > 0) {
+        if t.breaking > 0 || (self.strict && (t.additive > 0 || t.assumption > 0)) {
             Verdict::Drift
         } else if !self.unavailable.is_empty() {
             Verdict::Unavailable
@@ -187,21 +202,29 @@ impl Report {
         }
     }
 
-    /// `1 breaking, 0 additive, 3 undocumented, 0 unavailable`, and the strict-mode note.
+    /// `2 assumption, 1 breaking, 0 additive, 0 unavailable (7 steps assumed, 0 observed)`, and
+    /// the strict-mode note.
     fn counts(&self) -> String {
         let t = self.tally();
         format!(
-            "{} breaking, {} additive, {} undocumented, {} unavailable{}",
+            "{} assumption, {} breaking, {} additive, {} unavailable ({} steps assumed, {} observed){}",
+            t.assumption,
             t.breaking,
             t.additive,
-            t.undocumented,
             t.unavailable,
+            t.assumed_steps,
+            t.observed_steps,
             if self.strict {
-                " (strict: additive fails)"
+                " (strict: additive and assumption fail)"
             } else {
                 ""
             }
         )
+    }
+
+    /// The assumption findings, in step order: what the host did where the docs are silent.
+    pub fn assumptions(&self) -> impl Iterator<Item = &Finding> {
+        self.findings().filter(|f| f.class == Class::Assumption)
     }
 
     /// The text report.
@@ -217,6 +240,32 @@ impl Report {
                 ),
                 None => writeln!(out, "  {:<11} {:<10} {}", t.vendor, t.kind, t.host),
             };
+        }
+        let assumptions: Vec<&Finding> = self.assumptions().collect();
+        if !assumptions.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nwhere the docs are silent, this host departs from our assumption ({}; {}):",
+                assumptions.len(),
+                if self.strict {
+                    "strict: these fail the run"
+                } else {
+                    "reported, not gating; `--record` keeps them as this host's observed answers"
+                }
+            );
+            for f in assumptions {
+                let _ = writeln!(
+                    out,
+                    "  {} {} ({})  {}  assumed {}, host answered {}",
+                    f.operation,
+                    f.status
+                        .map_or_else(|| "---".to_string(), |s| s.to_string()),
+                    f.step,
+                    json_path(&f.pointer),
+                    f.expected,
+                    f.actual
+                );
+            }
         }
         let mut operations: Vec<(&str, &str)> = Vec::new();
         for s in &self.steps {
@@ -320,6 +369,11 @@ mod tests {
             expected: "integer".into(),
             actual: actual.into(),
             class,
+            grade: if class == Class::Assumption {
+                Grade::Assumed
+            } else {
+                Grade::Documented
+            },
             source: "vendor-docs/000_x.txt (Kore.ai Start Voice Campaign)".into(),
         }
     }
@@ -341,7 +395,7 @@ mod tests {
             "step": "start",
             "expected": "200",
             "status": 200,
-            "undocumented": false,
+            "grade": "documented",
             "elapsed_ms": 3,
             "findings": findings,
         }))
@@ -389,7 +443,10 @@ mod tests {
         };
         let md = strict.to_markdown();
         assert!(md.starts_with("## campaign-contract: FAIL\n"), "{md}");
-        assert!(md.contains("(strict: additive fails) → **FAIL**"), "{md}");
+        assert!(
+            md.contains("(strict: additive and assumption fail) → **FAIL**"),
+            "{md}"
+        );
 
         let broken = report(vec![finding(Class::Breaking, "/x", "\"0\" (string)")]);
         let md = broken.to_markdown();
@@ -413,9 +470,10 @@ mod tests {
     }
 
     #[test]
-    fn markdown_sorts_breaking_findings_first() {
+    fn markdown_sorts_assumption_then_breaking_findings_first() {
         let md = report(vec![
             finding(Class::Unavailable, "", "503"),
+            finding(Class::Assumption, "/code", "missing"),
             finding(Class::Additive, "/region", "\"eu\" (string)"),
             finding(Class::Breaking, "/totalCallsCompleted", "\"0\" (string)"),
             finding(Class::Breaking, "/status", "missing"),
@@ -428,14 +486,26 @@ mod tests {
             .collect();
         assert_eq!(
             classes,
-            ["BREAKING", "BREAKING", "ADDITIVE", "UNAVAILABLE"],
+            [
+                "ASSUMPTION",
+                "BREAKING",
+                "BREAKING",
+                "ADDITIVE",
+                "UNAVAILABLE"
+            ],
             "{md}"
         );
-        // Within a class, step order holds.
+        // Within a class, step order holds; the grade is its own column.
         let rows = finding_rows(&md);
-        assert!(rows[0].contains("`$.totalCallsCompleted`"), "{md}");
-        assert!(rows[1].contains("`$.status`"), "{md}");
-        assert!(rows[3].contains("| `$` |"), "{md}");
+        assert!(rows[0].starts_with("| ASSUMPTION | assumed |"), "{md}");
+        assert!(rows[1].contains("`$.totalCallsCompleted`"), "{md}");
+        assert!(rows[2].contains("`$.status`"), "{md}");
+        assert!(rows[4].contains("| `$` |"), "{md}");
+        // An assumption never fails a run unless strict.
+        let r = report(vec![finding(Class::Assumption, "/code", "missing")]);
+        assert_eq!(r.verdict(), Verdict::Pass);
+        let strict = Report { strict: true, ..r };
+        assert_eq!(strict.verdict(), Verdict::Drift);
     }
 
     #[test]
@@ -453,12 +523,12 @@ mod tests {
         let rows = finding_rows(&md);
         assert_eq!(rows.len(), 1, "{md}");
         let row = rows[0];
-        // Every `|` left unescaped is a cell border: 8 of them for 7 cells.
+        // Every `|` left unescaped is a cell border: 9 of them for 8 cells.
         let borders = row
             .match_indices('|')
             .filter(|(i, _)| !row[..*i].ends_with('\\'))
             .count();
-        assert_eq!(borders, 8, "{row}");
+        assert_eq!(borders, 9, "{row}");
         assert!(row.contains("kore op\\|name"), "{row}");
         assert!(
             row.contains("`` \"x \\| y\\nz\" <h1>502</h1>\\n`tick` ``"),

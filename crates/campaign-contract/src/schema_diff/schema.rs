@@ -206,7 +206,19 @@ impl Comparison<'_> {
             );
             self.node(&format!("{path}[*]"), bi, hi, depth + 1);
         }
-        self.unanalysed(path, b, h, items_are_schemas);
+        // Branches under the same `if` (`then`, `else`) constrain the same instance: each is
+        // compared as a schema at this path. A changed `if` is not analysed.
+        let same_if = b.get("if").map(|v| strip_annotations(v, false))
+            == h.get("if").map(|v| strip_annotations(v, false));
+        if same_if && b.contains_key("if") {
+            for kw in ["then", "else"] {
+                if b.contains_key(kw) || h.contains_key(kw) {
+                    let (bb, hb) = (b.get(kw).unwrap_or(&ANY), h.get(kw).unwrap_or(&ANY));
+                    self.node(path, bb, hb, depth + 1);
+                }
+            }
+        }
+        self.unanalysed(path, b, h, items_are_schemas, same_if);
     }
 
     fn types(&mut self, path: &str, b: Option<&Vec<String>>, h: Option<&Vec<String>>) {
@@ -399,9 +411,11 @@ impl Comparison<'_> {
         b: &Map<String, Value>,
         h: &Map<String, Value>,
         items_are_schemas: bool,
+        branches_compared: bool,
     ) {
         let skip = |k: &str| {
-            ANNOTATIONS.contains(&k)
+            (branches_compared && (k == "then" || k == "else"))
+                || ANNOTATIONS.contains(&k)
                 || ANALYSED.contains(&k)
                 || LOWER_BOUNDS.contains(&k)
                 || UPPER_BOUNDS.contains(&k)

@@ -1,26 +1,29 @@
 //! Judging one exchange: the checker's findings on the answer (status, content type, body,
-//! schema), then the step's own expectation (an exact status, any 4xx, or a lifecycle rule),
-//! recorded as a report step and, when an answer came, as an exchange for the snapshots.
+//! schema), then the step's own expectation (an exact status or a lifecycle rule), each graded
+//! by who says so: documented (a vendor page), assumed (our guess), or observed (this host's own
+//! earlier answer, from `schemas/hosts/`). Recorded as a report step and, when an answer came,
+//! as an exchange for the snapshots and for `--record`.
 
 use super::Run;
 use super::call::Sent;
 use crate::report::StepResult;
-use campaign_api::lifecycle::{Lifecycle, Rule as LifecycleRule, RuleSource};
+use campaign_api::lifecycle::{Lifecycle, Rule as LifecycleRule, RuleSource, action_name};
+use campaign_api::observed::ObservedAnswer;
 use campaign_api::{HostKind, OperationId, Vendor, VendorTarget, is_unavailable_status};
-use campaign_schema::{Assumptions, Class, Finding, Rule};
+use campaign_schema::finding::describe;
+use campaign_schema::{Assumptions, Class, Finding, Grade, Rule, shape};
 use serde_json::Value;
 use std::time::Duration;
 
-/// What a fixed (non-lifecycle) step expects back.
+/// What a fixed (non-lifecycle) step expects back: this exact status, graded by the operation
+/// table (an unknown Kore.ai campaign's 404 is our assumption; VoiceGenie's 401 is documented).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
-    /// This exact, documented status.
+    /// This status.
     Status(u16),
-    /// Any 4xx with a JSON body: the vendor documents nothing more.
-    Undocumented4xx,
 }
 
-/// An exchange kept for snapshots.
+/// An exchange kept for snapshots and for `--record`.
 #[derive(Debug, Clone)]
 pub struct Recorded {
     /// Whose API.
@@ -37,6 +40,15 @@ pub struct Recorded {
     pub documented: bool,
     /// The body, when it was JSON.
     pub body: Option<Value>,
+    /// The grade of the step's expectation.
+    pub grade: Grade,
+    /// True when the answer departed from an assumption (an assumed step's status or body, or an
+    /// assumed part of a documented body): what `--record` keeps.
+    pub assumption: bool,
+    /// What we assumed, as the report shows it (`400 (stop when Ready)`).
+    pub expected: String,
+    /// The lifecycle rule, as `[state, action]`, for lifecycle steps.
+    pub rule: Option<[String; 2]>,
 }
 
 /// How a step's status is judged.
@@ -54,37 +66,67 @@ pub(super) struct Answer {
 }
 
 impl Judge<'_> {
-    /// The expected statuses as the report shows them, whether only a loose check is made,
-    /// and the rule's label.
-    fn expectation(&self) -> (String, bool, Option<String>) {
+    /// The expected statuses as the report shows them, and the rule's label.
+    fn expectation(&self) -> (String, Option<String>) {
         match self {
-            Judge::Expect(Expect::Status(s)) => (s.to_string(), false, None),
-            Judge::Expect(Expect::Undocumented4xx) => ("4xx".to_string(), true, None),
+            Judge::Expect(Expect::Status(s)) => (s.to_string(), None),
             Judge::Rule(l, r) => (
                 r.outcomes
                     .iter()
                     .map(|o| o.status.to_string())
                     .collect::<Vec<_>>()
                     .join("/"),
-                r.source == RuleSource::Assumption,
                 Some(l.label(r)),
             ),
         }
     }
 
-    /// True when `status` meets a loose expectation (any 4xx with a JSON body, where the vendor
-    /// documents nothing), which then overrides the operation table's list of statuses.
-    fn loosely_met(&self, kind: HostKind, status: u16) -> bool {
+    /// True when the step's expectation is our assumption: an assumed lifecycle rule, or a
+    /// status the operation table marks assumed.
+    fn assumed(&self, op: OperationId) -> bool {
         match self {
-            Judge::Expect(Expect::Undocumented4xx) => (400..500).contains(&status),
-            Judge::Expect(Expect::Status(_)) => false,
-            Judge::Rule(_, r) => loosely_allowed(kind, r, status),
+            Judge::Expect(Expect::Status(s)) => op
+                .spec()
+                .response(*s)
+                .is_none_or(|r| !r.source.is_documented()),
+            Judge::Rule(_, r) => r.source == RuleSource::Assumption,
+        }
+    }
+
+    /// `[state, action]` of a lifecycle rule.
+    fn rule_key(&self) -> Option<[String; 2]> {
+        match self {
+            Judge::Expect(_) => None,
+            Judge::Rule(l, r) => Some([
+                l.state(r.state).name.clone(),
+                action_name(r.action).to_string(),
+            ]),
+        }
+    }
+
+    /// Whether `status` is one the step allows, and where its expectation is written.
+    fn allows(&self, op: OperationId, status: u16) -> (bool, String, Rule) {
+        match self {
+            Judge::Expect(Expect::Status(want)) => (
+                status == *want,
+                op.spec()
+                    .response(*want)
+                    .map_or(op.spec().source, |r| r.source)
+                    .to_string(),
+                Rule::Status,
+            ),
+            Judge::Rule(l, r) => (
+                r.outcome(status).is_some(),
+                format!("{} rule {} ({})", l.file, l.label(r), r.source),
+                Rule::Lifecycle,
+            ),
         }
     }
 }
 
-/// An assumption about refusals, against a vendor host: any 4xx will do where every allowed
-/// answer is a 4xx (the vendor owes nothing to our guess of which one).
+/// An assumption about refusals, against a vendor host: any 4xx is taken as the refusal we
+/// assumed where every allowed answer is a 4xx, so the walk knows where the campaign is (the
+/// departure itself is still reported as an assumption finding).
 pub(super) fn loosely_allowed(kind: HostKind, rule: &LifecycleRule, status: u16) -> bool {
     kind == HostKind::Sandbox
         && rule.source == RuleSource::Assumption
@@ -92,9 +134,89 @@ pub(super) fn loosely_allowed(kind: HostKind, rule: &LifecycleRule, status: u16)
         && rule.outcomes.iter().all(|o| (400..500).contains(&o.status))
 }
 
+/// Holds an answer to what this host answered before: the same status and, when the recorded
+/// answer was JSON, a body of the same shape (a missing field or changed type is breaking, a
+/// new field additive). Every finding is graded observed.
+fn against_observed(
+    spec: &campaign_api::Operation,
+    label: &str,
+    observed: &ObservedAnswer,
+    file: &str,
+    status: u16,
+    body: Option<&Value>,
+) -> Vec<Finding> {
+    let source = format!("{file} (observed on this host)");
+    let finding =
+        |rule: Rule, pointer: &str, class: Class, expected: String, actual: String| Finding {
+            vendor: spec.vendor.slug().into(),
+            operation: spec.qualified_name(),
+            step: label.into(),
+            status: Some(status),
+            pointer: pointer.into(),
+            rule,
+            expected,
+            actual,
+            class,
+            grade: Grade::Observed,
+            source: source.clone(),
+        };
+    if status != observed.status {
+        return vec![finding(
+            Rule::Status,
+            "",
+            Class::Breaking,
+            format!("{} ({label}, as observed)", observed.status),
+            status.to_string(),
+        )];
+    }
+    let Some(recorded) = observed.body_json() else {
+        return Vec::new();
+    };
+    let Some(body) = body else {
+        return vec![finding(
+            Rule::Json,
+            "",
+            Class::Breaking,
+            "a JSON body, as observed".into(),
+            "a body that is not JSON".into(),
+        )];
+    };
+    let schema = match campaign_schema::registry::compile("observed", shape::schema(&recorded)) {
+        Ok(s) => s,
+        Err(e) => {
+            return vec![finding(
+                Rule::Schema,
+                "",
+                Class::Breaking,
+                "the recorded body's shape".into(),
+                format!("a shape that does not compile: {e}"),
+            )];
+        }
+    };
+    schema
+        .violations(body)
+        .into_iter()
+        .map(|v| {
+            let class = if v.keyword == "additionalProperties" {
+                Class::Additive
+            } else {
+                Class::Breaking
+            };
+            finding(
+                Rule::Keyword(v.keyword.clone()),
+                &v.pointer,
+                class,
+                format!("{} (as observed)", v.expected),
+                describe(v.actual.as_ref()),
+            )
+        })
+        .collect()
+}
+
 impl Run<'_> {
-    /// Records a step: checks the answer, judges its status, keeps the exchange. Returns the
-    /// answer when one came.
+    /// Records a step: checks the answer, judges its status against the step's expectation,
+    /// grades every finding (documented, assumed, or observed when this host's record has the
+    /// step), keeps the exchange. Returns the answer when one came.
     pub(super) fn record(
         &mut self,
         vt: &VendorTarget,
@@ -106,22 +228,17 @@ impl Run<'_> {
         let spec = op.spec();
         let assumptions = match vt.kind {
             HostKind::Simulator => Assumptions::Enforce,
-            HostKind::Sandbox => Assumptions::JsonOnly,
+            HostKind::Sandbox => Assumptions::Report,
         };
-        let (expected, undocumented, rule_label) = judge.expectation();
-        let finding = |status: Option<u16>, rule: Rule, expected: String, actual: String| {
-            move |class: Class, source: String| Finding {
-                vendor: spec.vendor.slug().into(),
-                operation: spec.qualified_name(),
-                step: label.into(),
-                status,
-                pointer: String::new(),
-                rule,
-                expected,
-                actual,
-                class,
-                source,
-            }
+        let (expected, rule_label) = judge.expectation();
+        let assumed_step = judge.assumed(op);
+        let observed = self.observed.as_ref().and_then(|(file, r)| {
+            Some((file.clone(), r.find(&spec.qualified_name(), label)?.clone()))
+        });
+        let grade = match (&observed, assumed_step) {
+            (Some(_), _) => Grade::Observed,
+            (None, true) => Grade::Assumed,
+            (None, false) => Grade::Documented,
         };
         let Some(sent) = sent else {
             let why = format!(
@@ -138,18 +255,23 @@ impl Run<'_> {
                 step: label.into(),
                 expected,
                 status: None,
-                undocumented,
+                grade,
                 elapsed_ms: 0,
                 attempts: 0,
                 rule: rule_label,
-                findings: vec![finding(
-                    None,
-                    Rule::Budget,
-                    "a call within the budget".into(),
-                    why,
-                )(
-                    Class::Unavailable, spec.source.to_string()
-                )],
+                findings: vec![Finding {
+                    vendor: spec.vendor.slug().into(),
+                    operation: spec.qualified_name(),
+                    step: label.into(),
+                    status: None,
+                    pointer: String::new(),
+                    rule: Rule::Budget,
+                    expected: "a call within the budget".into(),
+                    actual: why,
+                    class: Class::Unavailable,
+                    grade,
+                    source: spec.source.to_string(),
+                }],
             });
             return None;
         };
@@ -179,49 +301,49 @@ impl Run<'_> {
                 )
             });
         }
-        let loose = status.is_some_and(|s| judge.loosely_met(vt.kind, s));
-        if loose {
+        // The step's own expectation (an exact status, or a lifecycle rule's) replaces the
+        // operation table's list of statuses: one finding, saying what this step wanted.
+        if let Some(s) = status.filter(|s| !is_unavailable_status(*s)) {
             findings.retain(|f| f.rule != Rule::Status);
-            if body.is_none() && !findings.iter().any(|f| f.rule == Rule::Json) {
-                findings.push(finding(
-                    status,
-                    Rule::Json,
-                    "a JSON body".into(),
-                    "a body that is not JSON".into(),
-                )(Class::Breaking, spec.source.to_string()));
+            let (ok, source, rule) = judge.allows(op, s);
+            if !ok {
+                findings.push(Finding {
+                    vendor: spec.vendor.slug().into(),
+                    operation: spec.qualified_name(),
+                    step: label.into(),
+                    status: Some(s),
+                    pointer: String::new(),
+                    rule,
+                    expected: format!("{expected} ({label})"),
+                    actual: s.to_string(),
+                    class: Class::Breaking,
+                    grade: Grade::Documented,
+                    source,
+                });
             }
         }
-        let already_flagged = findings.iter().any(|f| f.rule == Rule::Status);
-        if let Some(s) = status
-            && !already_flagged
-            && !loose
-            && !is_unavailable_status(s)
-        {
-            let (ok, source) = match &judge {
-                Judge::Expect(Expect::Status(want)) => (s == *want, None),
-                Judge::Expect(Expect::Undocumented4xx) => (false, None),
-                Judge::Rule(l, r) => (
-                    r.outcome(s).is_some(),
-                    Some(format!("{} rule {} ({})", l.file, l.label(r), r.source)),
-                ),
-            };
-            if !ok {
-                let rule = if source.is_some() {
-                    Rule::Lifecycle
-                } else {
-                    Rule::Status
-                };
-                let source = source.unwrap_or_else(|| {
-                    spec.response(s)
-                        .map_or(spec.source, |r| r.source)
-                        .to_string()
-                });
-                findings.push(finding(
-                    Some(s),
-                    rule,
-                    format!("{expected} ({label})"),
-                    s.to_string(),
-                )(Class::Breaking, source));
+        if assumed_step {
+            // The vendor documents nothing for this step: whatever the host answered departs
+            // from our guess, not from the contract.
+            for f in findings
+                .iter_mut()
+                .filter(|f| f.class != Class::Unavailable)
+            {
+                f.grade = Grade::Assumed;
+                f.class = assumptions.class(Grade::Assumed, f.class);
+            }
+        }
+        let assumption = findings
+            .iter()
+            .any(|f| f.grade == Grade::Assumed && f.class != Class::Unavailable);
+        if let (Some((file, o)), Some(s)) = (&observed, status) {
+            // What the host answered before replaces our guess; the documented parts still gate.
+            findings.retain(|f| f.class == Class::Unavailable || f.grade == Grade::Documented);
+            if assumed_step {
+                findings.retain(|f| f.class == Class::Unavailable);
+            }
+            if !is_unavailable_status(s) {
+                findings.extend(against_observed(spec, label, o, file, s, body.as_ref()));
             }
         }
         if let Some(s) = status {
@@ -233,6 +355,13 @@ impl Run<'_> {
                 status: s,
                 documented: spec.response(s).is_some_and(|r| r.source.is_documented()),
                 body: body.clone(),
+                grade,
+                assumption: assumption || (assumed_step && !is_unavailable_status(s)),
+                expected: match judge.rule_key() {
+                    Some(_) => format!("{expected} ({})", rule_label.clone().unwrap_or_default()),
+                    None => expected.clone(),
+                },
+                rule: judge.rule_key(),
             });
         }
         let step = match sent.took_effect {
@@ -246,7 +375,7 @@ impl Run<'_> {
             step,
             expected,
             status,
-            undocumented,
+            grade,
             elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             attempts: sent.attempts,
             rule: rule_label,

@@ -42,7 +42,8 @@ use std::sync::Arc;
 pub struct SuiteRun {
     /// The drift report.
     pub report: Report,
-    /// Every exchange with a response, for snapshots.
+    /// Every exchange with a response, for snapshots and for recording what a host answered
+    /// ([`crate::observed::recordings`]).
     pub exchanges: Vec<Recorded>,
 }
 
@@ -75,10 +76,15 @@ pub async fn run(env: &Environment, checker: &Checker, strict: bool) -> SuiteRun
         budget: Budget::new(env.policy.max_calls),
         down: None,
         refused: Vec::new(),
+        observed: None,
     };
     for vt in &env.targets {
         run.budget = Budget::new(env.policy.max_calls);
         run.down = None;
+        run.observed = env
+            .observed
+            .get(&vt.target.vendor)
+            .map(|(path, record)| (path.display().to_string(), record.clone()));
         let skipped = run.vendor(vt).await;
         let host = vt.target.host_label();
         let vendor = vt.target.vendor;
@@ -134,6 +140,9 @@ struct Run<'a> {
     /// Campaigns of the vendor being checked that were not walked for a reason that leaves the
     /// run proving nothing about them (already dialing, a state the rules do not know, …).
     refused: Vec<String>,
+    /// What the vendor's host answered before where the docs are silent (its file, shown as a
+    /// finding's source, and the record): those steps are held to it.
+    observed: Option<(String, campaign_api::observed::HostRecord)>,
 }
 
 /// One campaign the suite may walk, and the variable that names it.

@@ -9,11 +9,13 @@
 use super::Run;
 use super::call::Tamper;
 use super::judge::{Judge, loosely_allowed};
+use campaign_api::HostKind;
+use campaign_api::lifecycle::RuleSource;
 use campaign_api::lifecycle::StateRead;
 use campaign_api::lifecycle::{Lifecycle, StateId, action_name, vendor_actions};
 use campaign_api::{Action, CampaignId, Channel, OperationId, VendorTarget};
 use campaign_schema::finding::{describe, truncate};
-use campaign_schema::{Class, Finding, Rule};
+use campaign_schema::{Assumptions, Class, Finding, Grade, Rule};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -190,10 +192,15 @@ impl Run<'_> {
         &mut self,
         vt: &VendorTarget,
         c: &mut Cursor,
-        before: StateId,
+        (before, action): (StateId, Action),
         want: StateId,
         covered: &mut Covered,
     ) -> Option<StateId> {
+        // The state a change leads to is as sure as the rule that says so.
+        let grade = match c.lifecycle.rule(before, action).source {
+            RuleSource::Documented => Grade::Documented,
+            RuleSource::Assumption => Grade::Assumed,
+        };
         let lifecycle = Arc::clone(&c.lifecycle);
         let label = format!("status when {}", lifecycle.state(want).name);
         let op = c.next_op(Action::Status, true)?;
@@ -217,7 +224,13 @@ impl Run<'_> {
                     self.guard_after_read(vt, c, s);
                     if s != want {
                         let shown = Value::String(lifecycle.state(s).reads.clone());
-                        self.flag_state(c, Class::Breaking, wanted, describe(Some(&shown)));
+                        self.flag_state(
+                            vt,
+                            c,
+                            (Class::Breaking, grade),
+                            wanted,
+                            describe(Some(&shown)),
+                        );
                     }
                     return Some(s);
                 }
@@ -231,11 +244,17 @@ impl Run<'_> {
                     );
                     let within =
                         format!("{:?} within the settle window", lifecycle.state(want).reads);
-                    self.flag_state(c, Class::Unavailable, within, why);
+                    self.flag_state(vt, c, (Class::Unavailable, grade), within, why);
                     return None;
                 }
                 StateRead::Unknown(value) => {
-                    self.flag_state(c, Class::Breaking, wanted, describe(value.as_ref()));
+                    self.flag_state(
+                        vt,
+                        c,
+                        (Class::Breaking, grade),
+                        wanted,
+                        describe(value.as_ref()),
+                    );
                     return None;
                 }
                 StateRead::NotFound | StateRead::Lost => return None,
@@ -254,9 +273,21 @@ impl Run<'_> {
         self.exchanges.pop();
     }
 
-    /// A finding on the last step about the state its read showed, sourced to the rule file.
-    fn flag_state(&mut self, c: &Cursor, class: Class, expected: String, actual: String) {
+    /// A finding on the last step about the state its read showed, sourced to the rule file and
+    /// graded by the rule that led there.
+    fn flag_state(
+        &mut self,
+        vt: &VendorTarget,
+        c: &Cursor,
+        (class, grade): (Class, Grade),
+        expected: String,
+        actual: String,
+    ) {
         let l = &c.lifecycle;
+        let assumptions = match vt.kind {
+            HostKind::Simulator => Assumptions::Enforce,
+            HostKind::Sandbox => Assumptions::Report,
+        };
         let Some(step) = self.report.steps.last_mut() else {
             return;
         };
@@ -274,7 +305,8 @@ impl Run<'_> {
             },
             expected,
             actual: actual.clone(),
-            class,
+            class: assumptions.class(grade, class),
+            grade,
             source: format!(
                 "{} ({})",
                 l.file,
@@ -410,7 +442,8 @@ impl Run<'_> {
                 let planned = lifecycle.rule(before, action).primary().next;
                 let next = match self.act(vt, &mut c, state, action).await {
                     Some(next) if next != before => {
-                        self.verify(vt, &mut c, before, next, &mut covered).await
+                        self.verify(vt, &mut c, (before, action), next, &mut covered)
+                            .await
                     }
                     Some(next) => Some(next),
                     None => {
@@ -447,7 +480,10 @@ impl Run<'_> {
                 let before = state;
                 match self.act(vt, &mut c, state, action).await {
                     Some(next) if next != before => {
-                        match self.verify(vt, &mut c, before, next, &mut covered).await {
+                        match self
+                            .verify(vt, &mut c, (before, action), next, &mut covered)
+                            .await
+                        {
                             Some(s) => state = s,
                             None => break,
                         }

@@ -1,0 +1,169 @@
+//! What a host answered where the vendor documents nothing, recorded so that later runs hold
+//! the host to it.
+//!
+//! The vendors document the happy path; what a refused start, a stop of a stopped campaign or
+//! an unknown campaign looks like is our assumption. `campaign-contract check --record` writes
+//! what one host actually answered in those places to `schemas/hosts/<vendor>-<host>.toml`.
+//! After review (the file is committed, and reviewed like a snapshot), its answers are the
+//! *observed* grade of expectation for that host: the contract suite holds the host to them, and
+//! `campaign-sim --host-profile FILE` plays them back to impersonate the host.
+//!
+//! ```
+//! use campaign_api::observed::{HostRecord, ObservedAnswer};
+//! let record = HostRecord {
+//!     vendor: "kore".into(),
+//!     host: "sandbox.example:443".into(),
+//!     answers: vec![ObservedAnswer {
+//!         operation: "kore voice-stop-v1".into(),
+//!         step: "stop when Stopped".into(),
+//!         rule: Some(["Stopped".into(), "stop".into()]),
+//!         assumed: "400 kore/error.400.json".into(),
+//!         status: 200,
+//!         body: Some(r#"{"message":"Campaign is not running","status":"Stopped"}"#.into()),
+//!     }],
+//! };
+//! let text = record.to_toml();
+//! let again = HostRecord::parse(&text, std::path::Path::new("kore.toml")).unwrap();
+//! assert_eq!(again, record);
+//! assert_eq!(again.find("kore voice-stop-v1", "stop when Stopped").unwrap().status, 200);
+//! ```
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// One host's recorded answers, for one vendor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostRecord {
+    /// `kore` or `voicegenie`.
+    pub vendor: String,
+    /// The host it was recorded against (`host:port`), for the reader.
+    pub host: String,
+    /// Every answer recorded, in the order the suite met them.
+    #[serde(default, rename = "answer")]
+    pub answers: Vec<ObservedAnswer>,
+}
+
+/// What the host answered to one step the vendor does not document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedAnswer {
+    /// Qualified operation name (`kore voice-stop-v1`).
+    pub operation: String,
+    /// The suite's step (`stop when Stopped`, `unknown campaign`, `missing credentials`, …).
+    pub step: String,
+    /// For a lifecycle step, its rule: `[state, action]` (what the simulator matches on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<[String; 2]>,
+    /// What we assumed there (`400 kore/error.400.json`), for the reader.
+    pub assumed: String,
+    /// The status the host answered.
+    pub status: u16,
+    /// The JSON body it answered (compact, credentials removed); absent when it was not JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+impl ObservedAnswer {
+    /// The recorded body, parsed (checked to be JSON when the file was read).
+    pub fn body_json(&self) -> Option<serde_json::Value> {
+        self.body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
+    }
+}
+
+/// A host record that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {reason}")]
+pub struct ObservedError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong, and where (line, entry).
+    pub reason: String,
+}
+
+impl HostRecord {
+    /// The file name for `vendor` at `host` (`kore-sandbox.example-443.toml`).
+    pub fn file_name(vendor: &str, host: &str) -> String {
+        let slug: String = host
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        format!("{vendor}-{slug}.toml")
+    }
+
+    /// Reads a record; `Ok(None)` when there is no such file.
+    pub fn load(path: &Path) -> Result<Option<HostRecord>, ObservedError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => HostRecord::parse(&text, path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ObservedError {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Parses a record, checking every body is JSON and every status a status.
+    pub fn parse(text: &str, path: &Path) -> Result<HostRecord, ObservedError> {
+        let err = |reason: String| ObservedError {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let record: HostRecord = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        if !matches!(record.vendor.as_str(), "kore" | "voicegenie") {
+            return Err(err(format!(
+                "vendor {:?} is not kore or voicegenie",
+                record.vendor
+            )));
+        }
+        for (i, a) in record.answers.iter().enumerate() {
+            let at = format!("[[answer]] #{} ({} / {})", i + 1, a.operation, a.step);
+            if !(100..=599).contains(&a.status) {
+                return Err(err(format!(
+                    "{at}: status {} is not an HTTP status",
+                    a.status
+                )));
+            }
+            if let Some(body) = &a.body
+                && let Err(e) = serde_json::from_str::<serde_json::Value>(body)
+            {
+                return Err(err(format!("{at}: body is not JSON: {e}")));
+            }
+            if !a.operation.starts_with(&format!("{} ", record.vendor)) {
+                return Err(err(format!(
+                    "{at}: operation is not one of {}'s",
+                    record.vendor
+                )));
+            }
+        }
+        Ok(record)
+    }
+
+    /// The answer recorded for `operation` at `step`.
+    pub fn find(&self, operation: &str, step: &str) -> Option<&ObservedAnswer> {
+        self.answers
+            .iter()
+            .find(|a| a.operation == operation && a.step == step)
+    }
+
+    /// The file's text: a header saying what it is, then one `[[answer]]` per step, one field
+    /// per line, so a change reads as a small diff.
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).unwrap_or_default();
+        format!(
+            "# What {} answered where the {} docs are silent, recorded by\n\
+             # `campaign-contract check --record`. Later runs hold this host to these answers\n\
+             # (grade: observed); `campaign-sim --host-profile` plays them back. Review changes\n\
+             # like a snapshot.\n\n{body}",
+            self.host, self.vendor
+        )
+    }
+}

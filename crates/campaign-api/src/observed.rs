@@ -25,7 +25,11 @@
 //! let text = record.to_toml();
 //! let again = HostRecord::parse(&text, std::path::Path::new("kore.toml")).unwrap();
 //! assert_eq!(again, record);
-//! assert_eq!(again.find("kore voice-stop-v1", "stop when Stopped").unwrap().status, 200);
+//! use campaign_api::OperationId;
+//! assert_eq!(again.find(OperationId::KoreVoiceStopV1, "stop when Stopped").unwrap().status, 200);
+//! // The v2 stop of the same channel meets the same answer; a start does not.
+//! assert!(again.find(OperationId::KoreVoiceStopV2, "stop when Stopped").is_some());
+//! assert!(again.find(OperationId::KoreVoiceStartV1, "stop when Stopped").is_none());
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -137,21 +141,34 @@ impl HostRecord {
             {
                 return Err(err(format!("{at}: body is not JSON: {e}")));
             }
-            if !a.operation.starts_with(&format!("{} ", record.vendor)) {
-                return Err(err(format!(
-                    "{at}: operation is not one of {}'s",
-                    record.vendor
-                )));
+            match crate::OperationId::find(&a.operation) {
+                Some(op) if op.spec().vendor.slug() == record.vendor => {}
+                _ => {
+                    return Err(err(format!(
+                        "{at}: operation is not one of {}'s",
+                        record.vendor
+                    )));
+                }
             }
         }
         Ok(record)
     }
 
-    /// The answer recorded for `operation` at `step`.
-    pub fn find(&self, operation: &str, step: &str) -> Option<&ObservedAnswer> {
-        self.answers
-            .iter()
-            .find(|a| a.operation == operation && a.step == step)
+    /// The answer recorded for `op` at `step`: the one recorded for `op` itself, else one
+    /// recorded for another version of the same call (same action and channel: the suite
+    /// rotates v1 and v2, so a later run may meet the step through the other version).
+    pub fn find(&self, op: crate::OperationId, step: &str) -> Option<&ObservedAnswer> {
+        let spec = op.spec();
+        let same_call = |a: &&ObservedAnswer| {
+            crate::OperationId::find(&a.operation).is_some_and(|o| {
+                let s = o.spec();
+                s.vendor == spec.vendor && s.action == spec.action && s.channel == spec.channel
+            })
+        };
+        let at_step = || self.answers.iter().filter(|a| a.step == step);
+        at_step()
+            .find(|a| a.operation == spec.qualified_name())
+            .or_else(|| at_step().find(same_call))
     }
 
     /// The file's text: a header saying what it is, then one `[[answer]]` per step, one field

@@ -232,13 +232,21 @@ impl Run<'_> {
         };
         let (expected, rule_label) = judge.expectation();
         let assumed_step = judge.assumed(op);
-        let observed = self.observed.as_ref().and_then(|(file, r)| {
-            Some((file.clone(), r.find(&spec.qualified_name(), label)?.clone()))
-        });
+        let observed = self
+            .observed
+            .as_ref()
+            .and_then(|(file, r)| Some((file.clone(), r.find(op, label)?.clone())));
         let grade = match (&observed, assumed_step) {
             (Some(_), _) => Grade::Observed,
             (None, true) => Grade::Assumed,
             (None, false) => Grade::Documented,
+        };
+        // What the step is held to, as the report shows it: what this host answered before,
+        // where it has a record; our assumption (kept for the record file) otherwise.
+        let assumed_expectation = expected.clone();
+        let expected = match &observed {
+            Some((_, o)) => o.status.to_string(),
+            None => expected,
         };
         let Some(sent) = sent else {
             let why = format!(
@@ -357,9 +365,9 @@ impl Run<'_> {
                 body: body.clone(),
                 grade,
                 assumption: assumption || (assumed_step && !is_unavailable_status(s)),
-                expected: match judge.rule_key() {
-                    Some(_) => format!("{expected} ({})", rule_label.clone().unwrap_or_default()),
-                    None => expected.clone(),
+                expected: match &rule_label {
+                    Some(rule) => format!("{assumed_expectation} ({rule})"),
+                    None => assumed_expectation.clone(),
                 },
                 rule: judge.rule_key(),
             });

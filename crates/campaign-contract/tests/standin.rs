@@ -348,6 +348,129 @@ fn recorded_answers_become_observed_and_a_host_that_changes_one_fails_naming_it(
     );
 }
 
+/// The suite against `base_url` as a sandbox configured like the stand-in, holding it to the
+/// recorded answers under `hosts`.
+async fn suite_on(base_url: &str, hosts: &Path) -> campaign_contract::Report {
+    let vars: Vec<(&str, String)> = StandIn::env_for(base_url);
+    let hosts_dir = hosts.display().to_string();
+    let env = Environment::from_lookup(|k| {
+        if k == campaign_contract::environment::HOSTS_DIR_VAR {
+            return Some(hosts_dir.clone());
+        }
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })
+    .await
+    .expect("the variables make an environment");
+    let checker = Checker::new(SchemaRegistry::load_default().expect("schemas"))
+        .with_secrets(env.secret_values());
+    let report = suite::run(&env, &checker, false).await.report;
+    env.shutdown().await;
+    report
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_impersonates_a_recorded_host_where_the_docs_are_silent() {
+    use campaign_api::Vendor;
+    use campaign_api::observed::HostRecord;
+    use campaign_sim::config::CampaignSeed;
+
+    // Arrange: what the stand-in answered, recorded.
+    let s = StandIn::start("none");
+    let recorded = scratch("impersonate").join("recorded");
+    assert_eq!(check(&s, &recorded, &["--record"]).code, 0);
+    let records: Vec<HostRecord> = ["kore", "voicegenie"]
+        .iter()
+        .map(|v| {
+            let path = recorded.join(HostRecord::file_name(v, &s.addr));
+            HostRecord::load(&path).expect("reads").expect("recorded")
+        })
+        .collect();
+    // A simulator with the stand-in's credentials and campaigns, and no auto-provisioning.
+    let sim_config = |records: Vec<HostRecord>| {
+        let seed = |vendor, id: &str| CampaignSeed {
+            vendor,
+            id: id.into(),
+            name: None,
+            state: None,
+            missing: Vec::new(),
+        };
+        campaign_sim::SimConfig {
+            campaigns: vec![
+                seed(Vendor::Kore, standin::KORE_VOICE),
+                seed(Vendor::Kore, standin::KORE_SMS),
+                seed(Vendor::VoiceGenie, standin::VOICEGENIE),
+            ],
+            auto_provision_prefix: None,
+            auth: campaign_sim::AuthConfig {
+                kore_client: Some((
+                    standin::KORE_CLIENT_ID.into(),
+                    secrecy::SecretString::from(standin::KORE_CLIENT_SECRET),
+                )),
+                voicegenie_keys: vec![secrecy::SecretString::from(standin::VOICEGENIE_KEY)],
+            },
+            impersonate: campaign_sim::impersonate::Impersonation::new(records),
+            ..campaign_sim::SimConfig::default()
+        }
+    };
+    let playing = campaign_sim::start(sim_config(records.clone()))
+        .await
+        .expect("sim");
+    let plain = campaign_sim::start(sim_config(Vec::new()))
+        .await
+        .expect("sim");
+    // Each simulator is held to the stand-in's record, filed under its own host.
+    let hosts = scratch("impersonate-hosts");
+    for sim in [&playing, &plain] {
+        let addr = sim
+            .base_url()
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        for r in &records {
+            let mut r = r.clone();
+            r.host = addr.clone();
+            std::fs::write(
+                hosts.join(HostRecord::file_name(&r.vendor, &addr)),
+                r.to_toml(),
+            )
+            .expect("record copied");
+        }
+    }
+
+    // Act
+    let impersonated = suite_on(&playing.base_url(), &hosts).await;
+    let ours = suite_on(&plain.base_url(), &hosts).await;
+
+    // Assert: playing the record back, the simulator keeps every observed answer; without it,
+    // our own assumptions break them.
+    let t = impersonated.tally();
+    assert_eq!(
+        impersonated.verdict(),
+        Verdict::Pass,
+        "{}",
+        impersonated.render()
+    );
+    assert_eq!(
+        (t.assumption, t.breaking, t.additive),
+        (0, 0, 0),
+        "{}",
+        impersonated.render()
+    );
+    assert!(t.observed_steps >= 10, "{}", impersonated.render());
+    assert_eq!(ours.verdict(), Verdict::Drift, "{}", ours.render());
+    assert!(
+        ours.findings()
+            .any(|f| f.grade == campaign_schema::Grade::Observed
+                && f.step == "stop when Ready"
+                && f.expected == "409 (stop when Ready, as observed)"
+                && f.actual == "400"),
+        "{}",
+        ours.render()
+    );
+    playing.stop().await;
+    plain.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_suite_entry_point_reaches_the_clis_verdict_on_the_same_host() {
     // Arrange
@@ -359,24 +482,11 @@ async fn the_suite_entry_point_reaches_the_clis_verdict_on_the_same_host() {
     let cli_report: Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("written")).expect("JSON");
     s.reset();
-    let vars: Vec<(&str, String)> = s.env();
-    let hosts_dir = hosts.display().to_string();
-    let env = Environment::from_lookup(|k| {
-        if k == campaign_contract::environment::HOSTS_DIR_VAR {
-            return Some(hosts_dir.clone());
-        }
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
-    })
-    .await
-    .expect("the stand-in's variables make an environment");
-    let checker = Checker::new(SchemaRegistry::load_default().expect("schemas"))
-        .with_secrets(env.secret_values());
 
     // Act
-    let outcome = suite::run(&env, &checker, false).await;
+    let report = suite_on(&s.base_url(), &hosts).await;
 
     // Assert: the same verdict and the same counts, from the same code.
-    let report = outcome.report;
     assert_eq!(cli.code, 0);
     assert_eq!(report.verdict(), Verdict::Pass, "{}", report.render());
     assert_eq!(
@@ -385,5 +495,4 @@ async fn the_suite_entry_point_reaches_the_clis_verdict_on_the_same_host() {
         "{}",
         report.render()
     );
-    env.shutdown().await;
 }

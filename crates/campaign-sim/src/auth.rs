@@ -28,6 +28,17 @@ fn cookie_token(headers: &HeaderMap) -> Option<&str> {
         .find(|t| !t.is_empty())
 }
 
+/// True when the request carries a credential at all (right or wrong): Kore.ai's `auth`
+/// header, VoiceGenie's `x-api-key` or session cookie.
+pub fn has_credential(vendor: Vendor, headers: &HeaderMap) -> bool {
+    match vendor {
+        Vendor::Kore => header(headers, &AUTH).is_some(),
+        Vendor::VoiceGenie => {
+            header(headers, &X_API_KEY).is_some() || cookie_token(headers).is_some()
+        }
+    }
+}
+
 /// Checks a request's credentials for `vendor`.
 pub fn check(vendor: Vendor, headers: &HeaderMap, config: &AuthConfig) -> Result<(), Refusal> {
     match vendor {

@@ -86,6 +86,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// The lifecycle rules the campaigns follow.
     pub lifecycles: Lifecycles,
+    /// A host's recorded answers to play back where the docs are silent (`--host-profile`).
+    pub impersonate: crate::impersonate::Impersonation,
 }
 
 impl Default for SimConfig {
@@ -119,6 +121,7 @@ impl Default for SimConfig {
             // unless the build itself is broken.
             lifecycles: Lifecycles::embedded()
                 .unwrap_or_else(|e| panic!("the compiled-in lifecycle rules do not load: {e}")),
+            impersonate: crate::impersonate::Impersonation::default(),
         }
     }
 }

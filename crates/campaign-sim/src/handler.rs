@@ -327,6 +327,29 @@ pub async fn serve_vendor(shared: &Shared, request: Request) -> Response {
     response
 }
 
+/// A recorded answer of the host the simulator impersonates, if it has one for this call (see
+/// [`crate::impersonate`]); a played-back lifecycle step moves the campaign as the rule says.
+fn play_back(
+    shared: &Shared,
+    op: OperationId,
+    campaign: &str,
+    lifecycle: &Lifecycle,
+) -> Option<Response> {
+    let imp = &shared.config.impersonate;
+    let spec = op.spec();
+    let Some(c) = shared.store.get(spec.vendor, campaign) else {
+        return (spec.action == Action::Status && !shared.store.is_known(spec.vendor, campaign))
+            .then(|| imp.case(op, "unknown campaign"))
+            .flatten();
+    };
+    if spec.action == Action::Status {
+        return imp.status_read(op, lifecycle, &lifecycle.state(c.state).reads);
+    }
+    let (response, next) = imp.rule(op, lifecycle, c.state, spec.action)?;
+    shared.store.set_state(spec.vendor, campaign, next);
+    Some(response)
+}
+
 async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Response) {
     let (parts, body) = request.into_parts();
     let (op, captures) = match route(&parts.method, parts.uri.path(), parts.uri.query()) {
@@ -425,11 +448,26 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
         );
     }
     let spec = op.spec();
+    let imp = &config.impersonate;
     if auth::check(spec.vendor, &parts.headers, &config.auth).is_err() {
-        return (Some(op), unauthorized(spec.vendor));
+        let case = if auth::has_credential(spec.vendor, &parts.headers) {
+            "wrong credentials"
+        } else {
+            "missing credentials"
+        };
+        let played = imp.case(op, case);
+        return (
+            Some(op),
+            played.unwrap_or_else(|| unauthorized(spec.vendor)),
+        );
     }
     let action = spec.action;
     let lifecycle = shared.store.lifecycles().get(spec.vendor);
+    if !imp.is_empty()
+        && let Some(played) = play_back(shared, op, campaign, lifecycle)
+    {
+        return (Some(op), played);
+    }
     let outcome = shared.store.apply(spec.vendor, campaign, action, || {
         format!("cid-{}", uuid::Uuid::new_v4())
     });

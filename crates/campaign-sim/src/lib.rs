@@ -19,6 +19,7 @@ pub mod counters;
 pub mod dispatch;
 pub mod faults;
 pub mod handler;
+pub mod impersonate;
 pub mod inject;
 pub mod server;
 pub mod state;

@@ -23,6 +23,10 @@ struct Args {
     /// compiled-in copies of schemas/ (edit the rules without rebuilding).
     #[arg(long, value_name = "DIR")]
     lifecycle_dir: Option<PathBuf>,
+    /// Play back a host's recorded answers where the docs are silent (a file written by
+    /// `campaign-contract check --record`, one per vendor; repeatable).
+    #[arg(long, value_name = "FILE")]
+    host_profile: Vec<PathBuf>,
     /// Ids with this prefix exist on first use; "" turns auto-provisioning off.
     #[arg(long, value_name = "PREFIX")]
     auto_prefix: Option<String>,
@@ -103,6 +107,18 @@ fn config(args: Args) -> Result<SimConfig, String> {
     if let Some(path) = &args.campaigns {
         config.load_campaigns(path).map_err(|e| e.to_string())?;
     }
+    let mut records = Vec::new();
+    for path in &args.host_profile {
+        let record = campaign_api::observed::HostRecord::load(path)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("--host-profile {}: no such file", path.display()))?;
+        records.push(record);
+    }
+    config.impersonate = campaign_sim::impersonate::Impersonation::new(records);
+    config
+        .impersonate
+        .check(&config.lifecycles)
+        .map_err(|e| format!("--host-profile: {e}"))?;
     if let Some(prefix) = args.auto_prefix {
         config.auto_provision_prefix = Some(prefix).filter(|p| !p.is_empty());
     }

@@ -182,6 +182,27 @@ impl Store {
         }
     }
 
+    /// Moves a campaign to `state` (a played-back answer's transition); false when there is
+    /// no such campaign.
+    pub fn set_state(&self, vendor: Vendor, id: &str, state: StateId) -> bool {
+        match self.map(vendor).get_mut(id) {
+            Some(mut c) => {
+                c.state = state;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// True when the campaign exists, or would on first use (auto-provisioned).
+    pub fn is_known(&self, vendor: Vendor, id: &str) -> bool {
+        self.map(vendor).contains_key(id)
+            || self
+                .auto_prefix
+                .as_ref()
+                .is_some_and(|p| id.starts_with(p.as_str()))
+    }
+
     /// A copy of one campaign.
     pub fn get(&self, vendor: Vendor, id: &str) -> Option<Campaign> {
         self.map(vendor).get(id).map(|c| c.clone())

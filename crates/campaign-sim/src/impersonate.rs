@@ -1,0 +1,167 @@
+//! Playing back a host's recorded answers (`campaign-sim --host-profile FILE`), so the
+//! simulator can stand in for that host where the vendor docs are silent.
+//!
+//! A host record (`schemas/hosts/<vendor>-<host>.toml`, written by `campaign-contract check
+//! --record`) holds what one host answered to the steps the docs leave open. The simulator plays
+//! it back:
+//! - a lifecycle step recorded with its rule (`[Stopped, stop]`) is answered with the recorded
+//!   status and body when a campaign in that state gets that action (from the same call, or
+//!   another version of it); the campaign moves to the state the rule gives that status, and
+//!   stays where it is when the rule has no outcome for it;
+//! - `unknown campaign`, `missing credentials` and `wrong credentials` are answered as recorded;
+//! - a recorded status read is the template of every status read: its body, with the campaign's
+//!   state written at the lifecycle's status pointer.
+//!
+//! Everything else is the simulator's own documented behaviour.
+
+use axum::body::Body;
+use axum::response::Response;
+use campaign_api::lifecycle::{Lifecycle, StateId, action_name};
+use campaign_api::observed::{HostRecord, ObservedAnswer};
+use campaign_api::{Action, OperationId};
+use http::{HeaderValue, StatusCode, header};
+
+/// The recorded answers the simulator plays back, for each vendor that has a record.
+#[derive(Debug, Clone, Default)]
+pub struct Impersonation {
+    records: Vec<HostRecord>,
+}
+
+impl Impersonation {
+    /// Plays back `records` (at most one per vendor: a later one for the same vendor replaces
+    /// an earlier one).
+    pub fn new(records: Vec<HostRecord>) -> Impersonation {
+        let mut kept: Vec<HostRecord> = Vec::new();
+        for r in records {
+            kept.retain(|k| k.vendor != r.vendor);
+            kept.push(r);
+        }
+        Impersonation { records: kept }
+    }
+
+    /// Checks every recorded rule names a state and an action of its vendor's lifecycle.
+    pub fn check(&self, lifecycles: &crate::state::Lifecycles) -> Result<(), String> {
+        for r in &self.records {
+            let vendor = campaign_api::Vendor::from_slug(&r.vendor)
+                .ok_or_else(|| format!("vendor {:?} is not kore or voicegenie", r.vendor))?;
+            let lifecycle = lifecycles.get(vendor);
+            for a in &r.answers {
+                if let Some([state, action]) = &a.rule {
+                    if lifecycle.state_named(state).is_none() {
+                        return Err(format!(
+                            "{} / {}: state {state:?} is not in {}",
+                            a.operation, a.step, lifecycle.file
+                        ));
+                    }
+                    if !campaign_api::lifecycle::vendor_actions(vendor)
+                        .into_iter()
+                        .any(|x| action_name(x) == action)
+                    {
+                        return Err(format!(
+                            "{} / {}: {action:?} is not a {} action",
+                            a.operation, a.step, r.vendor
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// True when nothing is played back.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    fn record(&self, op: OperationId) -> Option<&HostRecord> {
+        let vendor = op.spec().vendor.slug();
+        self.records.iter().find(|r| r.vendor == vendor)
+    }
+
+    /// The answer recorded for a fixed step (`unknown campaign`, `missing credentials`, …).
+    pub fn case(&self, op: OperationId, step: &str) -> Option<Response> {
+        self.record(op)?.find(op, step).map(respond)
+    }
+
+    /// The answer recorded for `action` on a campaign in `state`, and the state it leads to.
+    pub fn rule(
+        &self,
+        op: OperationId,
+        lifecycle: &Lifecycle,
+        state: StateId,
+        action: Action,
+    ) -> Option<(Response, StateId)> {
+        let record = self.record(op)?;
+        let key = [
+            lifecycle.state(state).name.clone(),
+            action_name(action).to_string(),
+        ];
+        let spec = op.spec();
+        let same_call = |a: &&ObservedAnswer| {
+            OperationId::find(&a.operation).is_some_and(|o| {
+                let s = o.spec();
+                s.action == spec.action && s.channel == spec.channel
+            })
+        };
+        let with_rule = || {
+            record
+                .answers
+                .iter()
+                .filter(|a| a.rule.as_ref() == Some(&key))
+        };
+        let answer = with_rule()
+            .find(|a| a.operation == spec.qualified_name())
+            .or_else(|| with_rule().find(same_call))?;
+        let next = lifecycle
+            .rule(state, action)
+            .outcome(answer.status)
+            .map_or(state, |o| o.next);
+        Some((respond(answer), next))
+    }
+
+    /// A status read in the shape this host answers reads, showing `reads` (the campaign's
+    /// state) at the lifecycle's status pointer; `None` when no read was recorded.
+    pub fn status_read(
+        &self,
+        op: OperationId,
+        lifecycle: &Lifecycle,
+        reads: &str,
+    ) -> Option<Response> {
+        let record = self.record(op)?;
+        let spec = op.spec();
+        let read = record.answers.iter().find(|a| {
+            a.status == 200
+                && OperationId::find(&a.operation).is_some_and(|o| {
+                    o.spec().action == Action::Status && o.spec().vendor == spec.vendor
+                })
+                && a.rule.is_none()
+                && a.step.starts_with("status")
+        })?;
+        let mut body = read.body_json()?;
+        *body.pointer_mut(&lifecycle.status_pointer)? = serde_json::Value::String(reads.into());
+        Some(json(200, body.to_string()))
+    }
+}
+
+fn json(status: u16, body: String) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// The recorded status and body (an empty body when the host's was not JSON).
+fn respond(a: &ObservedAnswer) -> Response {
+    match &a.body {
+        Some(body) => json(a.status, body.clone()),
+        None => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() =
+                StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            r
+        }
+    }
+}

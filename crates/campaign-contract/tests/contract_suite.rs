@@ -213,3 +213,41 @@ async fn vendors_keep_their_documented_contract() {
     }
     env.shutdown().await;
 }
+
+#[test]
+fn a_pending_sandbox_snapshot_is_one_insta_reads_and_only_a_difference_is_pending() {
+    // Arrange: one reviewed snapshot, and a run whose body differs from it in one value.
+    let dir = std::env::temp_dir().join(format!("contract-suite-pending-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let body = serde_json::json!({"status": "Stopped", "updatedAt": "2026-01-01T00:00:00Z"});
+    let mut snapshots =
+        BTreeMap::from([("kore__x__200__shape".to_string(), (HostKind::Sandbox, body))]);
+
+    // Act: the first run leaves it pending; once accepted (renamed, as `cargo insta accept`
+    // does), the same run leaves nothing.
+    let first = review_sandbox_snapshots(&snapshots, &dir);
+    let new = dir.join("kore__x__200__shape@sandbox.snap.new");
+    let read = insta::Snapshot::from_file(&new).expect("insta reads the pending snapshot");
+    std::fs::rename(&new, dir.join("kore__x__200__shape@sandbox.snap")).expect("accept");
+    let again = review_sandbox_snapshots(&snapshots, &dir);
+    snapshots.insert(
+        "kore__x__200__shape".into(),
+        (HostKind::Sandbox, serde_json::json!({"status": "Stopped"})),
+    );
+    let changed = review_sandbox_snapshots(&snapshots, &dir);
+
+    // Assert
+    assert_eq!(first, ["kore__x__200__shape"]);
+    assert_eq!(
+        read.metadata().source(),
+        Some("crates/campaign-contract/tests/contract_suite.rs")
+    );
+    let text = read.contents().as_text().expect("text").to_string();
+    assert!(text.contains("\"updatedAt\": \"[timestamp]\""), "{text}");
+    assert!(
+        again.is_empty(),
+        "an accepted snapshot is not pending again: {again:?}"
+    );
+    assert_eq!(changed, ["kore__x__200__shape"]);
+}

@@ -18,20 +18,9 @@ use campaign_contract::report::Verdict;
 use campaign_contract::{Environment, suite};
 use campaign_schema::{Checker, SchemaRegistry};
 use serde_json::Value;
-use standin::StandIn;
-use std::path::{Path, PathBuf};
+use standin::{StandIn, scratch};
+use std::path::Path;
 use std::process::Command;
-
-/// A folder of its own under the system's temp dir, emptied first.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "campaign-contract-standin-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
 
 /// What one `campaign-contract check` run showed.
 struct Run {

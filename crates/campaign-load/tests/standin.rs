@@ -6,19 +6,8 @@
 #[path = "../../../tests/fixtures/standin.rs"]
 mod standin;
 
-use standin::StandIn;
-use std::path::PathBuf;
+use standin::{StandIn, scratch};
 use std::process::Command;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "campaign-load-standin-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
 
 /// A 2 s run of 4 users on the stand-in's named voice campaign, doing `steps` in a loop.
 fn load(s: &StandIn, name: &str, steps: &str) -> (Option<i32>, String) {

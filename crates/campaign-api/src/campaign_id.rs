@@ -1,8 +1,9 @@
 //! Campaign ids, checked before anything is sent.
 //!
 //! An id lands in a URL path segment. Percent-encoding makes any text safe to send, but an id
-//! holding `/` or `?` is almost always a pasted URL or a typo, and on a real host it could address
-//! a different campaign than the user named. Refusing it up front is the safe answer.
+//! holding `/`, `\`, `?` or `#`, or one that is `.` or `..` (which URL normalisation drops or
+//! climbs), would address a different resource than the user named on a real host. Refusing it
+//! up front, for every source (env, scenario file, flag, list file), is the safe answer.
 
 use std::fmt;
 
@@ -26,7 +27,26 @@ pub enum CampaignIdError {
         /// The refused id, as given.
         id: String,
     },
+    /// The id is `.` or `..`: URL normalisation would drop it or climb a path segment, and send
+    /// the call to another resource.
+    #[error("campaign id {id:?} is a dot segment: URL normalisation would send the call elsewhere")]
+    DotSegment {
+        /// The refused id.
+        id: String,
+    },
+    /// The id is longer than [`MAX_LEN`] bytes.
+    #[error("campaign id is {len} bytes long; the limit is {max}")]
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+        /// [`MAX_LEN`].
+        max: usize,
+    },
 }
+
+/// The longest campaign id accepted, in bytes (vendor ids are uuids or short slugs; a longer one
+/// is a paste error, and the simulator refuses what the client refuses).
+pub const MAX_LEN: usize = 128;
 
 /// A campaign id that is safe to put into a request path.
 ///
@@ -35,6 +55,8 @@ pub enum CampaignIdError {
 /// assert!(CampaignId::new("cmp 42").is_ok());
 /// assert!(CampaignId::new("a/b").is_err());
 /// assert!(CampaignId::new("").is_err());
+/// assert!(CampaignId::new("..").is_err());
+/// assert!(CampaignId::new("x".repeat(129)).is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CampaignId(String);
@@ -45,6 +67,15 @@ impl CampaignId {
         let id = id.into();
         if id.is_empty() {
             return Err(CampaignIdError::Empty);
+        }
+        if id.len() > MAX_LEN {
+            return Err(CampaignIdError::TooLong {
+                len: id.len(),
+                max: MAX_LEN,
+            });
+        }
+        if id == "." || id == ".." {
+            return Err(CampaignIdError::DotSegment { id });
         }
         if let Some(ch) = id.chars().find(|c| matches!(c, '/' | '?')) {
             return Err(CampaignIdError::Forbidden { id, ch });
@@ -93,6 +124,21 @@ mod tests {
                 "{bad:?} accepted"
             );
         }
+        for bad in [".", ".."] {
+            assert!(
+                matches!(CampaignId::new(bad), Err(CampaignIdError::DotSegment { .. })),
+                "{bad:?} accepted"
+            );
+        }
+        assert!(CampaignId::new("...").is_ok(), "three dots are a name, not a segment");
+        assert_eq!(
+            CampaignId::new("x".repeat(MAX_LEN + 1)),
+            Err(CampaignIdError::TooLong {
+                len: MAX_LEN + 1,
+                max: MAX_LEN
+            })
+        );
+        assert!(CampaignId::new("x".repeat(MAX_LEN)).is_ok());
     }
 
     #[test]

@@ -126,11 +126,17 @@ mod tests {
         }
         for bad in [".", ".."] {
             assert!(
-                matches!(CampaignId::new(bad), Err(CampaignIdError::DotSegment { .. })),
+                matches!(
+                    CampaignId::new(bad),
+                    Err(CampaignIdError::DotSegment { .. })
+                ),
                 "{bad:?} accepted"
             );
         }
-        assert!(CampaignId::new("...").is_ok(), "three dots are a name, not a segment");
+        assert!(
+            CampaignId::new("...").is_ok(),
+            "three dots are a name, not a segment"
+        );
         assert_eq!(
             CampaignId::new("x".repeat(MAX_LEN + 1)),
             Err(CampaignIdError::TooLong {

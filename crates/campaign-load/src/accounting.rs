@@ -22,6 +22,9 @@ pub enum Fate {
     VendorError(String),
     /// 429 or 5xx: the host could not answer now.
     Unavailable(u16),
+    /// A 3xx: never followed (a redirect would carry the credential to another host), never
+    /// ok: the host sent the call somewhere else.
+    Redirect(u16),
     /// No complete response: timeout, reset, refused, …
     Transport(TransportClass),
     /// 2xx whose body broke its operation's schema.
@@ -39,6 +42,7 @@ impl Fate {
             Fate::Expected(_) => "expected",
             Fate::VendorError(_) => "vendor-error",
             Fate::Unavailable(_) => "unavailable",
+            Fate::Redirect(_) => "redirect",
             Fate::Transport(_) => "transport",
             Fate::Contract => "contract",
             Fate::Cancelled => "cancelled",
@@ -52,6 +56,7 @@ impl Fate {
             Fate::Expected(l) => format!("expected {l}"),
             Fate::VendorError(l) => format!("vendor-error {l}"),
             Fate::Unavailable(s) => format!("unavailable {s}"),
+            Fate::Redirect(s) => format!("redirect {s}"),
             Fate::Transport(k) => format!("transport {k}"),
             Fate::Contract => "contract".into(),
             Fate::Cancelled => "cancelled at shutdown".into(),

@@ -270,6 +270,9 @@ fn classify(
     if is_unavailable_status(code) {
         return Fate::Unavailable(code);
     }
+    if status.is_redirection() {
+        return Fate::Redirect(code);
+    }
     if status.is_client_error() {
         let vendor = vendor_code(&body);
         let label = match &vendor {
@@ -331,9 +334,10 @@ pub fn goose_args(scenario: &Scenario, host: &str, extra: &[String]) -> Vec<Stri
     if let Some(t) = l.throttle {
         a.extend(["--throttle-requests".into(), t.to_string()]);
     }
-    if let Some(t) = l.timeout {
-        a.extend(["--timeout".into(), format!("{}", t.as_secs_f64())]);
-    }
+    a.extend([
+        "--timeout".into(),
+        format!("{}", request_timeout(scenario).as_secs_f64()),
+    ]);
     for t in &scenario.thresholds {
         if impossible(t).is_none() {
             a.extend(["--threshold".into(), t.clone()]);
@@ -362,11 +366,22 @@ fn lean_for(scenario: &Scenario, target: &Target) -> Option<Lean> {
     let authority = format!("{}:{}", url.host_str()?, url.port_or_known_default()?);
     Some(Lean {
         authority,
-        timeout: scenario
-            .load
-            .timeout
-            .unwrap_or(std::time::Duration::from_secs(60)),
+        timeout: request_timeout(scenario),
     })
+}
+
+/// The default per-request timeout: a request that takes longer is a transport timeout.
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// One request's timeout, on both client paths: the scenario's `timeout` (default
+/// [`DEFAULT_REQUEST_TIMEOUT`]), never longer than the run time, so a dead host cannot stretch a
+/// run by more than one timeout past its end.
+pub fn request_timeout(scenario: &Scenario) -> std::time::Duration {
+    let t = scenario.load.timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+    match scenario.load.run_time {
+        Some(run) if !run.is_zero() => t.min(run),
+        _ => t,
+    }
 }
 
 /// Why a threshold can never hold (`p50<0ms`), if it cannot. Goose refuses such a rule outright;
@@ -471,6 +486,23 @@ pub async fn run(
         let mut s = goose::goose::Scenario::new(&flow.name)
             .set_weight(flow.weight)
             .map_err(|e| RunError::Goose(e.to_string()))?;
+        // Goose's own client (HTTPS hosts, throttled runs) follows redirects by default and
+        // carries `auth` / `x-api-key` to wherever it is sent: each user gets one that does not.
+        let timeout = request_timeout(scenario);
+        s = s.register_transaction(
+            Transaction::new(Arc::new(move |user: &mut GooseUser| {
+                Box::pin(async move {
+                    let builder = reqwest::Client::builder()
+                        .redirect(reqwest::redirect::Policy::none())
+                        .timeout(timeout)
+                        .user_agent(concat!("campaign-load/", env!("CARGO_PKG_VERSION")));
+                    user.set_client_builder(builder).await?;
+                    Ok(())
+                })
+            }))
+            .set_name("no redirects")
+            .set_on_start(),
+        );
         for (i, op) in flow.steps.iter().enumerate() {
             let t = Transaction::new(transaction(shared.clone(), *op))
                 .set_name(shared.name(*op))

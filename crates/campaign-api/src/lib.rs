@@ -41,6 +41,7 @@ pub mod observed;
 pub mod operation;
 pub mod request;
 pub mod response;
+pub mod secret_forms;
 pub mod sync;
 pub mod target;
 pub mod template;

@@ -35,6 +35,9 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// The largest host record read: a few dozen answers take a few kilobytes.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
 /// One host's recorded answers, for one vendor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,16 +106,29 @@ impl HostRecord {
         format!("{vendor}-{slug}.toml")
     }
 
-    /// Reads a record; `Ok(None)` when there is no such file.
+    /// Reads a record; `Ok(None)` when there is no such file. Only a regular file of at most
+    /// [`MAX_FILE_BYTES`] is read (a FIFO or a device would hang or never end).
     pub fn load(path: &Path) -> Result<Option<HostRecord>, ObservedError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => HostRecord::parse(&text, path).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(ObservedError {
-                path: path.to_path_buf(),
-                reason: e.to_string(),
-            }),
+        let err = |reason: String| ObservedError {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(err(e.to_string())),
+        };
+        if !meta.is_file() {
+            return Err(err("not a regular file".into()));
         }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(err(format!(
+                "{} bytes; a host record is at most {MAX_FILE_BYTES}",
+                meta.len()
+            )));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        HostRecord::parse(&text, path).map(Some)
     }
 
     /// Parses a record, checking every body is JSON and every status a status.
@@ -121,7 +137,11 @@ impl HostRecord {
             path: path.to_path_buf(),
             reason,
         };
-        let record: HostRecord = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let record: HostRecord = toml::from_str(text).map_err(|e| {
+            // toml quotes the offending line; a pathological one is cut.
+            let shown: String = e.to_string().chars().take(600).collect();
+            err(shown)
+        })?;
         if !matches!(record.vendor.as_str(), "kore" | "voicegenie") {
             return Err(err(format!(
                 "vendor {:?} is not kore or voicegenie",
@@ -140,6 +160,12 @@ impl HostRecord {
                 && let Err(e) = serde_json::from_str::<serde_json::Value>(body)
             {
                 return Err(err(format!("{at}: body is not JSON: {e}")));
+            }
+            if record.answers[..i]
+                .iter()
+                .any(|b| b.operation == a.operation && b.step == a.step)
+            {
+                return Err(err(format!("{at}: recorded twice")));
             }
             match crate::OperationId::find(&a.operation) {
                 Some(op) if op.spec().vendor.slug() == record.vendor => {}

@@ -138,14 +138,22 @@ impl Environment {
             }
             let path = self.record_path(vt);
             if let Some(record) = HostRecord::load(&path)? {
-                if record.vendor != vt.target.vendor.slug() {
-                    return Err(EnvironmentError::Observed(ObservedError {
-                        path,
-                        reason: format!(
-                            "recorded for {}, read for {}",
-                            record.vendor, vt.target.vendor
-                        ),
-                    }));
+                let host = vt.target.host_label();
+                let wrong = if record.vendor != vt.target.vendor.slug() {
+                    Some(format!(
+                        "recorded for {}, read for {}",
+                        record.vendor, vt.target.vendor
+                    ))
+                } else if record.host != host {
+                    Some(format!(
+                        "recorded for host {:?}, read for {host:?}",
+                        record.host
+                    ))
+                } else {
+                    None
+                };
+                if let Some(reason) = wrong {
+                    return Err(EnvironmentError::Observed(ObservedError { path, reason }));
                 }
                 self.observed.insert(vt.target.vendor, (path, record));
             }

@@ -90,7 +90,7 @@ fn record_hosts(
     for r in recordings {
         let path = r.path.display().to_string();
         let n = r.record.answers.len();
-        match observed::write(&r) {
+        match observed::write(&r, &secrets) {
             Ok(Written::Created) => {
                 eprintln!(
                     "campaign-contract: recorded {n} answer(s) to {path} (new; review and commit it)"
@@ -187,15 +187,17 @@ async fn check(
         Ok(r) => r,
         Err(e) => return could_not_run(e),
     };
-    let mut env = match Environment::from_env_in(&dir).await {
+    // `--hosts` replaces CAMPAIGN_CONTRACT_HOSTS_DIR where the environment is read, so only
+    // the folder asked for is ever loaded.
+    let hosts = hosts.map(|h| h.display().to_string());
+    let lookup = |k: &str| match (&hosts, k) {
+        (Some(h), campaign_contract::environment::HOSTS_DIR_VAR) => Some(h.clone()),
+        _ => std::env::var(k).ok(),
+    };
+    let env = match Environment::from_lookup_in(lookup, &dir).await {
         Ok(e) => e,
         Err(e) => return could_not_run(e),
     };
-    if let Some(hosts) = hosts
-        && let Err(e) = env.load_observed(&hosts)
-    {
-        return could_not_run(e);
-    }
     for (vendor, (path, record)) in &env.observed {
         eprintln!(
             "{vendor}: holding the host to {} observed answer(s) from {}",
@@ -237,10 +239,16 @@ async fn check(
         eprintln!("campaign-contract: {e} (removed)");
         return ExitCode::from(1);
     }
-    if !failed.is_empty() {
-        return could_not_run(failed.join("; "));
-    }
     let verdict = report.verdict();
+    if !failed.is_empty() {
+        eprintln!("campaign-contract: {}", failed.join("; "));
+        // Drift found is still drift: a file that could not be written does not hide it.
+        return ExitCode::from(if verdict == Verdict::Drift {
+            verdict.exit_code()
+        } else {
+            2
+        });
+    }
     if verdict == Verdict::Unavailable {
         eprintln!(
             "campaign-contract: sandbox unavailable (noise, not drift); the run proves nothing:"

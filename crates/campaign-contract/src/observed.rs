@@ -12,6 +12,7 @@ use crate::suite::Recorded;
 use campaign_api::HostKind;
 use campaign_api::observed::{HostRecord, ObservedAnswer};
 use campaign_schema::finding::scrub;
+use campaign_schema::shape;
 use secrecy::SecretString;
 use std::path::PathBuf;
 
@@ -79,15 +80,35 @@ pub fn recordings(
 }
 
 /// Writes a recording unless the file already holds it; a changed file's diff is returned.
-pub fn write(r: &Recording) -> std::io::Result<Written> {
-    let text = r.record.to_toml();
+///
+/// An answer that keeps its recorded status and body shape keeps its recorded text (a new
+/// timestamp or instance id is not a change to review), so a host that answers as before leaves
+/// its file alone. Nothing is written that holds a form of one of `secrets`.
+pub fn write(r: &Recording, secrets: &[SecretString]) -> std::io::Result<Written> {
     let before = match std::fs::read_to_string(&r.path) {
         Ok(old) => Some(old),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
     };
+    let mut record = r.record.clone();
+    if let Some(old) = before
+        .as_deref()
+        .and_then(|t| HostRecord::parse(t, &r.path).ok())
+    {
+        for a in &mut record.answers {
+            if let Some(kept) = old.answers.iter().find(|o| same_answer(o, a)) {
+                *a = kept.clone();
+            }
+        }
+    }
+    let text = record.to_toml();
     if before.as_deref() == Some(text.as_str()) {
         return Ok(Written::Unchanged);
+    }
+    if scrub(&text, secrets) != text {
+        return Err(std::io::Error::other(
+            "the record would hold a credential; not written",
+        ));
     }
     if let Some(parent) = r.path.parent() {
         std::fs::create_dir_all(parent)?;
@@ -97,6 +118,16 @@ pub fn write(r: &Recording) -> std::io::Result<Written> {
         None => Written::Created,
         Some(old) => Written::Changed(line_diff(&old, &text)),
     })
+}
+
+/// The same observed answer: same step, status and body shape (values are free).
+fn same_answer(old: &ObservedAnswer, new: &ObservedAnswer) -> bool {
+    old.operation == new.operation
+        && old.step == new.step
+        && old.rule == new.rule
+        && old.assumed == new.assumed
+        && old.status == new.status
+        && old.body_json().map(|b| shape::infer(&b)) == new.body_json().map(|b| shape::infer(&b))
 }
 
 /// The lines only in `old` (`-`) and only in `new` (`+`), in order (a longest common

@@ -485,3 +485,95 @@ async fn the_suite_entry_point_reaches_the_clis_verdict_on_the_same_host() {
         report.render()
     );
 }
+
+#[test]
+fn documented_drift_met_in_an_assumed_step_still_fails_and_recording_cannot_accept_it() {
+    // Arrange: only the v2 starts break their documented body; the walk meets them in "start
+    // when Stopped", a step whose status is our assumption.
+    let s = StandIn::start("v2-broken");
+    let hosts = scratch("v2-broken").join("hosts");
+
+    // Act
+    let run = check(&s, &hosts, &[]);
+    s.reset();
+    let recorded = check(&s, &hosts, &["--record"]);
+    s.reset();
+    let after = check(&s, &hosts, &[]);
+
+    // Assert: which status is assumed; the body of a documented 200 is not.
+    for r in [&run, &recorded, &after] {
+        assert_eq!(r.code, 1, "{}", r.stdout);
+        assert!(
+            r.stdout.contains("kore voice-start-v2 200  $.updatedAt  expected a required field, got missing  BREAKING (documented)"),
+            "{}",
+            r.stdout
+        );
+    }
+    let file = hosts.join(format!("kore-{}.toml", s.addr.replace(':', "-")));
+    let text = std::fs::read_to_string(&file).expect("the rest was recorded");
+    assert!(
+        !text.contains("start when Stopped"),
+        "a broken answer was recorded:\n{text}"
+    );
+}
+
+#[test]
+fn a_host_that_accepts_calls_without_credentials_fails() {
+    let s = StandIn::start("no-auth");
+    let run = check(&s, &scratch("no-auth").join("hosts"), &[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    for step in ["missing credentials", "wrong credentials"] {
+        let line = format!("FAIL  {step:<28} 200  expected 401 (assumed)");
+        assert!(run.stdout.contains(&line), "no {line:?} in\n{}", run.stdout);
+    }
+    assert!(
+        run.stdout.contains("kore status-v1 200  $  expected 401 (missing credentials), got 200  BREAKING (documented)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_credential_echoed_encoded_never_reaches_stdout_or_a_record() {
+    let s = StandIn::start("echo-encoded");
+    let hosts = scratch("echo").join("hosts");
+    let run = check(&s, &hosts, &["--record"]);
+    let encoded = "c3RhbmRpbi12Zy1rZXktOTFjMg=="; // base64 of standin::VOICEGENIE_KEY
+    assert!(
+        !run.stdout.contains(encoded) && !run.stderr.contains(encoded),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("$.key  assumed no such field, host answered \"[REDACTED]"),
+        "{}",
+        run.stdout
+    );
+    let file = hosts.join(format!("voicegenie-{}.toml", s.addr.replace(':', "-")));
+    let text = std::fs::read_to_string(&file).expect("recorded");
+    assert!(
+        !text.contains(encoded) && text.contains("[REDACTED]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn recording_the_same_host_twice_leaves_the_file_alone() {
+    let s = StandIn::start("none");
+    let hosts = scratch("twice").join("hosts");
+    assert_eq!(check(&s, &hosts, &["--record"]).code, 0);
+    s.reset();
+    let again = check(&s, &hosts, &["--record"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert!(
+        again.stderr.contains("unchanged (11 answer(s))"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        !again.stderr.contains("changed; review"),
+        "{}",
+        again.stderr
+    );
+}

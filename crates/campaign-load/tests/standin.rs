@@ -82,8 +82,8 @@ fn cleanup_on_a_foreign_host_trusts_the_status_read_and_raises_no_false_alarm() 
     assert_eq!(s.state()["kore"][standin::KORE_VOICE], "Stopped");
 
     // Start, stop: the campaign is usually already Stopped when cleanup sends its stop, and the
-    // stand-in answers that stop 200 {"status":"Stopped","message":"Campaign is not running"},
-    // a body none of our schemas expects. The status read still says halted: no alarm.
+    // stand-in answers that stop 200 "Campaign already stopped", where our rules assume a 400
+    // refusal. The status read says halted, and that is what counts: no alarm.
     s.reset();
     let (code, text) = load(&s, "start-stop", r#""voice-start-v1", "voice-stop-v1""#);
     assert_eq!(code, Some(0), "{text}");

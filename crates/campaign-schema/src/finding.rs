@@ -1,6 +1,6 @@
 //! Findings: one way an exchange departs from the contract, and how much it matters.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -199,29 +199,26 @@ pub fn describe(value: Option<&serde_json::Value>) -> String {
     format!("{} ({})", truncate(&v.to_string()), crate::json_type(v))
 }
 
-/// Replaces every occurrence of each secret (4 characters or more) with `[REDACTED]`. Run it
-/// before [`truncate`]: a cut secret no longer matches whole. This is the edge where a secret is
-/// exposed: only to be compared, never kept.
+/// Replaces every form of each secret (4 characters or more: verbatim, JSON-escaped,
+/// percent-encoded, base64 at any alignment; see [`campaign_api::secret_forms`]) with
+/// `[REDACTED]`. Run it before [`truncate`]: a cut secret no longer matches whole. This is the
+/// edge where a secret is exposed: only to be compared, never kept.
 pub fn scrub(text: &str, secrets: &[SecretString]) -> String {
     let mut out = text.to_string();
-    for s in secrets
-        .iter()
-        .map(|s| s.expose_secret())
-        .filter(|s| s.len() >= 4)
-    {
-        if out.contains(s) {
-            out = out.replace(s, "[REDACTED]");
+    for form in campaign_api::secret_forms::forms(secrets) {
+        let Ok(form) = std::str::from_utf8(&form) else {
+            continue;
+        };
+        if out.contains(form) {
+            out = out.replace(form, "[REDACTED]");
         }
     }
     out
 }
 
-/// True when `text` holds one of `secrets` (4 characters or more).
+/// True when `text` holds a form of one of `secrets`.
 fn holds_secret(text: &str, secrets: &[SecretString]) -> bool {
-    secrets
-        .iter()
-        .map(|s| s.expose_secret())
-        .any(|s| s.len() >= 4 && text.contains(s))
+    scrub(text, secrets) != text
 }
 
 /// [`describe`] of a value after [`scrub`]bing its text.
@@ -318,6 +315,15 @@ mod tests {
             &[SecretString::from(secret.clone())],
         );
         assert!(!shown.contains("sk_9999"), "a cut secret survived: {shown}");
+        // Encoded forms too: a host echoing the key base64- or percent-encoded.
+        let key = "vg key/SECRET+456";
+        for echoed in ["dmcga2V5L1NFQ1JFVCs0NTY=", "vg%20key%2FSECRET%2B456"] {
+            let shown = describe_scrubbed(
+                Some(&serde_json::json!({ "key": echoed })),
+                &[SecretString::from(key)],
+            );
+            assert!(shown.contains("[REDACTED]"), "{echoed} shown as {shown}");
+        }
         assert_eq!(describe(Some(&serde_json::json!(1.0))), "1.0 (integer)");
     }
 

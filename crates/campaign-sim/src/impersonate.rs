@@ -45,22 +45,20 @@ impl Impersonation {
             let vendor = campaign_api::Vendor::from_slug(&r.vendor)
                 .ok_or_else(|| format!("vendor {:?} is not kore or voicegenie", r.vendor))?;
             let lifecycle = lifecycles.get(vendor);
-            for a in &r.answers {
+            for (i, a) in r.answers.iter().enumerate() {
+                let at = format!("[[answer]] #{} ({} / {})", i + 1, a.operation, a.step);
                 if let Some([state, action]) = &a.rule {
                     if lifecycle.state_named(state).is_none() {
                         return Err(format!(
-                            "{} / {}: state {state:?} is not in {}",
-                            a.operation, a.step, lifecycle.file
+                            "{at}: state {state:?} is not in {}",
+                            lifecycle.file
                         ));
                     }
                     if !campaign_api::lifecycle::vendor_actions(vendor)
                         .into_iter()
                         .any(|x| action_name(x) == action)
                     {
-                        return Err(format!(
-                            "{} / {}: {action:?} is not a {} action",
-                            a.operation, a.step, r.vendor
-                        ));
+                        return Err(format!("{at}: {action:?} is not a {} action", r.vendor));
                     }
                 }
             }

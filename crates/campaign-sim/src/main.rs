@@ -110,15 +110,14 @@ fn config(args: Args) -> Result<SimConfig, String> {
     let mut records = Vec::new();
     for path in &args.host_profile {
         let record = campaign_api::observed::HostRecord::load(path)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("--host-profile {e}"))?
             .ok_or_else(|| format!("--host-profile {}: no such file", path.display()))?;
+        campaign_sim::impersonate::Impersonation::new(vec![record.clone()])
+            .check(&config.lifecycles)
+            .map_err(|e| format!("--host-profile {}: {e}", path.display()))?;
         records.push(record);
     }
     config.impersonate = campaign_sim::impersonate::Impersonation::new(records);
-    config
-        .impersonate
-        .check(&config.lifecycles)
-        .map_err(|e| format!("--host-profile: {e}"))?;
     if let Some(prefix) = args.auto_prefix {
         config.auto_provision_prefix = Some(prefix).filter(|p| !p.is_empty());
     }

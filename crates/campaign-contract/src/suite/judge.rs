@@ -15,12 +15,16 @@ use campaign_schema::{Assumptions, Class, Finding, Grade, Rule, shape};
 use serde_json::Value;
 use std::time::Duration;
 
-/// What a fixed (non-lifecycle) step expects back: this exact status, graded by the operation
-/// table (an unknown Kore.ai campaign's 404 is our assumption; VoiceGenie's 401 is documented).
+/// What a fixed (non-lifecycle) step expects back, graded by the operation table (an unknown
+/// Kore.ai campaign's 404 is our assumption; VoiceGenie's 401 is documented).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
     /// This status.
     Status(u16),
+    /// A refusal of a call without a valid credential: this status, where the vendor may
+    /// document only that the credential is required. Then which 4xx is our assumption, but an
+    /// answer that is not a 4xx accepts a call the docs say needs the credential: drift.
+    Refusal(u16),
 }
 
 /// An exchange kept for snapshots and for `--record`.
@@ -42,8 +46,8 @@ pub struct Recorded {
     pub body: Option<Value>,
     /// The grade of the step's expectation.
     pub grade: Grade,
-    /// True when the answer departed from an assumption (an assumed step's status or body, or an
-    /// assumed part of a documented body): what `--record` keeps.
+    /// True when `--record` keeps the answer: an assumed or observed step, or one whose body
+    /// departed from an assumed part of a schema, and never one with documented drift.
     pub assumption: bool,
     /// What we assumed, as the report shows it (`400 (stop when Ready)`).
     pub expected: String,
@@ -69,7 +73,7 @@ impl Judge<'_> {
     /// The expected statuses as the report shows them, and the rule's label.
     fn expectation(&self) -> (String, Option<String>) {
         match self {
-            Judge::Expect(Expect::Status(s)) => (s.to_string(), None),
+            Judge::Expect(Expect::Status(s) | Expect::Refusal(s)) => (s.to_string(), None),
             Judge::Rule(l, r) => (
                 r.outcomes
                     .iter()
@@ -85,7 +89,7 @@ impl Judge<'_> {
     /// status the operation table marks assumed.
     fn assumed(&self, op: OperationId) -> bool {
         match self {
-            Judge::Expect(Expect::Status(s)) => op
+            Judge::Expect(Expect::Status(s) | Expect::Refusal(s)) => op
                 .spec()
                 .response(*s)
                 .is_none_or(|r| !r.source.is_documented()),
@@ -104,21 +108,37 @@ impl Judge<'_> {
         }
     }
 
-    /// Whether `status` is one the step allows, and where its expectation is written.
-    fn allows(&self, op: OperationId, status: u16) -> (bool, String, Rule) {
+    /// Whether `status` is one the step allows, where its expectation is written, the rule a
+    /// departure breaks and the grade of what it departs from.
+    fn allows(&self, op: OperationId, status: u16) -> (bool, String, Rule, Grade) {
+        let grade_of = |documented: bool| {
+            if documented {
+                Grade::Documented
+            } else {
+                Grade::Assumed
+            }
+        };
         match self {
-            Judge::Expect(Expect::Status(want)) => (
-                status == *want,
-                op.spec()
+            Judge::Expect(Expect::Status(want) | Expect::Refusal(want)) => {
+                let source = op
+                    .spec()
                     .response(*want)
-                    .map_or(op.spec().source, |r| r.source)
-                    .to_string(),
-                Rule::Status,
-            ),
+                    .map_or(op.spec().source, |r| r.source);
+                let refused = (400..500).contains(&status);
+                let documented = source.is_documented()
+                    || matches!(self, Judge::Expect(Expect::Refusal(_))) && !refused;
+                let source = if documented && !source.is_documented() {
+                    format!("{} (the credential is required)", op.spec().source)
+                } else {
+                    source.to_string()
+                };
+                (status == *want, source, Rule::Status, grade_of(documented))
+            }
             Judge::Rule(l, r) => (
                 r.outcome(status).is_some(),
                 format!("{} rule {} ({})", l.file, l.label(r), r.source),
                 Rule::Lifecycle,
+                grade_of(r.source == RuleSource::Documented),
             ),
         }
     }
@@ -311,9 +331,12 @@ impl Run<'_> {
         }
         // The step's own expectation (an exact status, or a lifecycle rule's) replaces the
         // operation table's list of statuses: one finding, saying what this step wanted.
+        // Which status the step allows is graded by who says so (a lifecycle rule's source, the
+        // operation table's); the body of whatever status came is graded by its own schema, so
+        // a documented body (a 200 to a start, whatever step sent it) still gates.
         if let Some(s) = status.filter(|s| !is_unavailable_status(*s)) {
             findings.retain(|f| f.rule != Rule::Status);
-            let (ok, source, rule) = judge.allows(op, s);
+            let (ok, source, rule, grade) = judge.allows(op, s);
             if !ok {
                 findings.push(Finding {
                     vendor: spec.vendor.slug().into(),
@@ -324,32 +347,21 @@ impl Run<'_> {
                     rule,
                     expected: format!("{expected} ({label})"),
                     actual: s.to_string(),
-                    class: Class::Breaking,
-                    grade: Grade::Documented,
+                    class: assumptions.class(grade, Class::Breaking),
+                    grade,
                     source,
                 });
             }
         }
-        if assumed_step {
-            // The vendor documents nothing for this step: whatever the host answered departs
-            // from our guess, not from the contract.
-            for f in findings
-                .iter_mut()
-                .filter(|f| f.class != Class::Unavailable)
-            {
-                f.grade = Grade::Assumed;
-                f.class = assumptions.class(Grade::Assumed, f.class);
-            }
-        }
-        let assumption = findings
+        let departs_from_assumption = findings
             .iter()
             .any(|f| f.grade == Grade::Assumed && f.class != Class::Unavailable);
+        let documented_drift = findings
+            .iter()
+            .any(|f| f.grade == Grade::Documented && f.class == Class::Breaking);
         if let (Some((file, o)), Some(s)) = (&observed, status) {
             // What the host answered before replaces our guess; the documented parts still gate.
             findings.retain(|f| f.class == Class::Unavailable || f.grade == Grade::Documented);
-            if assumed_step {
-                findings.retain(|f| f.class == Class::Unavailable);
-            }
             if !is_unavailable_status(s) {
                 findings.extend(against_observed(spec, label, o, file, s, body.as_ref()));
             }
@@ -364,7 +376,12 @@ impl Run<'_> {
                 documented: spec.response(s).is_some_and(|r| r.source.is_documented()),
                 body: body.clone(),
                 grade,
-                assumption: assumption || (assumed_step && !is_unavailable_status(s)),
+                // What `--record` keeps: a step where the docs are silent, never one whose answer
+                // broke the documented contract (documented drift is not accepted by recording).
+                assumption: (departs_from_assumption
+                    || observed.is_some()
+                    || (assumed_step && !is_unavailable_status(s)))
+                    && !documented_drift,
                 expected: match &rule_label {
                     Some(rule) => format!("{assumed_expectation} ({rule})"),
                     None => assumed_expectation.clone(),

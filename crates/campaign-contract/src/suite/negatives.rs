@@ -31,20 +31,22 @@ impl Run<'_> {
         use OperationId::*;
         let vendor = vt.target.vendor;
         // What the vendor documents for an unknown campaign and for bad credentials. Kore.ai
-        // documents neither: the 404 and 401 are our assumption (the operation table grades
-        // them), so a host that answers otherwise gets an assumption finding, not drift.
+        // documents neither status: the 404 and 401 are our assumption (the operation table
+        // grades them), so another answer is an assumption finding. But its pages say the `auth`
+        // header is required: a call without a valid one that is not refused (any 2xx or 3xx)
+        // is drift.
         let (status_op, unknown, missing, auth) = match vendor {
             Vendor::Kore => (
                 KoreStatusV1,
                 format!("harness-unknown-{}", uuid::Uuid::new_v4()),
                 Expect::Status(404),
-                Expect::Status(401),
+                Expect::Refusal(401),
             ),
             Vendor::VoiceGenie => (
                 VoiceGenieCampaign,
                 uuid::Uuid::new_v4().to_string(),
                 Expect::Status(404),
-                Expect::Status(401),
+                Expect::Refusal(401),
             ),
         };
         self.step(

@@ -130,6 +130,18 @@ impl Lifecycle {
         )
     }
 
+    /// The rule file as a report cites it: its last three path components
+    /// (`schemas/kore/lifecycle.toml`), so a report does not carry the machine's absolute paths.
+    /// Errors name [`Lifecycle::file`] in full.
+    pub fn cited(&self) -> String {
+        let parts: Vec<&str> = self
+            .file
+            .split(['/', '\\'])
+            .filter(|p| !p.is_empty())
+            .collect();
+        parts[parts.len().saturating_sub(3)..].join("/")
+    }
+
     /// Reads `{schemas_dir}/{vendor}/lifecycle.toml` and checks it, including that every schema
     /// file it names exists under `schemas_dir`.
     pub fn load(schemas_dir: &Path, vendor: Vendor) -> Result<Lifecycle, LifecycleError> {

@@ -136,7 +136,7 @@ impl Judge<'_> {
             }
             Judge::Rule(l, r) => (
                 r.outcome(status).is_some(),
-                format!("{} rule {} ({})", l.file, l.label(r), r.source),
+                format!("{} rule {} ({})", l.cited(), l.label(r), r.source),
                 Rule::Lifecycle,
                 grade_of(r.source == RuleSource::Documented),
             ),

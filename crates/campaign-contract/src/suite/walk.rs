@@ -309,7 +309,7 @@ impl Run<'_> {
             grade,
             source: format!(
                 "{} ({})",
-                l.file,
+                l.cited(),
                 if settle { "settling" } else { "[states]" }
             ),
         });
@@ -392,7 +392,7 @@ impl Run<'_> {
             StateRead::Unknown(v) => Err(format!(
                 "campaign {campaign} reads {}, which {} has no state for; not touching it",
                 describe(v.as_ref()),
-                lifecycle.file
+                lifecycle.cited()
             )),
             StateRead::NotFound => {
                 // A campaign id that does not exist is a configuration error, not drift.

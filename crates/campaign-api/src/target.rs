@@ -32,21 +32,30 @@ pub struct Target {
     templates: HashMap<OperationId, Template>,
 }
 
-/// Campaign ids named for a target.
+/// Campaign ids named for a target: the only ones a run against a real host may touch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Campaigns {
-    /// The voice campaign (`KORE_VOICE_CAMPAIGN_ID`, `VOICEGENIE_CAMPAIGN_ID`).
-    pub voice: Option<CampaignId>,
-    /// The SMS campaign (`KORE_SMS_CAMPAIGN_ID`).
-    pub sms: Option<CampaignId>,
+    /// The voice campaigns (`KORE_VOICE_CAMPAIGN_ID`, `VOICEGENIE_CAMPAIGN_ID`; a
+    /// comma-separated list), in the order named. The contract suite walks the first.
+    pub voice: Vec<CampaignId>,
+    /// The SMS campaigns (`KORE_SMS_CAMPAIGN_ID`).
+    pub sms: Vec<CampaignId>,
 }
 
 impl Campaigns {
-    /// The campaign named for `channel`.
-    pub fn for_channel(&self, channel: Channel) -> Option<&CampaignId> {
+    /// The campaigns named for `channel`.
+    pub fn for_channel(&self, channel: Channel) -> &[CampaignId] {
         match channel {
-            Channel::Voice => self.voice.as_ref(),
-            Channel::Sms => self.sms.as_ref(),
+            Channel::Voice => &self.voice,
+            Channel::Sms => &self.sms,
+        }
+    }
+
+    /// One voice campaign and one SMS campaign (either may be absent).
+    pub fn one_each(voice: Option<CampaignId>, sms: Option<CampaignId>) -> Campaigns {
+        Campaigns {
+            voice: voice.into_iter().collect(),
+            sms: sms.into_iter().collect(),
         }
     }
 }
@@ -68,6 +77,15 @@ pub enum ConfigError {
         /// The variable.
         var: String,
         /// What is wrong.
+        reason: String,
+    },
+    /// A variable that is set but unusable (empty where it switches a vendor on, a control
+    /// character in a header value, a number that is not one).
+    #[error("{var}: {reason}")]
+    BadValue {
+        /// The variable.
+        var: String,
+        /// What is wrong (never the value of a secret).
         reason: String,
     },
     /// A campaign id that would be refused at send time.
@@ -168,7 +186,7 @@ impl Target {
     /// let lookup = |k: &str| vars.get(k).map(|v| v.to_string());
     /// let target = Target::from_lookup(Vendor::VoiceGenie, lookup).unwrap().unwrap();
     /// assert_eq!(target.host_label(), "vg.example:443");
-    /// assert_eq!(target.campaigns.voice.unwrap().as_str(), "cmp-1");
+    /// assert_eq!(target.campaigns.voice[0].as_str(), "cmp-1");
     ///
     /// // No base URL: not configured, the caller uses the simulator.
     /// assert!(Target::from_lookup(Vendor::Kore, |_| None).unwrap().is_none());
@@ -187,6 +205,14 @@ impl Target {
         let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
         let base_var = format!("{}_BASE_URL", vendor.env_prefix());
         let Some(base) = get(&base_var) else {
+            // Set but empty is a mistake, not "use the simulator": a run meant for a host
+            // must not quietly go elsewhere.
+            if lookup(&base_var).is_some() {
+                return Err(ConfigError::BadValue {
+                    var: base_var,
+                    reason: "is set but empty; unset it to use the simulator".into(),
+                });
+            }
             return Ok(None);
         };
         let base_url = parse_base_url(&base_var, &base)?;
@@ -194,21 +220,43 @@ impl Target {
             base: base_var.clone(),
             missing: what.into(),
         };
-        let campaign = |var: &str| -> Result<Option<CampaignId>, ConfigError> {
-            get(var)
-                .map(|v| {
-                    CampaignId::new(v.trim()).map_err(|source| ConfigError::BadCampaignId {
-                        var: var.into(),
-                        source,
-                    })
-                })
-                .transpose()
+        // A comma-separated list of ids, each checked.
+        let campaign = |var: &str| -> Result<Vec<CampaignId>, ConfigError> {
+            let Some(v) = get(var) else {
+                return Ok(Vec::new());
+            };
+            let mut out: Vec<CampaignId> = Vec::new();
+            for id in v.split(',').map(str::trim) {
+                let id = CampaignId::new(id).map_err(|source| ConfigError::BadCampaignId {
+                    var: var.into(),
+                    source,
+                })?;
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+            Ok(out)
+        };
+        // Values that go into headers: no control character (a header cannot carry one, and a
+        // request that cannot be built must fail here, naming the variable).
+        let header_value = |var: &str| -> Result<Option<String>, ConfigError> {
+            match get(var) {
+                Some(v) if v.trim().chars().any(char::is_control) => Err(ConfigError::BadValue {
+                    var: var.into(),
+                    reason: "holds a control character".into(),
+                }),
+                other => Ok(other.map(|v| v.trim().to_string())),
+            }
         };
         let mut target = match vendor {
             Vendor::Kore => {
-                let account = get("KORE_ACCOUNT_ID").ok_or_else(|| missing("KORE_ACCOUNT_ID"))?;
-                let app = get("KORE_APP_ID").ok_or_else(|| missing("KORE_APP_ID"))?;
-                let stream = get("KORE_STREAM_ID");
+                let account =
+                    header_value("KORE_ACCOUNT_ID")?.ok_or_else(|| missing("KORE_ACCOUNT_ID"))?;
+                let app = header_value("KORE_APP_ID")?.ok_or_else(|| missing("KORE_APP_ID"))?;
+                let stream = header_value("KORE_STREAM_ID")?;
+                for var in ["KORE_JWT", "KORE_CLIENT_ID", "KORE_CLIENT_SECRET"] {
+                    header_value(var)?;
+                }
                 let credential = match (
                     get("KORE_JWT"),
                     get("KORE_CLIENT_ID"),
@@ -218,7 +266,21 @@ impl Target {
                         Credential::KoreJwt(SecretString::from(jwt.trim().to_string()))
                     }
                     (None, Some(id), Some(secret)) => {
-                        let ttl = get("KORE_JWT_TTL_SECS").and_then(|s| s.trim().parse().ok());
+                        let ttl = match get("KORE_JWT_TTL_SECS") {
+                            None => None,
+                            Some(v) => match v.trim().parse::<u64>() {
+                                Ok(n) if (1..=86_400).contains(&n) => Some(n),
+                                _ => {
+                                    return Err(ConfigError::BadValue {
+                                        var: "KORE_JWT_TTL_SECS".into(),
+                                        reason: format!(
+                                            "{:?} is not a whole number of seconds from 1 to 86400",
+                                            v.trim()
+                                        ),
+                                    });
+                                }
+                            },
+                        };
                         Credential::KoreClient(JwtSigner::new(
                             id.trim(),
                             SecretString::from(secret),
@@ -236,7 +298,7 @@ impl Target {
                     }
                 };
                 Target::new(vendor, base_url, credential)
-                    .with_kore_ids(account.trim(), app.trim(), stream.as_deref().map(str::trim))
+                    .with_kore_ids(&account, &app, stream.as_deref())
                     .with_campaigns(Campaigns {
                         voice: campaign("KORE_VOICE_CAMPAIGN_ID")?,
                         sms: campaign("KORE_SMS_CAMPAIGN_ID")?,
@@ -255,9 +317,12 @@ impl Target {
                         return Err(missing("VOICEGENIE_API_KEY (or VOICEGENIE_SESSION_TOKEN)"));
                     }
                 };
+                for var in ["VOICEGENIE_API_KEY", "VOICEGENIE_SESSION_TOKEN"] {
+                    header_value(var)?;
+                }
                 Target::new(vendor, base_url, credential).with_campaigns(Campaigns {
                     voice: campaign("VOICEGENIE_CAMPAIGN_ID")?,
-                    sms: None,
+                    sms: Vec::new(),
                 })
             }
         };
@@ -474,20 +539,46 @@ mod tests {
                 ("KORE_ACCOUNT_ID", "acc"),
                 ("KORE_APP_ID", "st-app"),
                 ("KORE_JWT", "eyJ.secret.jwt"),
-                ("KORE_VOICE_CAMPAIGN_ID", "cmp-v"),
+                ("KORE_VOICE_CAMPAIGN_ID", "cmp-v, cmp-v2,cmp-v"),
                 ("KORE_SMS_CAMPAIGN_ID", "cmp-s"),
             ]),
         )
         .unwrap()
         .unwrap();
         assert_eq!(t.stream_id, "st-app");
-        assert_eq!(
-            t.campaigns.voice.as_ref().map(|c| c.as_str()),
-            Some("cmp-v")
-        );
-        assert_eq!(t.campaigns.sms.as_ref().map(|c| c.as_str()), Some("cmp-s"));
+        let ids = |v: &[CampaignId]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(ids(&t.campaigns.voice), ["cmp-v", "cmp-v2"]);
+        assert_eq!(ids(&t.campaigns.sms), ["cmp-s"]);
         assert!(!t.is_loopback());
         assert!(!format!("{t:?}").contains("eyJ.secret.jwt"));
+    }
+
+    #[test]
+    fn refuses_values_that_would_fail_only_at_request_time() {
+        let base = [
+            ("KORE_BASE_URL", "https://kore.example"),
+            ("KORE_ACCOUNT_ID", "acc"),
+            ("KORE_APP_ID", "st-app"),
+            ("KORE_CLIENT_ID", "cid"),
+            ("KORE_CLIENT_SECRET", "secret-value-1"),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut vars: HashMap<&str, &str> = HashMap::from(base);
+            vars.extend(extra.iter().copied());
+            Target::from_lookup(Vendor::Kore, |k| vars.get(k).map(|v| v.to_string()))
+        };
+        for (extra, var) in [
+            (("KORE_APP_ID", "st\u{1}app"), "KORE_APP_ID"),
+            (("KORE_JWT_TTL_SECS", "soon"), "KORE_JWT_TTL_SECS"),
+            (("KORE_JWT_TTL_SECS", "0"), "KORE_JWT_TTL_SECS"),
+            (("KORE_VOICE_CAMPAIGN_ID", "a,.."), "KORE_VOICE_CAMPAIGN_ID"),
+            (("KORE_BASE_URL", " "), "KORE_BASE_URL"),
+        ] {
+            let e = with(&[extra]).unwrap_err();
+            assert!(e.to_string().starts_with(var), "{extra:?}: {e}");
+            assert!(!e.to_string().contains("secret-value-1"));
+        }
+        assert!(with(&[("KORE_JWT_TTL_SECS", "600")]).unwrap().is_some());
     }
 
     #[test]

@@ -265,19 +265,16 @@ fn sim_target(
             )),
         )
         .with_kore_ids("acc-sim", "st-sim", None)
-        .with_campaigns(Campaigns {
-            voice: id("demo-voice"),
-            sms: id("demo-sms"),
-        }),
+        .with_campaigns(Campaigns::one_each(id("demo-voice"), id("demo-sms"))),
         Vendor::VoiceGenie => Target::new(
             vendor,
             base,
             Credential::ApiKey(SecretString::from(vg_key.to_string())),
         )
-        .with_campaigns(Campaigns {
-            voice: id(campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID),
-            sms: None,
-        }),
+        .with_campaigns(Campaigns::one_each(
+            id(campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID),
+            None,
+        )),
     })
 }
 

@@ -70,10 +70,7 @@ fn environment(sim: &RunningSim) -> Environment {
         campaign_api::target::parse_base_url("VOICEGENIE_BASE_URL", &sim.base_url()).expect("url"),
         Credential::ApiKey(SecretString::from(KEY)),
     )
-    .with_campaigns(Campaigns {
-        voice: CampaignId::new(CAMPAIGN).ok(),
-        sms: None,
-    });
+    .with_campaigns(Campaigns::one_each(CampaignId::new(CAMPAIGN).ok(), None));
     let mut env = Environment::with_targets(vec![VendorTarget {
         target,
         kind: HostKind::Sandbox,
@@ -95,10 +92,7 @@ fn kore_environment(sim: &RunningSim) -> Environment {
         )),
     )
     .with_kore_ids("acc-noise", "st-noise", None)
-    .with_campaigns(Campaigns {
-        voice: CampaignId::new(CAMPAIGN).ok(),
-        sms: None,
-    });
+    .with_campaigns(Campaigns::one_each(CampaignId::new(CAMPAIGN).ok(), None));
     let mut env = Environment::with_targets(vec![VendorTarget {
         target,
         kind: HostKind::Sandbox,
@@ -472,7 +466,8 @@ async fn an_unknown_campaign_id_is_a_configuration_error_not_drift() {
     // Arrange: the host knows no campaign of that id.
     let sim = host(|_: &FaultRequest<'_>| FaultDecision::none()).await;
     let mut env = environment(&sim);
-    env.targets[0].target.campaigns.voice = CampaignId::new("vg-does-not-exist").ok();
+    env.targets[0].target.campaigns.voice =
+        CampaignId::new("vg-does-not-exist").into_iter().collect();
 
     // Act
     let outcome = suite::run(&env, &checker(), false).await;

@@ -9,6 +9,7 @@
 
 pub mod accounting;
 pub mod lean;
+pub mod named;
 pub mod pacing;
 pub mod run;
 pub mod scenario;

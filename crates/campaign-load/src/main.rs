@@ -142,10 +142,14 @@ fn merge(inputs: &[PathBuf], outputs: &[PathBuf]) -> ExitCode {
     }
 }
 
+/// The host a run drives: `--host`, the vendor's configured host from env, or the embedded
+/// simulator. The flag says whether it is a configured host (credentials from env), where only
+/// campaigns the user named may be touched; the embedded simulator and a local `--host` without
+/// credentials (a simulator given explicitly) may be driven with any ids.
 async fn target_for(
     scenario: &Scenario,
     host: Option<&str>,
-) -> Result<(VendorTarget, Option<campaign_sim::RunningSim>), String> {
+) -> Result<(VendorTarget, Option<campaign_sim::RunningSim>, bool), String> {
     let vendor = scenario.vendor;
     let base_var = format!("{}_BASE_URL", vendor.env_prefix());
     let sim_credential = |v: Vendor| match v {
@@ -164,6 +168,7 @@ async fn target_for(
                     kind: HostKind::Sandbox,
                 },
                 None,
+                false,
             ));
         }
         // The vendor's credentials and ids from env, sent to --host.
@@ -182,6 +187,7 @@ async fn target_for(
                 kind: HostKind::Sandbox,
             },
             None,
+            true,
         ));
     }
     if let Some(t) = Target::from_env(vendor).map_err(|e| e.to_string())? {
@@ -191,6 +197,7 @@ async fn target_for(
                 kind: HostKind::Sandbox,
             },
             None,
+            true,
         ));
     }
     let config = SimConfig {
@@ -210,6 +217,7 @@ async fn target_for(
             kind: HostKind::Simulator,
         },
         Some(sim),
+        false,
     ))
 }
 
@@ -311,15 +319,8 @@ async fn run_main(a: RunArgs) -> ExitCode {
             );
         }
     }
-    let l = &scenario.load;
-    if l.run_time.is_none() && l.iterations.is_none() && l.test_plan.is_none() {
-        return fail(
-            COULD_NOT_START,
-            format!(
-                "{}: refusing to run without a bound: set [load] run_time, iterations or test_plan (or --run-time / --iterations)",
-                path.display()
-            ),
-        );
+    if let Err(e) = scenario.check() {
+        return fail(COULD_NOT_START, format!("{}: {e}", path.display()));
     }
     if is_remote(a.host.as_deref()) && !a.allow_remote {
         return fail(
@@ -330,10 +331,20 @@ async fn run_main(a: RunArgs) -> ExitCode {
             ),
         );
     }
-    let (target, sim) = match target_for(&scenario, a.host.as_deref()).await {
+    let (target, sim, configured) = match target_for(&scenario, a.host.as_deref()).await {
         Ok(t) => t,
         Err(e) => return fail(COULD_NOT_START, e),
     };
+    // On a configured host, only the campaigns the user named: refused before anything is sent.
+    let may_start = if configured {
+        match campaign_load::named::confine(&mut scenario, &target.target) {
+            Ok(ids) => Some(ids),
+            Err(e) => return fail(COULD_NOT_START, format!("{}: {e}", path.display())),
+        }
+    } else {
+        None
+    };
+    let l = &scenario.load;
     if !target.target.is_loopback() && !a.allow_remote {
         return fail(
             COULD_NOT_START,
@@ -368,6 +379,12 @@ async fn run_main(a: RunArgs) -> ExitCode {
             .unwrap_or_default(),
         scenario.campaigns_at_risk(users)
     );
+    if let Some(ids) = &may_start {
+        println!(
+            "  the only campaigns it may touch (named by you): {}",
+            ids.join(", ")
+        );
+    }
     let mut extra = Vec::new();
     if a.quiet {
         extra.push("--quiet".into());

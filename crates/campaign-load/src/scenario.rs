@@ -239,6 +239,101 @@ struct SimFile {
 }
 
 /// Checks that ids made from `prefix` are valid campaign ids.
+/// The most concurrent users a run may ask for. Each Goose user holds a task, an HTTP client and
+/// a connection of its own: a million users ran out of memory at 47 s on this 24 GiB machine,
+/// and a loopback host or a vendor sandbox long before that runs out of descriptors and
+/// sockets. Beyond this, scale out (`deploy/kubernetes`).
+pub const MAX_USERS: usize = 10_000;
+
+/// The largest campaigns list file read (`[campaigns] file`): a list of ids, not data.
+pub const MAX_LIST_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Goose counts run time in whole seconds: a shorter one would silently run a full second.
+pub const MIN_RUN_TIME: Duration = Duration::from_secs(1);
+
+impl Load {
+    /// Checks every value before Goose sees it, wherever it came from (the scenario file or a
+    /// flag): an error names the key.
+    pub fn check(&self) -> Result<(), String> {
+        match self.users {
+            Some(0) => return Err("[load] users (-u): at least 1".into()),
+            Some(n) if n > MAX_USERS => {
+                return Err(format!(
+                    "[load] users (-u): {n} is over the limit of {MAX_USERS} per process (each user holds a client and a connection); scale out with more workers"
+                ));
+            }
+            _ => {}
+        }
+        if let Some(r) = &self.hatch_rate {
+            match r.trim().parse::<f64>() {
+                Ok(v) if v > 0.0 && v.is_finite() => {}
+                _ => {
+                    return Err(format!(
+                        "[load] hatch_rate (--hatch-rate): {r:?} is not a positive number of users per second"
+                    ));
+                }
+            }
+        }
+        if let Some(t) = self.run_time
+            && t < MIN_RUN_TIME
+        {
+            return Err(format!(
+                "[load] run_time (--run-time): {t:?} is under {}s; Goose counts whole seconds",
+                MIN_RUN_TIME.as_secs()
+            ));
+        }
+        if self.iterations == Some(0) {
+            return Err(
+                "[load] iterations (--iterations): 0 would run unbounded; give at least 1".into(),
+            );
+        }
+        if self.throttle == Some(0) {
+            return Err(
+                "[load] throttle (--throttle): 0 requests per second would send nothing; give at least 1 or leave it out"
+                    .into(),
+            );
+        }
+        if self.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+            return Err("[load] rate (--rate): a positive number of requests per second".into());
+        }
+        if let Some(t) = self.timeout
+            && t.is_zero()
+        {
+            return Err("[load] timeout: a request timeout must be longer than 0s".into());
+        }
+        if self.run_time.is_none() && self.iterations.is_none() && self.test_plan.is_none() {
+            return Err(
+                "refusing to run without a bound: set [load] run_time, iterations or test_plan (or --run-time / --iterations)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl CampaignChoice {
+    /// Checks every id (and a per-user prefix) the way campaign-api will when it renders a
+    /// request, wherever it came from.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            CampaignChoice::PerUser { prefix } if prefix.is_empty() => {
+                Err("[campaigns] prefix (--campaign-prefix) must not be empty".into())
+            }
+            CampaignChoice::PerUser { prefix } => check_prefix(prefix)
+                .map_err(|e| format!("[campaigns] prefix (--campaign-prefix): {e}")),
+            CampaignChoice::Shared { id } => campaign_api::CampaignId::new(id.as_str())
+                .map(|_| ())
+                .map_err(|e| format!("[campaigns] id: {e}")),
+            CampaignChoice::List { ids } => ids.iter().try_for_each(|id| {
+                campaign_api::CampaignId::new(id.as_str())
+                    .map(|_| ())
+                    .map_err(|e| format!("[campaigns]: {e}"))
+            }),
+        }
+    }
+}
+
+/// Checks a per-user prefix: `<prefix>0` must be a campaign id campaign-api accepts.
 pub fn check_prefix(prefix: &str) -> Result<(), String> {
     campaign_api::CampaignId::new(format!("{prefix}0"))
         .map(|_| ())
@@ -259,6 +354,13 @@ fn parse_expected(text: &str) -> Result<Expected, String> {
 }
 
 impl Scenario {
+    /// Checks the scenario as it will run (after flags override the file): every load value,
+    /// every campaign id. The one place values are checked before Goose sees them.
+    pub fn check(&self) -> Result<(), String> {
+        self.load.check()?;
+        self.campaigns.check()
+    }
+
     /// Reads and checks a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
@@ -338,6 +440,14 @@ impl Scenario {
             }
             CampaignsFile::List { file: list } => {
                 let list_path = path.parent().unwrap_or(Path::new(".")).join(&list);
+                let meta = std::fs::metadata(&list_path)
+                    .map_err(|e| err(format!("[campaigns] file {}: {e}", list_path.display())))?;
+                if !meta.is_file() || meta.len() > MAX_LIST_FILE_BYTES {
+                    return Err(err(format!(
+                        "[campaigns] file {}: not a regular file of at most {MAX_LIST_FILE_BYTES} bytes",
+                        list_path.display()
+                    )));
+                }
                 let text = std::fs::read_to_string(&list_path)
                     .map_err(|e| err(format!("[campaigns] file {}: {e}", list_path.display())))?;
                 let mut ids = Vec::new();
@@ -378,13 +488,14 @@ impl Scenario {
             rate: l.rate,
             timeout: dur("timeout", &l.timeout)?,
         };
-        if load.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
-            return Err(err(
-                "[load] rate must be a positive number of requests per second".into(),
-            ));
-        }
-        if load.users == Some(0) {
-            return Err(err("[load] users must be at least 1".into()));
+        // The bound is checked once flags have had their say (`Scenario::check`); the values
+        // themselves are checked here too, so a bad file is named at once.
+        let bound_given =
+            load.run_time.is_some() || load.iterations.is_some() || load.test_plan.is_some();
+        if let Err(e) = load.check()
+            && (bound_given || !e.starts_with("refusing to run without a bound"))
+        {
+            return Err(err(e));
         }
         let expect = file
             .expect

@@ -384,6 +384,14 @@ async fn credentials_from_env_reach_no_output_or_report() {
         .env("KORE_JWT", secret)
         .env("KORE_ACCOUNT_ID", "acc-env")
         .env("KORE_APP_ID", "st-env")
+        // A configured host is driven only on named campaigns: one per user of smoke's 8.
+        .env(
+            "KORE_VOICE_CAMPAIGN_ID",
+            (0..8)
+                .map(|i| format!("load-env-{i}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        )
         .output()
         .expect("runs");
     let t = text(&out);

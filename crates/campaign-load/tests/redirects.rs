@@ -4,62 +4,11 @@
 //! Kore.ai's `auth` JWT and VoiceGenie's `x-api-key` alike. The redirects are counted as what
 //! they are, never as ok, so the run fails its error-rate threshold.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod support;
+
 use std::process::Command;
 use std::sync::{Arc, Mutex};
-
-/// Serves HTTP/1.1 on 127.0.0.1 forever (threads die with the test process), answering each
-/// request with `answer` and noting its head in `seen`.
-fn serve(answer: String, seen: Arc<Mutex<Vec<String>>>) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let (answer, seen) = (answer.clone(), seen.clone());
-            std::thread::spawn(move || connection(stream, &answer, &seen));
-        }
-    });
-    port
-}
-
-fn connection(stream: TcpStream, answer: &str, seen: &Mutex<Vec<String>>) {
-    let mut writer = match stream.try_clone() {
-        Ok(w) => w,
-        Err(_) => return,
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        let mut head = String::new();
-        loop {
-            let mut line = String::new();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            if line == "\r\n" {
-                break;
-            }
-            head.push_str(&line);
-        }
-        let length = head
-            .lines()
-            .filter_map(|l| l.split_once(':'))
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        if let Ok(mut s) = seen.lock() {
-            s.push(head);
-        }
-        if writer.write_all(answer.as_bytes()).is_err() {
-            return;
-        }
-    }
-}
+use support::serve;
 
 const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJyZWRpcmVjdC10ZXN0In0.c2VjcmV0LXNpZ25hdHVyZQ";
 const API_KEY: &str = "vg-redirect-test-key-5d1e";

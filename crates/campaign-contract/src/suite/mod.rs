@@ -187,20 +187,20 @@ fn campaigns(vt: &VendorTarget) -> Vec<Named> {
             Named {
                 name: "voice",
                 channel: Some(Channel::Voice),
-                campaign: c.voice.clone(),
+                campaign: c.voice.first().cloned(),
                 var: "KORE_VOICE_CAMPAIGN_ID",
             },
             Named {
                 name: "sms",
                 channel: Some(Channel::Sms),
-                campaign: c.sms.clone(),
+                campaign: c.sms.first().cloned(),
                 var: "KORE_SMS_CAMPAIGN_ID",
             },
         ],
         Vendor::VoiceGenie => vec![Named {
             name: "voice",
             channel: None,
-            campaign: c.voice.clone(),
+            campaign: c.voice.first().cloned(),
             var: "VOICEGENIE_CAMPAIGN_ID",
         }],
     };

@@ -70,12 +70,11 @@ impl Run<'_> {
             )
             .await;
         }
-        let any = vt
-            .target
-            .campaigns
+        let c = &vt.target.campaigns;
+        let any = c
             .voice
-            .clone()
-            .or(vt.target.campaigns.sms.clone())
+            .first()
+            .or(c.sms.first())
             .map_or(unknown, |c| c.to_string());
         for (label, how) in [
             ("missing credentials", Tamper::NoCredential),

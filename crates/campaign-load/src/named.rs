@@ -1,0 +1,81 @@
+//! On a configured host, a run touches only the campaigns its user named.
+//!
+//! Starting a campaign on a real host dials real people. The shipped scenarios give each user a
+//! campaign of its own (`load-0`, `load-1`, …), which the simulator creates on first use; on a
+//! vendor's host those ids would be someone else's campaigns, or nobody's. So against a host
+//! configured from env, the ids come from the variables that name campaigns
+//! (`KORE_VOICE_CAMPAIGN_ID`, `KORE_SMS_CAMPAIGN_ID`, `VOICEGENIE_CAMPAIGN_ID`; each a
+//! comma-separated list), and a scenario that names ids itself (shared or list) may only name
+//! those. Anything else is refused before a request is sent.
+
+use crate::scenario::{CampaignChoice, Scenario};
+use campaign_api::{Channel, Target, Vendor};
+
+/// The variable that names `vendor`'s campaigns on `channel`.
+pub fn variable(vendor: Vendor, channel: Channel) -> &'static str {
+    match (vendor, channel) {
+        (Vendor::Kore, Channel::Voice) => "KORE_VOICE_CAMPAIGN_ID",
+        (Vendor::Kore, Channel::Sms) => "KORE_SMS_CAMPAIGN_ID",
+        (Vendor::VoiceGenie, _) => "VOICEGENIE_CAMPAIGN_ID",
+    }
+}
+
+/// Confines `scenario` to the campaigns named for `target`, and returns the ids it may touch.
+/// A per-user scenario takes one named id per user (its users need that many); a shared or
+/// listed id must be one of them.
+pub fn confine(scenario: &mut Scenario, target: &Target) -> Result<Vec<String>, String> {
+    let vendor = scenario.vendor;
+    let mut channels: Vec<Channel> = scenario
+        .flows
+        .iter()
+        .flat_map(|f| f.steps.iter())
+        .map(|op| op.spec().channel.unwrap_or(Channel::Voice))
+        .collect();
+    channels.sort_by_key(|c| matches!(c, Channel::Sms));
+    channels.dedup();
+    let vars: Vec<&str> = channels.iter().map(|c| variable(vendor, *c)).collect();
+    let named: Vec<String> = channels
+        .iter()
+        .flat_map(|c| target.campaigns.for_channel(*c))
+        .map(|c| c.to_string())
+        .collect();
+    let vars = vars.join(" / ");
+    if named.is_empty() {
+        return Err(format!(
+            "a configured host is driven only on campaigns you name: set {vars} (a comma-separated list)"
+        ));
+    }
+    let not_named = |id: &str| {
+        format!(
+            "campaign {id:?} is not one you named in {vars} ({}); a configured host is driven only on those",
+            named.join(", ")
+        )
+    };
+    let users = scenario.load.users.unwrap_or(1);
+    match &scenario.campaigns {
+        CampaignChoice::PerUser { .. } => {
+            if named.len() < users {
+                return Err(format!(
+                    "{users} users each drive a campaign of their own, but {vars} names {}: name at least {users} (comma-separated), or run fewer users (-u {})",
+                    named.len(),
+                    named.len()
+                ));
+            }
+            let ids: Vec<String> = named.into_iter().take(users).collect();
+            scenario.campaigns = CampaignChoice::List { ids: ids.clone() };
+            Ok(ids)
+        }
+        CampaignChoice::Shared { id } => {
+            if !named.contains(id) {
+                return Err(not_named(id));
+            }
+            Ok(vec![id.clone()])
+        }
+        CampaignChoice::List { ids } => {
+            if let Some(id) = ids.iter().find(|id| !named.contains(id)) {
+                return Err(not_named(id));
+            }
+            Ok(ids.clone())
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! On a configured host a load run touches only the campaigns its user named. A host of our own
+//! notes every request line; the shipped per-user smoke scenario is run against it as a user
+//! would, with `KORE_BASE_URL` set.
+
+mod support;
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+/// Runs `scenarios/smoke.toml` (per-user campaigns) against a noting host with `voice_ids` named
+/// and extra flags; returns the request lines the host saw, the exit code and the output.
+fn smoke(voice_ids: &str, flags: &[&str]) -> (Vec<String>, Option<i32>, String) {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    // Every call answered as a status read of a stopped campaign: cleanup confirms at once.
+    let body = r#"{"status":"success","data":{"id":"x","status":"Stopped","name":"n"}}"#;
+    let port = support::serve(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+        seen.clone(),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_campaign-load"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .env_remove("VOICEGENIE_BASE_URL")
+        .envs([
+            ("KORE_BASE_URL", format!("http://127.0.0.1:{port}")),
+            (
+                "KORE_JWT",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJuYW1lZCJ9.c2lnbmF0dXJl".into(),
+            ),
+            ("KORE_ACCOUNT_ID", "acc-named".into()),
+            ("KORE_APP_ID", "st-named".into()),
+            ("KORE_VOICE_CAMPAIGN_ID", voice_ids.into()),
+        ])
+        .args([
+            "--scenario",
+            "scenarios/smoke.toml",
+            "--run-time",
+            "1s",
+            "--quiet",
+        ])
+        .args(["--summary", "/dev/null"])
+        .args(flags)
+        .output()
+        .expect("campaign-load runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (support::request_lines(&seen), out.status.code(), text)
+}
+
+#[test]
+fn a_per_user_scenario_with_fewer_named_campaigns_than_users_is_refused_before_anything_is_sent() {
+    let (seen, code, text) = smoke("some-id", &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("8 users each drive a campaign of their own, but KORE_VOICE_CAMPAIGN_ID names 1: name at least 8"),
+        "{text}"
+    );
+    assert!(seen.is_empty(), "the host was asked: {seen:?}");
+}
+
+#[test]
+fn a_run_touches_only_the_named_campaigns() {
+    // Act
+    let (seen, code, text) = smoke("cmp-a, cmp-b", &["-u", "2"]);
+
+    // Assert: the banner lists them, and every request named one of them.
+    assert!(
+        text.contains("the only campaigns it may touch (named by you): cmp-a, cmp-b"),
+        "{text}"
+    );
+    assert!(
+        seen.len() > 4,
+        "the run drove the host ({} requests): {text}",
+        seen.len()
+    );
+    let unnamed: Vec<&String> = seen
+        .iter()
+        .filter(|l| !l.contains("/campaign/cmp-a") && !l.contains("/campaign/cmp-b"))
+        .collect();
+    assert!(
+        unnamed.is_empty(),
+        "requests for campaigns nobody named: {unnamed:?}"
+    );
+    assert!(!text.contains("load-0"), "{text}");
+    let _ = code;
+}
+
+#[test]
+fn a_scenario_naming_a_campaign_the_user_did_not_is_refused() {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let port = support::serve(
+        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".into(),
+        seen.clone(),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_campaign-load"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .env_remove("VOICEGENIE_BASE_URL")
+        .envs([
+            ("KORE_BASE_URL", format!("http://127.0.0.1:{port}")),
+            (
+                "KORE_JWT",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJuYW1lZCJ9.c2lnbmF0dXJl".into(),
+            ),
+            ("KORE_ACCOUNT_ID", "acc-named".into()),
+            ("KORE_APP_ID", "st-named".into()),
+            ("KORE_VOICE_CAMPAIGN_ID", "cmp-mine".into()),
+        ])
+        .args([
+            "--scenario",
+            "scenarios/contention-single-campaign.toml",
+            "--run-time",
+            "1s",
+        ])
+        .output()
+        .expect("campaign-load runs");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(
+            "campaign \"load-shared\" is not one you named in KORE_VOICE_CAMPAIGN_ID (cmp-mine)"
+        ),
+        "{text}"
+    );
+    assert!(support::request_lines(&seen).is_empty());
+}

@@ -1,0 +1,70 @@
+//! Test hosts of our own, written as plain sockets: they answer every request the same way and
+//! note what they were asked, so a test can say what reached them.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+/// Serves HTTP/1.1 on 127.0.0.1 forever (threads die with the test process), answering each
+/// request with `answer` and noting its head in `seen`.
+pub fn serve(answer: String, seen: Arc<Mutex<Vec<String>>>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (answer, seen) = (answer.clone(), seen.clone());
+            std::thread::spawn(move || connection(stream, &answer, &seen));
+        }
+    });
+    port
+}
+
+fn connection(stream: TcpStream, answer: &str, seen: &Mutex<Vec<String>>) {
+    let mut writer = match stream.try_clone() {
+        Ok(w) => w,
+        Err(_) => return,
+    };
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let length = head
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        if let Ok(mut s) = seen.lock() {
+            s.push(head);
+        }
+        if writer.write_all(answer.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// The request lines (`POST /path?query HTTP/1.1`) of the heads in `seen`.
+pub fn request_lines(seen: &Mutex<Vec<String>>) -> Vec<String> {
+    seen.lock()
+        .map(|s| {
+            s.iter()
+                .filter_map(|h| h.lines().next().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -9,9 +9,16 @@
 //!
 //! Only a status read says a campaign is halted: a stop's answer does not (an error body we
 //! merely assumed for "not running" proves nothing on a host we did not write).
+//!
+//! With a journal folder ([`CleanupGuard::with_journal`]), each campaign is written to the
+//! vendor and host's [`Journal`] (and flushed to disk) before its first start is sent, and marked
+//! halted once a read shows it; [`CleanupGuard::recover`] takes a killed run's leftovers back
+//! under the guard. Stopping is concurrent and bounded in total time ([`CLEANUP_BOUND`]): a dead
+//! host cannot hold a run's end for minutes, and what was not confirmed stays in the journal.
 
 use crate::class::is_unavailable_status;
 use crate::client::Client;
+use crate::journal::{Journal, JournalError};
 use crate::lifecycle::{Lifecycle, StateRead};
 use crate::operation::OperationId;
 use crate::sync::lock;
@@ -19,8 +26,30 @@ use crate::target::Target;
 use crate::vendor::{Action, Vendor};
 use crate::{CampaignId, CampaignIdError};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The longest the end-of-run cleanup takes, all campaigns together: stops and confirming reads
+/// run concurrently, and what is not confirmed by then is reported (and stays in the journal).
+pub const CLEANUP_BOUND: Duration = Duration::from_secs(10);
+
+/// Open journals, by vendor and `host:port`.
+type Journals = BTreeMap<(Vendor, String), Arc<Journal>>;
+
+/// Campaigns stopped at once.
+const CONCURRENT_STOPS: usize = 32;
+
+/// Why the guard refused to take a campaign (and so the start must not be sent).
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    /// The id would be refused at send time.
+    #[error(transparent)]
+    Id(#[from] CampaignIdError),
+    /// The journal could not record it: starting it could leave it untraceable.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
 
 /// One status read outside any recorded step (no retry): what `campaign`'s state is.
 pub async fn read_state(
@@ -51,6 +80,10 @@ struct Started {
 /// What stopping one campaign came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stopped {
+    /// Whose campaign.
+    pub vendor: Vendor,
+    /// Its id.
+    pub campaign: String,
     /// `kore demo-voice: kore voice-stop-v1 answered 200; reads halted`.
     pub line: String,
     /// True when a status read confirmed the campaign halted; false when it may still be
@@ -68,6 +101,16 @@ pub struct CleanupGuard {
     /// By vendor, then campaign id: a load run notes every start on its hot path, so the lookup
     /// of a campaign already held takes the id as it comes (`&str`), allocating nothing.
     started: Arc<Mutex<BTreeMap<Vendor, BTreeMap<String, Started>>>>,
+    /// Where journals go; none, no journal (our embedded simulator dies with the run).
+    journal_dir: Option<PathBuf>,
+    /// Hosts never journaled (an embedded simulator beside real hosts in one run).
+    unjournaled: std::collections::BTreeSet<String>,
+    /// Open journals, by vendor and host.
+    journals: Arc<Mutex<Journals>>,
+    /// The cleanup's total time bound.
+    bound: Duration,
+    /// Campaigns being stopped right now (taken from `started` by the cleanup), as `vendor id`.
+    stopping: Arc<Mutex<Vec<String>>>,
 }
 
 impl std::fmt::Debug for CleanupGuard {
@@ -126,33 +169,70 @@ async fn stop_one(client: &Client, s: &Started) -> Stopped {
         }
         tokio::time::sleep(RETRY_WAIT * attempt).await;
     }
-    match read.state().map(|st| s.lifecycle.state(st).dialing) {
-        Some(false) => Stopped {
-            line: format!("{label}: {answer}; reads halted"),
-            halted: true,
-            calls,
-        },
-        Some(true) => Stopped {
-            line: format!("{label}: {answer}; STILL DIALING -- STOP IT BY HAND"),
-            halted: false,
-            calls,
-        },
-        None => Stopped {
-            line: format!(
+    let (line, halted) = match read.state().map(|st| s.lifecycle.state(st).dialing) {
+        Some(false) => (format!("{label}: {answer}; reads halted"), true),
+        Some(true) => (
+            format!("{label}: {answer}; STILL DIALING -- STOP IT BY HAND"),
+            false,
+        ),
+        None => (
+            format!(
                 "{label}: {answer}; state not confirmed ({}) -- CHECK IT BY HAND",
                 read.describe()
             ),
-            halted: false,
-            calls,
-        },
+            false,
+        ),
+    };
+    Stopped {
+        vendor: s.target.vendor,
+        campaign: s.campaign.to_string(),
+        line,
+        halted,
+        calls,
     }
 }
 
-async fn stop_all(client: &Client, pending: Vec<Started>) -> Vec<Stopped> {
-    let mut out = Vec::new();
-    for s in &pending {
-        out.push(stop_one(client, s).await);
+/// Stops every campaign in `pending`, [`CONCURRENT_STOPS`] at a time, within `bound` in all;
+/// one result per campaign, in vendor and id order. A campaign not confirmed within the bound is
+/// reported as such.
+async fn stop_all(client: &Client, pending: Vec<Started>, bound: Duration) -> Vec<Stopped> {
+    let gate = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_STOPS));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut unfinished: BTreeMap<(Vendor, String), ()> = BTreeMap::new();
+    for s in pending {
+        unfinished.insert((s.target.vendor, s.campaign.to_string()), ());
+        let (client, gate) = (client.clone(), Arc::clone(&gate));
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await;
+            stop_one(&client, &s).await
+        });
     }
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + bound;
+    while !tasks.is_empty() {
+        match tokio::time::timeout_at(deadline, tasks.join_next()).await {
+            Ok(Some(Ok(stopped))) => {
+                unfinished.remove(&(stopped.vendor, stopped.campaign.clone()));
+                out.push(stopped);
+            }
+            Ok(Some(Err(_))) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    tasks.abort_all();
+    for ((vendor, campaign), ()) in unfinished {
+        out.push(Stopped {
+            line: format!(
+                "{vendor} {campaign}: not confirmed halted within the cleanup bound of {}s -- CHECK IT BY HAND",
+                bound.as_secs()
+            ),
+            vendor,
+            campaign,
+            halted: false,
+            calls: 0,
+        });
+    }
+    out.sort_by(|a, b| (a.vendor, &a.campaign).cmp(&(b.vendor, &b.campaign)));
     out
 }
 
@@ -164,24 +244,69 @@ impl CleanupGuard {
             client,
             owner,
             started: Arc::new(Mutex::new(BTreeMap::new())),
+            journal_dir: None,
+            unjournaled: std::collections::BTreeSet::new(),
+            journals: Arc::new(Mutex::new(BTreeMap::new())),
+            bound: CLEANUP_BOUND,
+            stopping: Arc::new(Mutex::new(Vec::new())),
         }
+    }
+
+    /// Journals every campaign under `dir` before its first start is sent.
+    pub fn with_journal(mut self, dir: PathBuf) -> CleanupGuard {
+        self.journal_dir = Some(dir);
+        self
+    }
+
+    /// Never journals campaigns of `host` (`host:port`): an embedded simulator, whose campaigns
+    /// end with the run.
+    pub fn without_journal_for(mut self, host: String) -> CleanupGuard {
+        self.unjournaled.insert(host);
+        self
+    }
+
+    /// Bounds the whole cleanup to `bound` instead of [`CLEANUP_BOUND`].
+    pub fn with_bound(mut self, bound: Duration) -> CleanupGuard {
+        self.bound = bound;
+        self
+    }
+
+    /// The journal of `target`'s vendor and host, if journaling.
+    fn journal(&self, target: &Target) -> Result<Option<Arc<Journal>>, JournalError> {
+        let Some(dir) = &self.journal_dir else {
+            return Ok(None);
+        };
+        let key = (target.vendor, target.host_label());
+        if self.unjournaled.contains(&key.1) {
+            return Ok(None);
+        }
+        let mut open = lock(&self.journals);
+        if let Some(j) = open.get(&key) {
+            return Ok(Some(Arc::clone(j)));
+        }
+        let j = Arc::new(Journal::open(dir, target.vendor, &key.1)?);
+        open.insert(key, Arc::clone(&j));
+        Ok(Some(j))
     }
 
     /// The campaign may be dialing from now on; `stop` halts it. Call it before the start is
     /// sent. A campaign already under the guard stays there once; a new one is checked as a
-    /// campaign id before it is taken (a load run passes the ids it renders, the suite ids it
-    /// checked at start).
+    /// campaign id and, when journaling, written to disk before it is taken (a load run passes
+    /// the ids it renders, the suite ids it checked at start). An error means: do not send.
     pub fn started(
         &self,
         target: &Target,
         stop: OperationId,
         lifecycle: &Arc<Lifecycle>,
         campaign: &str,
-    ) -> Result<(), CampaignIdError> {
+    ) -> Result<(), GuardError> {
         let mut held = lock(&self.started);
         let of_vendor = held.entry(target.vendor).or_default();
         if !of_vendor.contains_key(campaign) {
             let id = CampaignId::new(campaign)?;
+            if let Some(j) = self.journal(target)? {
+                j.started(campaign, stop)?;
+            }
             of_vendor.insert(
                 campaign.to_string(),
                 Started {
@@ -195,11 +320,65 @@ impl CleanupGuard {
         Ok(())
     }
 
+    /// Takes back under the guard what the journal of `target`'s host shows an earlier run
+    /// started and never saw halted; they are stopped with the rest. Returns their ids.
+    pub fn recover(
+        &self,
+        target: &Target,
+        lifecycle: &Arc<Lifecycle>,
+    ) -> Result<Vec<CampaignId>, JournalError> {
+        let Some(j) = self.journal(target)? else {
+            return Ok(Vec::new());
+        };
+        let left = j.leftovers()?;
+        let mut held = lock(&self.started);
+        let of_vendor = held.entry(target.vendor).or_default();
+        for l in &left {
+            of_vendor
+                .entry(l.campaign.to_string())
+                .or_insert_with(|| Started {
+                    target: target.clone(),
+                    stop: l.stop,
+                    lifecycle: Arc::clone(lifecycle),
+                    campaign: l.campaign.clone(),
+                });
+        }
+        Ok(left.into_iter().map(|l| l.campaign).collect())
+    }
+
     /// A status read showed the campaign halted: nothing left to stop.
     pub fn halted(&self, vendor: Vendor, campaign: &CampaignId) {
-        if let Some(of_vendor) = lock(&self.started).get_mut(&vendor) {
-            of_vendor.remove(campaign.as_str());
+        let removed = lock(&self.started)
+            .get_mut(&vendor)
+            .and_then(|of_vendor| of_vendor.remove(campaign.as_str()));
+        if let Some(s) = removed {
+            self.note_halted(&s.target, campaign.as_str());
         }
+    }
+
+    fn note_halted(&self, target: &Target, campaign: &str) {
+        match self.journal(target) {
+            Ok(Some(j)) => {
+                if let Err(e) = j.halted(campaign) {
+                    eprintln!("{} cleanup: {e}", self.owner);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => eprintln!("{} cleanup: {e}", self.owner),
+        }
+    }
+
+    /// The campaigns still under the guard or being stopped, as `vendor id` (for a last word
+    /// before an abort).
+    pub fn pending_ids(&self) -> Vec<String> {
+        let mut out: Vec<String> = lock(&self.started)
+            .iter()
+            .flat_map(|(v, m)| m.keys().map(move |id| format!("{v} {id}")))
+            .collect();
+        out.extend(lock(&self.stopping).iter().cloned());
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Takes everything still pending, leaving the guard empty.
@@ -210,10 +389,36 @@ impl CleanupGuard {
             .collect()
     }
 
-    /// Stops whatever is still pending, each confirmed by a status read; one result per
-    /// campaign.
+    /// Stops whatever is still pending, concurrently and within the bound, each confirmed by a
+    /// status read; one result per campaign. Halted ones leave the journal; a journal with
+    /// nothing pending is removed.
     pub async fn finish_pending(&self) -> Vec<Stopped> {
-        stop_all(&self.client, self.take()).await
+        let pending = self.take();
+        let targets: BTreeMap<Vendor, Target> = pending
+            .iter()
+            .map(|s| (s.target.vendor, s.target.clone()))
+            .collect();
+        // Until the cleanup ends, they stay visible to pending_ids().
+        *lock(&self.stopping) = pending
+            .iter()
+            .map(|s| format!("{} {}", s.target.vendor, s.campaign))
+            .collect();
+        let out = stop_all(&self.client, pending, self.bound).await;
+        lock(&self.stopping).retain(|id| {
+            !out.iter()
+                .any(|s| s.halted && *id == format!("{} {}", s.vendor, s.campaign))
+        });
+        for s in out.iter().filter(|s| s.halted) {
+            if let Some(t) = targets.get(&s.vendor) {
+                self.note_halted(t, &s.campaign);
+            }
+        }
+        for j in lock(&self.journals).values() {
+            if let Err(e) = j.remove_if_settled() {
+                eprintln!("{} cleanup: {e}", self.owner);
+            }
+        }
+        out
     }
 }
 
@@ -232,7 +437,7 @@ impl Drop for CleanupGuard {
                 .build();
             match rt {
                 Ok(rt) => {
-                    for s in rt.block_on(stop_all(&client, pending)) {
+                    for s in rt.block_on(stop_all(&client, pending, CLEANUP_BOUND)) {
                         eprintln!("{owner} cleanup: {}", s.line);
                     }
                 }

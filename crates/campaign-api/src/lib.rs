@@ -35,6 +35,7 @@ pub mod client;
 pub mod credential;
 pub mod duration;
 pub mod host;
+pub mod journal;
 pub mod jwt;
 pub mod lifecycle;
 pub mod observed;

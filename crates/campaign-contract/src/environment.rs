@@ -28,6 +28,9 @@ pub struct Environment {
     /// Per vendor, what its sandbox answered before (the *observed* grade), with the file it
     /// came from; a sandbox with no file yet has no entry.
     pub observed: BTreeMap<Vendor, (PathBuf, HostRecord)>,
+    /// Where the journal of started campaigns is kept (`CAMPAIGN_HARNESS_JOURNAL_DIR`), shared
+    /// with campaign-load: either tool cleans up after the other.
+    pub journal_dir: PathBuf,
     sim: Option<RunningSim>,
 }
 
@@ -101,6 +104,10 @@ impl Environment {
             policy,
             hosts_dir: hosts_dir.clone(),
             observed: BTreeMap::new(),
+            journal_dir: match lookup(campaign_api::journal::DIR_VAR).filter(|v| !v.is_empty()) {
+                Some(d) => PathBuf::from(d),
+                None => campaign_api::journal::default_dir(),
+            },
             sim,
         };
         env.load_observed(&hosts_dir)?;
@@ -115,6 +122,9 @@ impl Environment {
             policy: CallPolicy::default(),
             hosts_dir: campaign_schema::registry::default_dir().join("hosts"),
             observed: BTreeMap::new(),
+            // A test's hosts are its own: their journal is the test process's, never the user's.
+            journal_dir: std::env::temp_dir()
+                .join(format!("campaign-harness-journal-{}", std::process::id())),
             sim: None,
         }
     }
@@ -196,6 +206,7 @@ impl Environment {
             policy: CallPolicy::default(),
             hosts_dir: schemas_dir.join("hosts"),
             observed: BTreeMap::new(),
+            journal_dir: campaign_api::journal::default_dir(),
             sim: Some(sim),
         })
     }

@@ -45,7 +45,8 @@ fn check(s: &StandIn, hosts: &Path, args: &[&str]) -> Run {
     }
     cmd.env_remove("CAMPAIGN_CONTRACT_STRICT")
         .envs(s.env())
-        .env("CAMPAIGN_CONTRACT_HOSTS_DIR", hosts);
+        .env("CAMPAIGN_CONTRACT_HOSTS_DIR", hosts)
+        .env("CAMPAIGN_HARNESS_JOURNAL_DIR", hosts.join("journal"));
     let out = cmd.output().expect("campaign-contract runs");
     let run = Run {
         code: out.status.code().unwrap_or(-1),
@@ -345,6 +346,9 @@ async fn suite_on(base_url: &str, hosts: &Path) -> campaign_contract::Report {
     let env = Environment::from_lookup(|k| {
         if k == campaign_contract::environment::HOSTS_DIR_VAR {
             return Some(hosts_dir.clone());
+        }
+        if k == campaign_api::journal::DIR_VAR {
+            return Some(format!("{hosts_dir}/journal"));
         }
         vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
     })

@@ -31,6 +31,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Stop what an earlier run against the same host left started (killed outright, or aborted
+    /// during its cleanup), as its journal shows, each confirmed by a status read; nothing else
+    /// is sent. Takes the scenario (for the vendor) and host of the run: `cleanup -s FILE`.
+    Cleanup {
+        #[command(flatten)]
+        run: Box<RunArgs>,
+    },
     /// Merge workers' summary files (`--summary` of each run) exactly: counts add, microsecond
     /// histograms merge, percentiles are recomputed.
     Merge {
@@ -399,6 +406,7 @@ async fn run_main(a: RunArgs) -> ExitCode {
         .map(|mut s| {
             tokio::spawn(async move {
                 s.recv().await;
+                SIGTERM.store(true, std::sync::atomic::Ordering::SeqCst);
                 goose::trigger_killswitch("SIGTERM");
             })
         });
@@ -445,19 +453,141 @@ async fn run_main(a: RunArgs) -> ExitCode {
     }
 }
 
+/// Exit code of a run cut short by Ctrl-C (128 + SIGINT, as shells report it).
+const INTERRUPTED: u8 = 130;
+/// Exit code of a run cut short by SIGTERM (128 + SIGTERM).
+const TERMINATED: u8 = 143;
+
+/// Ctrl-C presses so far.
+static CTRL_C: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// True once SIGTERM arrived.
+static SIGTERM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Takes Ctrl-C over from Goose (whose second press exits at once, skipping the cleanup): the
+/// first stops the run, the second is answered with a message while the cleanup goes on, a third
+/// aborts, naming the campaigns still under the guard (they stay in the journal for
+/// `campaign-load cleanup` or the next run).
+fn take_over_ctrl_c() {
+    use std::sync::atomic::Ordering;
+    let installed = ctrlc::set_handler(|| match CTRL_C.fetch_add(1, Ordering::SeqCst) + 1 {
+        1 => {
+            eprintln!(
+                "campaign-load: Ctrl-C: stopping the run; the campaigns it started are stopped next"
+            );
+            goose::trigger_killswitch("SIGINT received");
+        }
+        2 => eprintln!(
+            "campaign-load: Ctrl-C again: stopping the campaigns this run started, within {}s; a third Ctrl-C aborts and leaves them in the journal",
+            campaign_api::cleanup::CLEANUP_BOUND.as_secs()
+        ),
+        _ => {
+            let ids = campaign_load::run::ACTIVE_GUARD
+                .get()
+                .map(|g| g.pending_ids())
+                .unwrap_or_default();
+            if ids.is_empty() {
+                eprintln!("campaign-load: aborted; no campaign is left under the guard");
+            } else {
+                eprintln!(
+                    "campaign-load: aborted during cleanup; these may still be running (kept in the journal under {}; `campaign-load cleanup` stops them): {}",
+                    campaign_api::journal::default_dir().display(),
+                    ids.join(", ")
+                );
+            }
+            std::process::exit(i32::from(INTERRUPTED));
+        }
+    });
+    if let Err(e) = installed {
+        eprintln!(
+            "campaign-load: warning: Ctrl-C is not taken over ({e}); a second one may skip the cleanup"
+        );
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    };
     match cli.command {
         Some(Command::Merge {
             inputs,
             report_files,
         }) => merge(&inputs, &report_files),
-        None => match tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => rt.block_on(run_main(cli.run)),
+        Some(Command::Cleanup { run }) => match runtime() {
+            Ok(rt) => rt.block_on(cleanup_main(*run)),
             Err(e) => fail(COULD_NOT_START, format!("cannot start the runtime: {e}")),
         },
+        None => match runtime() {
+            Ok(rt) => {
+                take_over_ctrl_c();
+                let code = rt.block_on(run_main(cli.run));
+                use std::sync::atomic::Ordering;
+                if SIGTERM.load(Ordering::SeqCst) {
+                    eprintln!("campaign-load: the run was cut short by SIGTERM");
+                    ExitCode::from(TERMINATED)
+                } else if CTRL_C.load(Ordering::SeqCst) > 0 {
+                    eprintln!("campaign-load: the run was cut short by Ctrl-C");
+                    ExitCode::from(INTERRUPTED)
+                } else {
+                    code
+                }
+            }
+            Err(e) => fail(COULD_NOT_START, format!("cannot start the runtime: {e}")),
+        },
+    }
+}
+
+/// `campaign-load cleanup`: stops what the journal of the run's host shows left started.
+async fn cleanup_main(a: RunArgs) -> ExitCode {
+    let Some(path) = &a.scenario else {
+        return fail(
+            COULD_NOT_START,
+            "give the scenario of the run to clean up after: campaign-load cleanup -s FILE",
+        );
+    };
+    let scenario = match Scenario::load(path) {
+        Ok(s) => s,
+        Err(e) => return fail(COULD_NOT_START, e),
+    };
+    let (target, sim, _) = match target_for(&scenario, a.host.as_deref()).await {
+        Ok(t) => t,
+        Err(e) => return fail(COULD_NOT_START, e),
+    };
+    if let Some(sim) = sim {
+        sim.stop().await;
+        return fail(
+            COULD_NOT_START,
+            "no host configured: an embedded simulator's campaigns end with its run; set the vendor's *_BASE_URL or --host",
+        );
+    }
+    match campaign_load::run::cleanup_leftovers(&target).await {
+        Err(e) => fail(COULD_NOT_START, e),
+        Ok(lines) if lines.is_empty() => {
+            println!(
+                "campaign-load cleanup: the journal for {} shows nothing left started",
+                target.target.host_label()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(lines) => {
+            let mut all_halted = true;
+            println!(
+                "campaign-load cleanup: {} campaign(s) left started at {}:",
+                lines.len(),
+                target.target.host_label()
+            );
+            for s in &lines {
+                println!("  {}", s.line);
+                all_halted &= s.halted;
+            }
+            if all_halted {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(THRESHOLD_FAILED)
+            }
+        }
     }
 }

@@ -37,7 +37,7 @@ struct Shared {
     /// Every campaign a start was sent to, stopped (and confirmed by a status read) at the end.
     /// Nothing leaves it during the run: with users sharing a campaign, one user's stop can land
     /// between another's start being sent and answered.
-    guard: CleanupGuard,
+    guard: Arc<CleanupGuard>,
     lifecycle: Arc<Lifecycle>,
     checker: Option<Checker>,
     assumptions: Assumptions,
@@ -144,6 +144,34 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
     shared.accounting.record(name, &outcome);
     Ok(())
 }
+
+/// Stops what the journal of `target`'s host shows an earlier run left started, each confirmed
+/// by a status read (`campaign-load cleanup`). Nothing else is sent.
+pub async fn cleanup_leftovers(
+    target: &VendorTarget,
+) -> Result<Vec<campaign_api::cleanup::Stopped>, String> {
+    let client = Client::new(ClientConfig::default()).map_err(|e| e.to_string())?;
+    let lifecycle = Arc::new(
+        Lifecycle::load(
+            &campaign_schema::registry::default_dir(),
+            target.target.vendor,
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    let guard = CleanupGuard::new(client, "campaign-load")
+        .with_journal(campaign_api::journal::default_dir());
+    let left = guard
+        .recover(&target.target, &lifecycle)
+        .map_err(|e| e.to_string())?;
+    if left.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(guard.finish_pending().await)
+}
+
+/// The guard of the run in progress, for a signal handler's last word: which campaigns are
+/// still under it when the user aborts the cleanup.
+pub static ACTIVE_GUARD: std::sync::OnceLock<Arc<CleanupGuard>> = std::sync::OnceLock::new();
 
 /// Where the lean client connects, and its timeout.
 struct Lean {
@@ -443,6 +471,29 @@ pub async fn run(
         )
         .map_err(|e| RunError::Schemas(e.to_string()))?,
     );
+    // Every campaign a run against a host of someone else's may start is journaled before its
+    // first start; a killed run's leftovers are stopped before this run begins.
+    let mut guard = CleanupGuard::new(cleanup_client, "campaign-load");
+    if target.kind == HostKind::Sandbox {
+        guard = guard.with_journal(campaign_api::journal::default_dir());
+    }
+    let guard = Arc::new(guard);
+    let _ = ACTIVE_GUARD.set(Arc::clone(&guard));
+    let recovered = guard
+        .recover(&target.target, &lifecycle)
+        .map_err(|e| RunError::Goose(e.to_string()))?;
+    if !recovered.is_empty() {
+        let ids: Vec<String> = recovered.iter().map(ToString::to_string).collect();
+        eprintln!(
+            "campaign-load: an earlier run against {} left {} campaign(s) started ({}); stopping them first:",
+            target.target.host_label(),
+            ids.len(),
+            ids.join(", ")
+        );
+        for s in guard.finish_pending().await {
+            eprintln!("  {}", s.line);
+        }
+    }
     let checker = if scenario.contract_sample > 0.0 {
         Some(
             Checker::new(
@@ -462,7 +513,7 @@ pub async fn run(
             .map(|o| o.spec().qualified_name())
             .collect(),
         accounting: Accounting::default(),
-        guard: CleanupGuard::new(cleanup_client, "campaign-load"),
+        guard: Arc::clone(&guard),
         lifecycle,
         checker,
         assumptions: match target.kind {

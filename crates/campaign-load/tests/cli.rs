@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_campaign-load"));
     c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    // Journals of these runs stay in the test's own folder, never the user's.
+    c.env("CAMPAIGN_HARNESS_JOURNAL_DIR", tmp("journal"));
     // Never pick up a developer's sandbox from the environment.
     for v in ["KORE_BASE_URL", "VOICEGENIE_BASE_URL"] {
         c.env_remove(v);
@@ -405,4 +407,278 @@ async fn credentials_from_env_reach_no_output_or_report() {
         let body = std::fs::read_to_string(f).expect("report written");
         assert!(!body.contains(secret), "secret in {}", f.display());
     }
+}
+
+/// A start-only scenario (a started campaign stays Active: what a killed run leaves behind) for
+/// `users` users; its path.
+fn starts_only(name: &str, users: usize) -> PathBuf {
+    let path = tmp(&format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            r#"name = "{name}"
+description = "every user starts its campaign and keeps it running"
+vendor = "kore"
+thresholds = []
+expect = ["400 4009"]   # a second start of an Active campaign
+
+[[flow]]
+name = "start"
+steps = ["voice-start-v1"]
+
+[campaigns]
+mode = "per-user"
+prefix = "load-{name}-"
+
+[load]
+users = {users}
+hatch_rate = {users}
+run_time = "60s"
+"#
+        ),
+    )
+    .expect("scenario written");
+    path
+}
+
+/// `GET /__sim/config` of a simulator this test owns.
+async fn config_of(sim: &campaign_sim::RunningSim) -> serde_json::Value {
+    reqwest::get(format!("{}/__sim/config", sim.base_url()))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Waits (at most 60 s) until `n` campaigns are Active on `sim`.
+async fn until_active(sim: &campaign_sim::RunningSim, n: u64, child: &mut Watched) {
+    let reached = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if config_of(sim).await["active_now"].as_u64().unwrap_or(0) >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    if reached.is_err() {
+        child.fail(&format!("{n} campaigns were not Active within 60 s"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_outright_leaves_a_journal_and_cleanup_stops_every_leftover() {
+    // Arrange: a configured host (a simulator the test owns, named by KORE_BASE_URL), 8 named
+    // campaigns, each user starting its own and keeping it running.
+    let sim = campaign_sim::start(campaign_sim::SimConfig::default())
+        .await
+        .expect("sim");
+    let journal = tmp("journal-kill");
+    let _ = std::fs::remove_dir_all(&journal);
+    let scenario = starts_only("kill", 8);
+    let ids: Vec<String> = (0..8).map(|i| format!("load-kill-{i}")).collect();
+    let configured = |c: &mut Command| {
+        c.env("CAMPAIGN_HARNESS_JOURNAL_DIR", &journal)
+            .env("KORE_BASE_URL", sim.base_url())
+            .env("KORE_JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJraWxsIn0.c2ln")
+            .env("KORE_ACCOUNT_ID", "acc-kill")
+            .env("KORE_APP_ID", "st-kill")
+            .env("KORE_VOICE_CAMPAIGN_ID", ids.join(","));
+    };
+    let mut run = bin();
+    configured(&mut run);
+    run.arg("--scenario")
+        .arg(&scenario)
+        .args(["--quiet"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = Watched::new(run.spawn().expect("spawns"));
+    let mut child = tokio::task::spawn_blocking(move || {
+        child.wait_for_line(campaign_load::run::READY, Duration::from_secs(60));
+        child
+    })
+    .await
+    .expect("join");
+    until_active(&sim, 8, &mut child).await;
+
+    // Act 1: SIGKILL, as an OOM kill or a lost machine would.
+    let kill = Command::new("kill")
+        .args(["-KILL", &child.pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    tokio::task::spawn_blocking(move || child.wait_for_exit(Duration::from_secs(30)))
+        .await
+        .expect("join");
+    let left = config_of(&sim).await["active_now"].as_u64().unwrap_or(0);
+    let files: Vec<PathBuf> = std::fs::read_dir(&journal)
+        .expect("the journal folder exists")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+
+    // Act 2: the cleanup a user runs next.
+    let mut cleanup = bin();
+    configured(&mut cleanup);
+    let out = cleanup
+        .arg("cleanup")
+        .arg("--scenario")
+        .arg(&scenario)
+        .output()
+        .expect("cleanup runs");
+    let t = text(&out);
+
+    // Assert: the kill left all 8 dialing and journaled; cleanup stopped and confirmed each.
+    assert_eq!(left, 8, "campaigns left running by the kill");
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("8 campaign(s) left started"), "{t}");
+    assert_eq!(t.matches("reads halted").count(), 8, "{t}");
+    assert_eq!(config_of(&sim).await["active_now"], 0, "{t}");
+    assert!(!files[0].exists(), "a settled journal is removed");
+    // Nothing left: a second cleanup has nothing to do.
+    let mut again = bin();
+    configured(&mut again);
+    let t = text(
+        &again
+            .arg("cleanup")
+            .arg("--scenario")
+            .arg(&scenario)
+            .output()
+            .expect("runs"),
+    );
+    assert!(t.contains("shows nothing left started"), "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_ctrl_c_waits_for_the_cleanup_and_leaves_nothing_running() {
+    // Arrange: 32 users, each with a campaign of its own, on a simulator answering in 200 ms.
+    let sim = campaign_sim::start(campaign_sim::SimConfig::default())
+        .await
+        .expect("sim");
+    let put = reqwest::Client::new()
+        .put(format!("{}/__sim/faults", sim.base_url()))
+        .json(&serde_json::json!({"latency": "fixed 200ms"}))
+        .send()
+        .await
+        .expect("faults");
+    assert!(put.status().is_success());
+    let scenario = starts_only("ctrlc", 32);
+    let mut run = bin();
+    run.arg("--scenario")
+        .arg(&scenario)
+        .args([
+            "--host",
+            &sim.base_url(),
+            "--quiet",
+            "--summary",
+            "/dev/null",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = Watched::new(run.spawn().expect("spawns"));
+    let mut child = tokio::task::spawn_blocking(move || {
+        child.wait_for_line(campaign_load::run::READY, Duration::from_secs(60));
+        child
+    })
+    .await
+    .expect("join");
+    until_active(&sim, 32, &mut child).await;
+
+    // Act: Ctrl-C, and as soon as it is taken, Ctrl-C again.
+    let sigint = |pid: u32| {
+        let ok = Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .expect("kill");
+        assert!(ok.success());
+    };
+    sigint(child.pid);
+    let (status, t) = tokio::task::spawn_blocking(move || {
+        child.wait_for_line("Ctrl-C: stopping the run", Duration::from_secs(30));
+        sigint(child.pid);
+        let status = child.wait_for_exit(Duration::from_secs(60));
+        (status, child.text())
+    })
+    .await
+    .expect("join");
+
+    // Assert: the second press was answered, the cleanup ran to its end, nothing dials.
+    assert!(
+        t.contains("Ctrl-C again: stopping the campaigns this run started"),
+        "{t}"
+    );
+    assert!(
+        t.contains("campaigns confirmed halted at the end: 32 "),
+        "{t}"
+    );
+    assert_eq!(status.code(), Some(130), "an interrupted run says so: {t}");
+    assert_eq!(config_of(&sim).await["active_now"], 0, "{t}");
+}
+
+#[test]
+fn a_dead_host_ends_a_5s_run_within_the_stated_grace() {
+    // Arrange: a host that accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let scenario = tmp("dead.toml");
+    std::fs::write(
+        &scenario,
+        r#"name = "dead"
+description = "one named campaign on a host that never answers"
+vendor = "kore"
+thresholds = ["error-rate<1%"]
+
+[[flow]]
+name = "start-stop"
+steps = ["voice-start-v1", "voice-stop-v1"]
+
+[campaigns]
+mode = "shared"
+id = "cmp-dead"
+
+[load]
+users = 2
+hatch_rate = 2
+run_time = "5s"
+"#,
+    )
+    .expect("scenario");
+    let started = Instant::now();
+
+    // Act
+    let out = bin()
+        .env("KORE_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("KORE_JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZWFkIn0.c2ln")
+        .env("KORE_ACCOUNT_ID", "acc-dead")
+        .env("KORE_APP_ID", "st-dead")
+        .env("KORE_VOICE_CAMPAIGN_ID", "cmp-dead")
+        .arg("--scenario")
+        .arg(&scenario)
+        .args(["--quiet"])
+        .output()
+        .expect("runs");
+    let took = started.elapsed();
+    let t = text(&out);
+
+    // Assert: run time + one request timeout (never more than the run time) + the cleanup
+    // bound, with 5 s for starting and reporting; unavailable, not ok; the campaign that may have
+    // started is reported unconfirmed, not forgotten.
+    let grace =
+        Duration::from_secs(5) + campaign_api::cleanup::CLEANUP_BOUND + Duration::from_secs(5);
+    assert!(
+        took < Duration::from_secs(5) + grace,
+        "took {took:?}:
+{t}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("transport timeout"), "{t}");
+    assert!(t.contains("CHECK IT BY HAND"), "{t}");
 }

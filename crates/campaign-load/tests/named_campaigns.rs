@@ -21,6 +21,10 @@ fn smoke(voice_ids: &str, flags: &[&str]) -> (Vec<String>, Option<i32>, String) 
         seen.clone(),
     );
     let out = Command::new(env!("CARGO_BIN_EXE_campaign-load"))
+        .env(
+            "CAMPAIGN_HARNESS_JOURNAL_DIR",
+            std::env::temp_dir().join(format!("campaign-load-journal-{}", std::process::id())),
+        )
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .env_remove("VOICEGENIE_BASE_URL")
         .envs([
@@ -98,6 +102,10 @@ fn a_scenario_naming_a_campaign_the_user_did_not_is_refused() {
         seen.clone(),
     );
     let out = Command::new(env!("CARGO_BIN_EXE_campaign-load"))
+        .env(
+            "CAMPAIGN_HARNESS_JOURNAL_DIR",
+            std::env::temp_dir().join(format!("campaign-load-journal-{}", std::process::id())),
+        )
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .env_remove("VOICEGENIE_BASE_URL")
         .envs([

@@ -67,6 +67,10 @@ run_time = "2s"
     .expect("scenario");
     let base = format!("http://127.0.0.1:{port}");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_campaign-load"));
+    cmd.env(
+        "CAMPAIGN_HARNESS_JOURNAL_DIR",
+        std::env::temp_dir().join(format!("campaign-load-journal-{}", std::process::id())),
+    );
     for v in [
         "KORE_BASE_URL",
         "VOICEGENIE_BASE_URL",

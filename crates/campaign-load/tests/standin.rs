@@ -50,6 +50,7 @@ summary = "{summary}"
     }
     let out = cmd
         .envs(s.env())
+        .env("CAMPAIGN_HARNESS_JOURNAL_DIR", dir.join("journal"))
         .arg("--scenario")
         .arg(&scenario)
         .output()

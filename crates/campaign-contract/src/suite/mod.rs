@@ -63,11 +63,18 @@ pub async fn run(env: &Environment, checker: &Checker, strict: bool) -> SuiteRun
             };
         }
     };
+    // Campaigns on a sandbox are journaled before their first start; the embedded simulator's
+    // end with the run.
+    let mut guard = CleanupGuard::new(client.clone(), "campaign-contract")
+        .with_journal(env.journal_dir.clone());
+    for vt in env.targets.iter().filter(|t| t.kind == HostKind::Simulator) {
+        guard = guard.without_journal_for(vt.target.host_label());
+    }
     let mut run = Run {
         client: client.clone(),
         checker,
         policy: env.policy,
-        guard: CleanupGuard::new(client, "campaign-contract"),
+        guard,
         report: Report {
             strict,
             ..Report::default()
@@ -81,6 +88,7 @@ pub async fn run(env: &Environment, checker: &Checker, strict: bool) -> SuiteRun
     for vt in &env.targets {
         run.budget = Budget::new(env.policy.max_calls);
         run.down = None;
+        run.recover(vt).await;
         run.observed = env
             .observed
             .get(&vt.target.vendor)
@@ -156,6 +164,34 @@ struct Named {
 }
 
 impl Run<'_> {
+    /// Stops, before anything else, what an earlier run (killed, or aborted in its cleanup) left
+    /// started on this host, as its journal shows; says so in the report's cleanup lines.
+    async fn recover(&mut self, vt: &VendorTarget) {
+        let lifecycle = Arc::new(self.checker.registry().lifecycle(vt.target.vendor).clone());
+        match self.guard.recover(&vt.target, &lifecycle) {
+            Ok(left) if left.is_empty() => {}
+            Ok(left) => {
+                let ids: Vec<String> = left.iter().map(ToString::to_string).collect();
+                self.report.cleanup.push(format!(
+                    "{} at {}: an earlier run left {} started ({}); stopped first:",
+                    vt.target.vendor,
+                    vt.target.host_label(),
+                    ids.len(),
+                    ids.join(", ")
+                ));
+                for s in self.guard.finish_pending().await {
+                    if !s.halted {
+                        self.report
+                            .unavailable
+                            .push(format!("earlier run's leftover: {}", s.line));
+                    }
+                    self.report.cleanup.push(s.line);
+                }
+            }
+            Err(e) => self.report.unavailable.push(format!("{e}")),
+        }
+    }
+
     /// Walks the vendor's campaigns, then the checks that must fail. Returns why campaigns were
     /// skipped; the reasons that leave the run proving nothing also go to `refused`.
     async fn vendor(&mut self, vt: &VendorTarget) -> Vec<String> {

@@ -581,3 +581,41 @@ fn recording_the_same_host_twice_leaves_the_file_alone() {
         again.stderr
     );
 }
+
+#[test]
+fn a_dot_segment_campaign_id_is_refused_before_anything_is_sent() {
+    // Arrange: a host that only counts connections.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    for (var, id) in [
+        ("KORE_VOICE_CAMPAIGN_ID", ".."),
+        ("VOICEGENIE_CAMPAIGN_ID", "."),
+    ] {
+        // Act
+        let mut vars = StandIn::env_for(&base);
+        for (k, v) in vars.iter_mut() {
+            if *k == var {
+                *v = id.to_string();
+            }
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_campaign-contract"))
+            .arg("check")
+            .envs(vars)
+            .env("CAMPAIGN_HARNESS_JOURNAL_DIR", scratch("dots"))
+            .output()
+            .expect("runs");
+
+        // Assert: a configuration error naming the variable; nobody was called.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{var}: campaign id {id:?} is a dot segment")),
+            "{stderr}"
+        );
+        assert!(
+            listener.accept().is_err(),
+            "{var}={id}: the host was called"
+        );
+    }
+}

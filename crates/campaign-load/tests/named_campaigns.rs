@@ -136,3 +136,18 @@ fn a_scenario_naming_a_campaign_the_user_did_not_is_refused() {
     );
     assert!(support::request_lines(&seen).is_empty());
 }
+
+#[test]
+fn a_dot_segment_id_is_refused_before_anything_is_sent() {
+    // `..` would be normalised away: `POST /campaign/api/v1/public/st/?…` on the real host.
+    for ids in ["..", "cmp-a,.", "cmp-a, .."] {
+        let (seen, code, text) = smoke(ids, &["-u", "1"]);
+        assert_eq!(code, Some(2), "{ids}: {text}");
+        assert!(
+            text.contains("KORE_VOICE_CAMPAIGN_ID: campaign id")
+                && text.contains("is a dot segment"),
+            "{ids}: {text}"
+        );
+        assert!(seen.is_empty(), "{ids}: the host was asked: {seen:?}");
+    }
+}

@@ -234,14 +234,23 @@ pub fn describe_scrubbed(value: Option<&serde_json::Value>, secrets: &[SecretStr
     }
 }
 
-/// Cuts text at [`MAX_ACTUAL`] characters, marking the cut.
+/// Cuts text at [`MAX_ACTUAL`] characters, marking the cut. A cut that would split a word or a
+/// number (`exceeds 104…` for `exceeds 1048576`) moves back to the space before it, when one is
+/// near: a half number reads as a wrong one.
 pub fn truncate(text: &str) -> String {
     if text.chars().count() <= MAX_ACTUAL {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(MAX_ACTUAL).collect();
-        format!("{cut}…")
+        return text.to_string();
     }
+    let chars: Vec<char> = text.chars().collect();
+    let mut end = MAX_ACTUAL;
+    if chars[end - 1].is_alphanumeric() && chars[end].is_alphanumeric() {
+        let floor = MAX_ACTUAL.saturating_sub(24);
+        if let Some(space) = (floor..end).rev().find(|&i| chars[i].is_whitespace()) {
+            end = space;
+        }
+    }
+    let cut: String = chars[..end].iter().collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// JSON pointer as the report shows it: `$.data.status`, `$` for the root.
@@ -325,6 +334,9 @@ mod tests {
             assert!(shown.contains("[REDACTED]"), "{echoed} shown as {shown}");
         }
         assert_eq!(describe(Some(&serde_json::json!(1.0))), "1.0 (integer)");
+        // A number is never cut in half.
+        let long = format!("{} body exceeds 1048576 bytes", "x".repeat(65));
+        assert_eq!(truncate(&long), format!("{} body exceeds…", "x".repeat(65)));
     }
 
     #[test]

@@ -62,6 +62,8 @@ pub(super) struct Sent {
     pub(super) attempts: u32,
     /// Set when a retried change turned out to have taken effect: the state it reached.
     pub(super) took_effect: Option<StateId>,
+    /// How long the last try took, answered or not (a timeout shows the time it waited).
+    pub(super) took: std::time::Duration,
 }
 
 impl Run<'_> {
@@ -79,6 +81,7 @@ impl Run<'_> {
     ) -> Option<Sent> {
         let mut attempt = 0;
         let mut last: Option<Result<Exchange, CallError>> = None;
+        let mut took = std::time::Duration::ZERO;
         loop {
             if !self.budget.take() {
                 let result = last?;
@@ -93,9 +96,11 @@ impl Run<'_> {
                     result,
                     attempts: attempt,
                     took_effect: None,
+                    took,
                 });
             }
             attempt += 1;
+            let sent_at = std::time::Instant::now();
             let result = match op.render(&vt.target, campaign) {
                 Ok(mut request) => {
                     tamper(&mut request, how);
@@ -106,6 +111,7 @@ impl Run<'_> {
                 }
                 Err(e) => Err(CallError::Render(e)),
             };
+            took = sent_at.elapsed();
             let asked = result
                 .as_ref()
                 .ok()
@@ -118,6 +124,7 @@ impl Run<'_> {
                         result,
                         attempts: attempt,
                         took_effect: None,
+                        took,
                     });
                 }
             };
@@ -129,6 +136,7 @@ impl Run<'_> {
                     result,
                     attempts: attempt,
                     took_effect: Some(next),
+                    took,
                 });
             }
             last = Some(result);

@@ -13,7 +13,6 @@ use campaign_api::{HostKind, OperationId, Vendor, VendorTarget, is_unavailable_s
 use campaign_schema::finding::describe;
 use campaign_schema::{Assumptions, Class, Finding, Grade, Rule, shape};
 use serde_json::Value;
-use std::time::Duration;
 
 /// What a fixed (non-lifecycle) step expects back, graded by the operation table (an unknown
 /// Kore.ai campaign's 404 is our assumption; VoiceGenie's 401 is documented).
@@ -317,7 +316,7 @@ impl Run<'_> {
                 serde_json::from_slice::<Value>(&x.body).ok(),
                 x.elapsed,
             ),
-            _ => (None, None, Duration::ZERO),
+            _ => (None, None, sent.took),
         };
         if let Some(f) = findings.iter().find(|f| f.class == Class::Unavailable) {
             self.down.get_or_insert_with(|| {

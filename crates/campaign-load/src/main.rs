@@ -329,6 +329,9 @@ async fn run_main(a: RunArgs) -> ExitCode {
     if let Err(e) = scenario.check() {
         return fail(COULD_NOT_START, format!("{}: {e}", path.display()));
     }
+    if let Err(e) = check_report_paths(&scenario) {
+        return fail(COULD_NOT_START, e);
+    }
     if is_remote(a.host.as_deref()) && !a.allow_remote {
         return fail(
             COULD_NOT_START,
@@ -538,6 +541,41 @@ fn main() -> ExitCode {
             Err(e) => fail(COULD_NOT_START, format!("cannot start the runtime: {e}")),
         },
     }
+}
+
+/// Every report the run will write can be written: its folder exists or can be made, and a file
+/// can be created there. Checked before anything is sent, so a run is not lost at its end.
+fn check_report_paths(scenario: &Scenario) -> Result<(), String> {
+    let r = &scenario.report;
+    for (key, p) in [
+        ("[report] html", &r.html),
+        ("[report] json", &r.json),
+        ("[report] markdown", &r.markdown),
+        ("[report] summary (--summary)", &r.summary),
+    ] {
+        let Some(p) = p else { continue };
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| {
+            format!(
+                "{key} {}: cannot create {}: {e}",
+                p.display(),
+                dir.display()
+            )
+        })?;
+        let existed = p.exists();
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .map_err(|e| format!("{key} {}: cannot be written: {e}", p.display()))?;
+        if !existed {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    Ok(())
 }
 
 /// `campaign-load cleanup`: stops what the journal of the run's host shows left started.

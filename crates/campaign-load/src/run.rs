@@ -530,9 +530,21 @@ pub async fn run(
         lean: lean_for(scenario, &target.target),
     });
     let config =
-        GooseConfiguration::parse_args_default(args).map_err(|e| RunError::Goose(e.to_string()))?;
-    let mut attack =
-        GooseAttack::initialize_with_config(config).map_err(|e| RunError::Goose(e.to_string()))?;
+        GooseConfiguration::parse_args_default(args).map_err(|e| {
+            RunError::Goose(format!(
+                "Goose refused the options it was given ({e}); check what follows --goose (nothing was sent)"
+            ))
+        })?;
+    let mut attack = GooseAttack::initialize_with_config(config).map_err(|e| match e {
+        goose::GooseError::InvalidOption {
+            option,
+            value,
+            detail,
+        } => RunError::Goose(format!(
+            "Goose refused {option} = {value:?}: {detail} (nothing was sent)"
+        )),
+        other => RunError::Goose(format!("{other} (nothing was sent)")),
+    })?;
     for flow in &scenario.flows {
         let mut s = goose::goose::Scenario::new(&flow.name)
             .set_weight(flow.weight)
@@ -597,10 +609,24 @@ pub async fn run(
             for p in &cleanup.problems {
                 eprintln!("campaign-load: WARNING: {p}");
             }
-            return Err(RunError::Goose(format!(
-                "{e} (the run was cut short; {} campaign(s) stopped)",
-                cleanup.stopped
-            )));
+            // Goose names its option and value; whether anything ran is ours to say.
+            let what = match &e {
+                goose::GooseError::InvalidOption {
+                    option,
+                    value,
+                    detail,
+                } => format!("Goose refused {option} = {value:?}: {detail}"),
+                other => format!("{other}: {other:?}"),
+            };
+            let sent = shared.accounting.snapshot().sent;
+            return Err(RunError::Goose(if sent == 0 {
+                format!("{what} (nothing was sent)")
+            } else {
+                format!(
+                    "{what} (the run was cut short after {sent} request(s); {} campaign(s) confirmed stopped)",
+                    cleanup.stopped
+                )
+            }));
         }
     };
     let mut passed = passed;

@@ -619,3 +619,68 @@ fn a_dot_segment_campaign_id_is_refused_before_anything_is_sent() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leftover_from_a_killed_run_is_stopped_before_the_walk() {
+    use campaign_api::journal::Journal;
+    use campaign_api::{Client, ClientConfig, OperationId, Target, Vendor};
+
+    // Arrange: an earlier run (killed outright) started the SMS campaign and journaled it.
+    let s = StandIn::start("none");
+    let hosts = scratch("leftover").join("hosts");
+    let journal_dir = hosts.join("journal");
+    let vars = s.env();
+    let target = Target::from_lookup(Vendor::Kore, |k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })
+    .expect("config")
+    .expect("configured");
+    let journal = Journal::open(&journal_dir, Vendor::Kore, &s.addr).expect("journal");
+    journal
+        .started(standin::KORE_SMS, OperationId::KoreSmsStopV1)
+        .expect("journaled");
+    let started = Client::new(ClientConfig::default())
+        .expect("client")
+        .call(&target, OperationId::KoreSmsStartV1, standin::KORE_SMS)
+        .await
+        .expect("started");
+    assert_eq!(started.status.as_u16(), 200);
+    assert_eq!(s.state()["kore"][standin::KORE_SMS], "Active");
+
+    // Act
+    let run = tokio::task::spawn_blocking({
+        let (s_env, hosts) = (s.env(), hosts.clone());
+        move || {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_campaign-contract"));
+            cmd.arg("check");
+            for var in StandIn::VARS {
+                cmd.env_remove(var);
+            }
+            cmd.envs(s_env)
+                .env("CAMPAIGN_CONTRACT_HOSTS_DIR", &hosts)
+                .env("CAMPAIGN_HARNESS_JOURNAL_DIR", hosts.join("journal"))
+                .output()
+                .expect("runs")
+        }
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+
+    // Assert: stopped and confirmed before anything else, the journal settled and removed.
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    let line = format!(
+        "kore at {}: an earlier run left 1 started ({}); stopped first:",
+        s.addr,
+        standin::KORE_SMS
+    );
+    assert!(stdout.contains(&line), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "kore {}: kore sms-stop-v1 answered 200; reads halted",
+            standin::KORE_SMS
+        )),
+        "{stdout}"
+    );
+    assert!(!journal.path().exists(), "the settled journal is removed");
+}

@@ -99,16 +99,7 @@ impl Journal {
     /// The journal for `vendor` at `host` under `dir` (created if need be; the file itself is
     /// created on the first event).
     pub fn open(dir: &Path, vendor: Vendor, host: &str) -> Result<Journal, JournalError> {
-        let slug: String = host
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect();
+        let slug = crate::target::host_slug(host);
         let path = dir.join(format!("{}-{slug}.jsonl", vendor.slug()));
         std::fs::create_dir_all(dir).map_err(|e| JournalError {
             path: dir.to_path_buf(),

@@ -93,17 +93,7 @@ pub struct ObservedError {
 impl HostRecord {
     /// The file name for `vendor` at `host` (`kore-sandbox.example-443.toml`).
     pub fn file_name(vendor: &str, host: &str) -> String {
-        let slug: String = host
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect();
-        format!("{vendor}-{slug}.toml")
+        format!("{vendor}-{}.toml", crate::target::host_slug(host))
     }
 
     /// Reads a record; `Ok(None)` when there is no such file. Only a regular file of at most

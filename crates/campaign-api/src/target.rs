@@ -387,6 +387,21 @@ pub fn host_label(url: &Url) -> String {
     }
 }
 
+/// `host:port` as a file-name part: ASCII letters and digits, `.` and `-` kept (lower-cased),
+/// anything else a `-` (`sandbox.example:443` → `sandbox.example-443`). Journals and host
+/// records are named with it.
+pub fn host_slug(host: &str) -> String {
+    host.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 /// Values a template is filled with, for one call.
 pub(crate) struct CallValues<'a> {
     pub target: &'a Target,

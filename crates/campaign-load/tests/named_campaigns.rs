@@ -7,6 +7,28 @@ mod support;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+/// campaign-load configured for a Kore.ai host at `port` of the test's, with `voice_ids` named.
+fn configured(port: u16, voice_ids: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_campaign-load"));
+    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .env(
+            "CAMPAIGN_HARNESS_JOURNAL_DIR",
+            std::env::temp_dir().join(format!("campaign-load-journal-{}", std::process::id())),
+        )
+        .env_remove("VOICEGENIE_BASE_URL")
+        .envs([
+            ("KORE_BASE_URL", format!("http://127.0.0.1:{port}")),
+            (
+                "KORE_JWT",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJuYW1lZCJ9.c2lnbmF0dXJl".into(),
+            ),
+            ("KORE_ACCOUNT_ID", "acc-named".into()),
+            ("KORE_APP_ID", "st-named".into()),
+            ("KORE_VOICE_CAMPAIGN_ID", voice_ids.into()),
+        ]);
+    c
+}
+
 /// Runs `scenarios/smoke.toml` (per-user campaigns) against a noting host with `voice_ids` named
 /// and extra flags; returns the request lines the host saw, the exit code and the output.
 fn smoke(voice_ids: &str, flags: &[&str]) -> (Vec<String>, Option<i32>, String) {
@@ -20,23 +42,7 @@ fn smoke(voice_ids: &str, flags: &[&str]) -> (Vec<String>, Option<i32>, String) 
         ),
         seen.clone(),
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_campaign-load"))
-        .env(
-            "CAMPAIGN_HARNESS_JOURNAL_DIR",
-            std::env::temp_dir().join(format!("campaign-load-journal-{}", std::process::id())),
-        )
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .env_remove("VOICEGENIE_BASE_URL")
-        .envs([
-            ("KORE_BASE_URL", format!("http://127.0.0.1:{port}")),
-            (
-                "KORE_JWT",
-                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJuYW1lZCJ9.c2lnbmF0dXJl".into(),
-            ),
-            ("KORE_ACCOUNT_ID", "acc-named".into()),
-            ("KORE_APP_ID", "st-named".into()),
-            ("KORE_VOICE_CAMPAIGN_ID", voice_ids.into()),
-        ])
+    let out = configured(port, voice_ids)
         .args([
             "--scenario",
             "scenarios/smoke.toml",
@@ -101,23 +107,7 @@ fn a_scenario_naming_a_campaign_the_user_did_not_is_refused() {
         "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".into(),
         seen.clone(),
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_campaign-load"))
-        .env(
-            "CAMPAIGN_HARNESS_JOURNAL_DIR",
-            std::env::temp_dir().join(format!("campaign-load-journal-{}", std::process::id())),
-        )
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .env_remove("VOICEGENIE_BASE_URL")
-        .envs([
-            ("KORE_BASE_URL", format!("http://127.0.0.1:{port}")),
-            (
-                "KORE_JWT",
-                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJuYW1lZCJ9.c2lnbmF0dXJl".into(),
-            ),
-            ("KORE_ACCOUNT_ID", "acc-named".into()),
-            ("KORE_APP_ID", "st-named".into()),
-            ("KORE_VOICE_CAMPAIGN_ID", "cmp-mine".into()),
-        ])
+    let out = configured(port, "cmp-mine")
         .args([
             "--scenario",
             "scenarios/contention-single-campaign.toml",

@@ -278,7 +278,8 @@ impl Load {
             && t < MIN_RUN_TIME
         {
             return Err(format!(
-                "[load] run_time (--run-time): {t:?} is under {}s; Goose counts whole seconds",
+                "[load] run_time (--run-time): {} ms is under {}s; Goose counts whole seconds",
+                t.as_millis(),
                 MIN_RUN_TIME.as_secs()
             ));
         }

@@ -11,7 +11,7 @@
 //! | `GET /__sim/clock`    | `{"elapsed_us", "zero_unix_ms"}`                             |
 //! | `PUT /__sim/clock`    | `{"elapsed": "900s"}`: sets the clock, which runs on         |
 
-use crate::faults::latency::text;
+use crate::faults::latency::{fmt_duration, text};
 use crate::faults::{Faults, FaultsError};
 use crate::handler::Shared;
 use axum::Json;
@@ -26,8 +26,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// `POST /__sim/reset`: campaigns back to their configured state; counters, window hits,
-/// request numbers and the clock to zero. The fault settings in force stay.
+/// `POST /__sim/reset`: campaigns back to their configured state (the room a flood of
+/// campaigns took is given back); counters, window hits, request numbers and the clock to zero.
+/// The fault settings in force stay.
 pub async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {
     shared.store.reset(shared.config.entries());
     shared.counters.reset();
@@ -65,6 +66,13 @@ pub async fn config(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "scripted_policy": shared.faults.scripted(),
         "clock": shared.clock.reading(),
         "seed": c.seed,
+        "limits": {
+            "header_timeout": fmt_duration(c.limits.header_timeout),
+            "idle_timeout": fmt_duration(c.limits.idle_timeout),
+            "max_connections": c.limits.max_connections,
+            "max_id_bytes": c.limits.max_id_bytes,
+            "max_campaigns": c.limits.max_campaigns,
+        },
     }))
 }
 

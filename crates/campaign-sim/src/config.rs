@@ -6,6 +6,7 @@ use campaign_api::{CampaignId, Vendor};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The VoiceGenie campaign id used in the vendor's own curl sample (page 004).
 pub const DOC_SAMPLE_VOICEGENIE_ID: &str = "550e8400-e29b-41d4-a716-446655440000";
@@ -70,6 +71,74 @@ pub struct AuthConfig {
     pub voicegenie_keys: Vec<SecretString>,
 }
 
+/// The guards that keep one client from starving the others: how long the simulator waits on a
+/// connection, how many it serves at once, and how much campaign state requests may make it keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A request's head (request line and headers) must arrive within this, counted from the
+    /// accept for a connection's first request and from the first byte for a later one; its
+    /// body within as long again after the head. Past it the connection is closed (a late body
+    /// gets a 408 first).
+    pub header_timeout: Duration,
+    /// A kept-alive connection with no request in progress is closed after this.
+    pub idle_timeout: Duration,
+    /// Connections served at once; one accepted beyond them is closed at once, unanswered, and
+    /// counted (`connections.refused`).
+    pub max_connections: usize,
+    /// Longest campaign id accepted, in bytes: a request naming a longer one is refused with 400
+    /// before anything is stored.
+    pub max_id_bytes: usize,
+    /// Most campaigns held (the configured ones included): a start that would auto-provision one
+    /// more is refused with 503 until a reset.
+    pub max_campaigns: usize,
+}
+
+impl Default for Limits {
+    /// Header 10 s, idle 60 s, 512 connections, 128-byte ids, 100,000 campaigns.
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
+            max_id_bytes: 128,
+            max_campaigns: 100_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Refuses limits no server could run with (a zero anywhere), and configured campaigns the
+    /// limits would make unreachable (an id too long) or that alone fill the store.
+    pub fn check(&self, campaigns: &[CampaignSeed]) -> Result<(), String> {
+        let zero = [
+            ("header_timeout", self.header_timeout.is_zero()),
+            ("idle_timeout", self.idle_timeout.is_zero()),
+            ("max_connections", self.max_connections == 0),
+            ("max_id_bytes", self.max_id_bytes == 0),
+            ("max_campaigns", self.max_campaigns == 0),
+        ];
+        if let Some((name, _)) = zero.iter().find(|(_, z)| *z) {
+            return Err(format!("limits: {name} must be above zero"));
+        }
+        if let Some(c) = campaigns.iter().find(|c| c.id.len() > self.max_id_bytes) {
+            return Err(format!(
+                "limits: campaign {:?}… is {} bytes long, over max_id_bytes ({})",
+                c.id.chars().take(16).collect::<String>(),
+                c.id.len(),
+                self.max_id_bytes
+            ));
+        }
+        if campaigns.len() > self.max_campaigns {
+            return Err(format!(
+                "limits: {} campaigns configured, over max_campaigns ({})",
+                campaigns.len(),
+                self.max_campaigns
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A simulator run's configuration.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -88,11 +157,13 @@ pub struct SimConfig {
     pub lifecycles: Lifecycles,
     /// A host's recorded answers to play back where the docs are silent (`--host-profile`).
     pub impersonate: crate::impersonate::Impersonation,
+    /// Timeouts and caps (see [`Limits`]).
+    pub limits: Limits,
 }
 
 impl Default for SimConfig {
     /// The demo campaigns, `load-` auto-provisioning, any credential, no faults, seed 0, the
-    /// committed lifecycle rules.
+    /// committed lifecycle rules, the default [`Limits`].
     fn default() -> Self {
         let seed = |vendor, id: &str, state: Option<&str>, missing: &[&str]| CampaignSeed {
             vendor,
@@ -122,6 +193,7 @@ impl Default for SimConfig {
             lifecycles: Lifecycles::embedded()
                 .unwrap_or_else(|e| panic!("the compiled-in lifecycle rules do not load: {e}")),
             impersonate: crate::impersonate::Impersonation::default(),
+            limits: Limits::default(),
         }
     }
 }

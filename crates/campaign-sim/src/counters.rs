@@ -2,7 +2,8 @@
 //!
 //! A fixed grid of atomics, so counting costs one relaxed increment and no lock. Injected
 //! faults are counted beside it, by kind, so a test or a load run can tell how many answers a
-//! fault shaped (and not only what status they ended with).
+//! fault shaped (and not only what status they ended with). So are the guards' doings: connections
+//! refused or closed on a timeout, and requests refused for an over-long id or a full store.
 
 use campaign_api::OperationId;
 use serde::Serialize;
@@ -10,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Statuses counted in their own column; anything else lands in `other`.
-const STATUSES: [u16; 11] = [200, 400, 401, 404, 405, 413, 422, 429, 500, 503, 0];
+const STATUSES: [u16; 12] = [200, 400, 401, 404, 405, 408, 413, 422, 429, 500, 503, 0];
 const COLUMNS: usize = STATUSES.len() + 1;
 const ROWS: usize = OperationId::ALL.len() + 1;
 
@@ -29,11 +30,67 @@ pub const INJECTED: [&str; 7] = [
     "wrong_content_type",
 ];
 
+/// What the guards of [`Limits`](crate::config::Limits) did, counted one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// A connection accepted.
+    Accepted,
+    /// A connection closed at once, unanswered: `max_connections` were open.
+    Refused,
+    /// A connection closed because a request head did not arrive within `header_timeout`.
+    HeaderTimeout,
+    /// A request body that did not arrive within `header_timeout` of its head (answered 408).
+    BodyTimeout,
+    /// A kept-alive connection closed after `idle_timeout` with no request.
+    IdleTimeout,
+    /// A request refused because its campaign id is longer than `max_id_bytes`.
+    IdTooLong,
+    /// A start refused because `max_campaigns` are held.
+    StoreFull,
+}
+
+const GUARDS: usize = 7;
+
+impl Guard {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Connections: open now, and what became of the others since start or reset.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ConnectionCounts {
+    /// Open now (a gauge: a reset leaves it alone).
+    pub open: u64,
+    /// Accepted and served.
+    pub accepted: u64,
+    /// Closed at once, unanswered, because `max_connections` were open.
+    pub refused: u64,
+    /// Closed because a request head did not arrive within the header timeout.
+    pub header_timeouts: u64,
+    /// Requests whose body did not arrive within the header timeout after the head (408).
+    pub body_timeouts: u64,
+    /// Kept-alive connections closed after the idle timeout.
+    pub idle_timeouts: u64,
+}
+
+/// Campaigns: held now, and requests refused to keep the store bounded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct CampaignCounts {
+    /// Held now, configured ones included (a gauge: a reset brings it back to the seed).
+    pub stored: u64,
+    /// Requests refused (400) because the campaign id is longer than `max_id_bytes`.
+    pub id_too_long: u64,
+    /// Starts refused (503) because `max_campaigns` are held.
+    pub store_full: u64,
+}
+
 /// The counter grid.
 #[derive(Debug)]
 pub struct Counters {
     grid: [[AtomicU64; COLUMNS]; ROWS],
     injected: [AtomicU64; INJECTED.len()],
+    guards: [AtomicU64; GUARDS],
 }
 
 impl Default for Counters {
@@ -41,6 +98,7 @@ impl Default for Counters {
         Counters {
             grid: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
             injected: std::array::from_fn(|_| AtomicU64::new(0)),
+            guards: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 }
@@ -59,6 +117,12 @@ pub struct CountersSnapshot {
     /// window's index (a request inside two windows counts in both).
     #[serde(default)]
     pub windows: Vec<u64>,
+    /// Connections open, refused and closed on a timeout.
+    #[serde(default)]
+    pub connections: ConnectionCounts,
+    /// Campaigns held, and requests refused to keep them bounded.
+    #[serde(default)]
+    pub campaigns: CampaignCounts,
 }
 
 impl CountersSnapshot {
@@ -95,8 +159,20 @@ impl Counters {
         }
     }
 
+    /// Counts one doing of a guard.
+    pub fn guard(&self, what: Guard) {
+        self.guards[what.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn guarded(&self, what: Guard) -> u64 {
+        self.guards[what.index()].load(Ordering::Relaxed)
+    }
+
     /// Sets every counter to zero.
     pub fn reset(&self) {
+        for c in &self.guards {
+            c.store(0, Ordering::Relaxed);
+        }
         for row in &self.grid {
             for c in row {
                 c.store(0, Ordering::Relaxed);
@@ -107,7 +183,9 @@ impl Counters {
         }
     }
 
-    /// A copy of the non-zero counters (`windows` is left empty: the fault settings fill it).
+    /// A copy of the non-zero counters (`windows` is left empty: the fault settings fill it; the
+    /// gauges `connections.open` and `campaigns.stored` are zero: the server and the store fill
+    /// them).
     pub fn snapshot(&self) -> CountersSnapshot {
         let mut routes = BTreeMap::new();
         let mut total = 0;
@@ -143,6 +221,19 @@ impl Counters {
             routes,
             injected,
             windows: Vec::new(),
+            connections: ConnectionCounts {
+                open: 0,
+                accepted: self.guarded(Guard::Accepted),
+                refused: self.guarded(Guard::Refused),
+                header_timeouts: self.guarded(Guard::HeaderTimeout),
+                body_timeouts: self.guarded(Guard::BodyTimeout),
+                idle_timeouts: self.guarded(Guard::IdleTimeout),
+            },
+            campaigns: CampaignCounts {
+                stored: 0,
+                id_too_long: self.guarded(Guard::IdTooLong),
+                store_full: self.guarded(Guard::StoreFull),
+            },
         }
     }
 }

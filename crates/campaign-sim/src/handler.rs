@@ -3,7 +3,7 @@
 use crate::auth;
 use crate::clock::SimClock;
 use crate::config::SimConfig;
-use crate::counters::{Counters, CountersSnapshot, DROPPED};
+use crate::counters::{Counters, CountersSnapshot, DROPPED, Guard};
 use crate::dispatch::{Route, route};
 use crate::faults::live::LiveFaults;
 use crate::faults::{Fault, FaultPolicy, FaultRequest};
@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::OffsetDateTime;
 use time::macros::format_description;
+use tokio::sync::Semaphore;
 
 /// Largest request body accepted.
 pub const MAX_REQUEST_BODY: usize = 64 * 1024;
@@ -40,6 +41,8 @@ pub struct Shared {
     pub faults: LiveFaults,
     /// The clock scheduled windows are measured on.
     pub clock: SimClock,
+    /// One permit per connection that may be open at once (`limits.max_connections`).
+    pub slots: Arc<Semaphore>,
 }
 
 impl Shared {
@@ -49,7 +52,9 @@ impl Shared {
             config.entries(),
             config.auto_provision_prefix.clone(),
             config.lifecycles.clone(),
+            config.limits.max_campaigns,
         );
+        let slots = Arc::new(Semaphore::new(config.limits.max_connections));
         let faults = LiveFaults::new(config.faults.clone(), script);
         Shared {
             config,
@@ -58,6 +63,7 @@ impl Shared {
             sequence: AtomicU64::new(0),
             faults,
             clock: SimClock::new(),
+            slots,
         }
     }
 
@@ -65,6 +71,9 @@ impl Shared {
     pub fn snapshot(&self) -> CountersSnapshot {
         let mut s = self.counters.snapshot();
         s.windows = self.faults.window_hits();
+        let free = self.slots.available_permits();
+        s.connections.open = self.config.limits.max_connections.saturating_sub(free) as u64;
+        s.campaigns.stored = self.store.len() as u64;
         s
     }
 }
@@ -146,6 +155,28 @@ fn unauthorized(vendor: Vendor) -> Response {
     }
 }
 
+/// How long a client refused for a full store is asked to wait: nothing empties the store
+/// but a reset, so this only paces clients that retry.
+const STORE_FULL_RETRY_AFTER_SECS: u32 = 60;
+
+/// A start refused because the store holds `limits.max_campaigns`: 503 with `Retry-After`, in
+/// the simulator's own error body (no vendor documents such a limit).
+fn store_full(op: OperationId) -> Response {
+    let mut r = sim_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "CAMPAIGN_STORE_FULL",
+        format!(
+            "{op}: the simulator holds as many campaigns as it may (--max-campaigns); a new \
+             one can start after POST /__sim/reset"
+        ),
+    );
+    r.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(STORE_FULL_RETRY_AFTER_SECS),
+    );
+    r
+}
+
 /// The response for an operation's outcome: the status comes from the lifecycle rule, the body
 /// from campaign-api's typed bodies.
 fn answer(op: OperationId, campaign: &str, outcome: Transition, lifecycle: &Lifecycle) -> Response {
@@ -154,6 +185,7 @@ fn answer(op: OperationId, campaign: &str, outcome: Transition, lifecycle: &Life
         Transition::Answered {
             status, campaign, ..
         } => (status, campaign),
+        Transition::StoreFull => return store_full(op),
         Transition::Unknown => {
             return match spec.vendor {
                 Vendor::Kore => kore_error(
@@ -415,6 +447,22 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
     }
     let config = &shared.config;
     let campaign = Route::campaign(&captures);
+    let max_id = config.limits.max_id_bytes;
+    if campaign.len() > max_id {
+        shared.counters.guard(Guard::IdTooLong);
+        return (
+            Some(op),
+            sim_error(
+                StatusCode::BAD_REQUEST,
+                "CAMPAIGN_ID_TOO_LONG",
+                format!(
+                    "campaign id is {} bytes long; the simulator takes ids of at most {max_id} \
+                     bytes (--max-id-bytes)",
+                    campaign.len()
+                ),
+            ),
+        );
+    }
     let decision = shared.faults.decide(&FaultRequest {
         number: shared.sequence.fetch_add(1, Ordering::Relaxed),
         operation: op,
@@ -437,7 +485,20 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
         }
         _ => {}
     }
-    if axum::body::to_bytes(body, MAX_REQUEST_BODY).await.is_err() {
+    let within = config.limits.header_timeout;
+    let read = tokio::time::timeout(within, axum::body::to_bytes(body, MAX_REQUEST_BODY)).await;
+    let Ok(read) = read else {
+        shared.counters.guard(Guard::BodyTimeout);
+        let mut r = sim_error(
+            StatusCode::REQUEST_TIMEOUT,
+            "BODY_TIMEOUT",
+            format!("the request body did not arrive within {within:?} of its head"),
+        );
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return (Some(op), r);
+    };
+    if read.is_err() {
         return (
             Some(op),
             sim_error(
@@ -471,6 +532,9 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
     let outcome = shared.store.apply(spec.vendor, campaign, action, || {
         format!("cid-{}", uuid::Uuid::new_v4())
     });
+    if outcome == Transition::StoreFull {
+        shared.counters.guard(Guard::StoreFull);
+    }
     let response = answer(op, campaign, outcome, lifecycle);
     let Some(fault) = decision.fault else {
         return (Some(op), response);

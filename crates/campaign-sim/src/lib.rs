@@ -8,6 +8,10 @@
 //! are the ground truth tests and benchmarks compare against, and through which the faults can
 //! be replaced while it runs.
 //!
+//! No client can starve the others ([`Limits`]): request heads and idle connections are timed,
+//! connections past a cap are closed at once, half-closed clients are answered, and the campaign
+//! store is bounded (only a start auto-provisions, ids have a length limit, the store a cap).
+//!
 //! Routes come from campaign-api's operation table, so the simulator and the client cannot agree
 //! on a path the vendor never documented.
 
@@ -15,6 +19,7 @@ pub mod admin;
 pub mod auth;
 pub mod clock;
 pub mod config;
+mod connection;
 pub mod counters;
 pub mod dispatch;
 pub mod faults;
@@ -24,7 +29,7 @@ pub mod inject;
 pub mod server;
 pub mod state;
 
-pub use config::{AuthConfig, CampaignSeed, SimConfig};
+pub use config::{AuthConfig, CampaignSeed, Limits, SimConfig};
 pub use counters::CountersSnapshot;
 pub use faults::{
     Answer, Fault, FaultDecision, FaultPolicy, FaultRequest, Faults, FaultsError, Latency, Window,

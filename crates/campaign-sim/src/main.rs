@@ -74,6 +74,22 @@ struct Args {
         value_parser = secret
     )]
     kore_client_secret: Option<SecretString>,
+    /// A request head must arrive within this (from the accept, or a later request's first
+    /// byte), and its body within as long again; past it the connection is closed.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
+    header_timeout: std::time::Duration,
+    /// A kept-alive connection with no request in progress is closed after this.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s")]
+    idle_timeout: std::time::Duration,
+    /// Connections served at once; one beyond is closed at once, unanswered, and counted.
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    max_connections: usize,
+    /// Longest campaign id taken, in bytes; a longer one is refused with 400.
+    #[arg(long, value_name = "BYTES", default_value_t = 128)]
+    max_id_bytes: usize,
+    /// Most campaigns held; a start that would auto-provision one more answers 503.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    max_campaigns: usize,
     /// Worker threads serving requests (default: one per core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -146,6 +162,14 @@ fn config(args: Args) -> Result<SimConfig, String> {
     }
     f.schedule.extend(args.windows);
     f.validate().map_err(|e| format!("faults: {e}"))?;
+    config.limits = campaign_sim::Limits {
+        header_timeout: args.header_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections,
+        max_id_bytes: args.max_id_bytes,
+        max_campaigns: args.max_campaigns,
+    };
+    config.limits.check(&config.campaigns)?;
     if let (Some(id), Some(secret)) = (args.kore_client_id, args.kore_client_secret) {
         config.auth.kore_client = Some((id, secret));
     }
@@ -335,6 +359,47 @@ mod tests {
         assert_eq!(
             windows,
             ["3s..4s: latency=fixed 1s", "10s..: error_rate_503=0.5"]
+        );
+    }
+
+    #[test]
+    fn limits_come_from_flags_with_stated_defaults() {
+        let defaults = config(Args::try_parse_from(["campaign-sim"]).expect("parses")).expect("ok");
+        assert_eq!(defaults.limits, campaign_sim::Limits::default());
+        let args = Args::try_parse_from([
+            "campaign-sim",
+            "--header-timeout",
+            "300ms",
+            "--idle-timeout",
+            "2s",
+            "--max-connections",
+            "16",
+            "--max-id-bytes",
+            "64",
+            "--max-campaigns",
+            "10",
+        ])
+        .expect("parses");
+        let limits = config(args).expect("ok").limits;
+        assert_eq!(
+            limits,
+            campaign_sim::Limits {
+                header_timeout: std::time::Duration::from_millis(300),
+                idle_timeout: std::time::Duration::from_secs(2),
+                max_connections: 16,
+                max_id_bytes: 64,
+                max_campaigns: 10,
+            }
+        );
+        let args =
+            Args::try_parse_from(["campaign-sim", "--max-connections", "0"]).expect("parses");
+        let e = config(args).expect_err("refused");
+        assert!(e.contains("max_connections must be above zero"), "{e}");
+        let args = Args::try_parse_from(["campaign-sim", "--max-campaigns", "3"]).expect("parses");
+        let e = config(args).expect_err("refused");
+        assert!(
+            e.contains("4 campaigns configured, over max_campaigns (3)"),
+            "{e}"
         );
     }
 

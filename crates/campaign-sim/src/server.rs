@@ -2,29 +2,26 @@
 //!
 //! Owning the accept loop (instead of `axum::serve`) lets a handler ask for its connection to
 //! be dropped without an answer (the dropped-connection fault): the service returns an error
-//! and hyper closes the socket.
+//! and hyper closes the socket. It also caps the connections served at once
+//! (`limits.max_connections`): one accepted beyond the cap is closed at once, unanswered, and
+//! counted as refused. Closing at once rather than leaving it in the listen backlog gives the
+//! client a prompt, unmistakable failure it can retry, keeps queueing out of the latency a load
+//! run measures, and lets the refusal be counted; a backlog that fills drops SYNs, and clients
+//! then hang for seconds in connect retries, which is how a flood used to time every client out.
+//! Each connection's header and idle timeouts are kept by `connection.rs`.
 
 use crate::admin;
 use crate::config::SimConfig;
-use crate::counters::CountersSnapshot;
+use crate::counters::{CountersSnapshot, Guard};
 use crate::faults::{FaultPolicy, Faults, FaultsError};
-use crate::handler::{Shared, handle, serve_vendor};
-use crate::inject::DropConnection;
+use crate::handler::{Shared, handle};
 use axum::Router;
 use axum::routing::{get, post};
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
-use tower::ServiceExt;
-
-/// The error that makes hyper close a connection on purpose.
-#[derive(Debug, thiserror::Error)]
-#[error("connection dropped on purpose (fault injection)")]
-struct Dropped;
 
 /// A running simulator. Dropping it stops the server.
 #[derive(Debug)]
@@ -154,6 +151,10 @@ async fn bind_policy(
     script: Option<Box<dyn FaultPolicy>>,
 ) -> std::io::Result<RunningSim> {
     config.faults.validate().map_err(std::io::Error::other)?;
+    config
+        .limits
+        .check(&config.campaigns)
+        .map_err(std::io::Error::other)?;
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let shared = Arc::new(Shared::new(config, script));
@@ -189,36 +190,20 @@ async fn serve(
                 continue;
             }
         };
+        let Ok(slot) = shared.slots.clone().try_acquire_owned() else {
+            // Full: closed at once, unanswered (see the module's notes for why not the backlog).
+            shared.counters.guard(Guard::Refused);
+            drop(stream);
+            continue;
+        };
+        shared.counters.guard(Guard::Accepted);
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let shared = shared.clone();
         connections.spawn(async move {
-            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                let app = app.clone();
-                let shared = shared.clone();
-                async move {
-                    let req = req.map(axum::body::Body::new);
-                    let response = if req.uri().path().starts_with("/__sim/") {
-                        match app.oneshot(req).await {
-                            Ok(r) => r,
-                            Err(never) => match never {},
-                        }
-                    } else {
-                        serve_vendor(&shared, req).await
-                    };
-                    if response.extensions().get::<DropConnection>().is_some() {
-                        Err(Dropped)
-                    } else {
-                        Ok::<_, Dropped>(response)
-                    }
-                }
-            });
-            if let Err(e) = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!("connection ended: {e}");
-            }
+            crate::connection::serve(stream, app, shared).await;
+            // The slot frees when the connection ends, however it ends (abort included).
+            drop(slot);
         });
         while connections.try_join_next().is_some() {}
     }

@@ -8,12 +8,19 @@
 //! The store is a sharded concurrent map: each campaign's transition runs under its shard's lock,
 //! so two concurrent starts of one campaign give exactly one success, while requests for other
 //! campaigns proceed in parallel. There is no global lock on the request path.
+//!
+//! The store is bounded: only a start makes a campaign exist (a status read, stop or pause of an
+//! id nobody started answers as unknown, so reads cost nothing to keep), and a start that would
+//! hold more than the configured most is refused. A reset gives the memory of what it removes
+//! back to the allocator.
 
 use campaign_api::lifecycle::{Lifecycle, StateId};
 use campaign_api::{Action, Vendor};
 use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
 use serde::Serialize;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One campaign as the simulator keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,6 +65,9 @@ pub enum Transition {
     },
     /// No such campaign.
     Unknown,
+    /// A start that would have auto-provisioned the campaign, refused: the store holds as many
+    /// campaigns as it may.
+    StoreFull,
 }
 
 /// Applies `action` to `campaign` by `lifecycle`'s rule and returns the outcome.
@@ -132,20 +142,28 @@ pub struct Store {
     voicegenie: DashMap<String, Campaign>,
     auto_prefix: Option<String>,
     lifecycles: Lifecycles,
+    /// Campaigns held (both maps): what the cap is checked against without visiting every shard.
+    held: AtomicUsize,
+    /// Most campaigns held: a start that would auto-provision one more is refused.
+    max: usize,
 }
 
 impl Store {
-    /// A store seeded with `campaigns`; ids starting with `auto_prefix` exist on first use.
+    /// A store seeded with `campaigns`; a start of an id beginning with `auto_prefix` creates
+    /// it, as long as fewer than `max` campaigns are held.
     pub fn new(
         campaigns: impl IntoIterator<Item = ((Vendor, String), Campaign)>,
         auto_prefix: Option<String>,
         lifecycles: Lifecycles,
+        max: usize,
     ) -> Store {
         let store = Store {
             kore: DashMap::new(),
             voicegenie: DashMap::new(),
             auto_prefix: auto_prefix.filter(|p| !p.is_empty()),
             lifecycles,
+            held: AtomicUsize::new(0),
+            max,
         };
         store.reset(campaigns);
         store
@@ -158,7 +176,15 @@ impl Store {
         }
     }
 
-    /// Applies `action` to the campaign, creating it first if auto-provisioning covers its id.
+    fn auto_provisioned(&self, id: &str) -> bool {
+        self.auto_prefix
+            .as_ref()
+            .is_some_and(|p| id.starts_with(p.as_str()))
+    }
+
+    /// Applies `action` to the campaign. A start of an unknown id that auto-provisioning
+    /// covers creates it first (or, with the store full, is refused); any other action on an
+    /// unknown id finds no campaign and leaves nothing behind.
     pub fn apply(
         &self,
         vendor: Vendor,
@@ -171,14 +197,22 @@ impl Store {
         if let Some(mut entry) = map.get_mut(id) {
             return transition(lifecycle, &mut entry, action, new_instance);
         }
-        match &self.auto_prefix {
-            Some(prefix) if id.starts_with(prefix.as_str()) => {
-                let mut entry = map
-                    .entry(id.to_string())
-                    .or_insert_with(|| Campaign::new(id, lifecycle.entry()[0]));
+        if action != Action::Start || !self.auto_provisioned(id) {
+            return Transition::Unknown;
+        }
+        match map.entry(id.to_string()) {
+            // Another start of the same id got there between the lookup and the entry.
+            Entry::Occupied(mut e) => transition(lifecycle, e.get_mut(), action, new_instance),
+            Entry::Vacant(v) => {
+                // Taking a place before inserting keeps the cap exact under concurrent starts
+                // of different ids: only those that find a place free insert.
+                if self.held.fetch_add(1, Ordering::AcqRel) >= self.max {
+                    self.held.fetch_sub(1, Ordering::AcqRel);
+                    return Transition::StoreFull;
+                }
+                let mut entry = v.insert(Campaign::new(id, lifecycle.entry()[0]));
                 transition(lifecycle, &mut entry, action, new_instance)
             }
-            _ => Transition::Unknown,
         }
     }
 
@@ -194,13 +228,9 @@ impl Store {
         }
     }
 
-    /// True when the campaign exists, or would on first use (auto-provisioned).
+    /// True when the campaign exists. An auto-provisioned id exists from its first start on.
     pub fn is_known(&self, vendor: Vendor, id: &str) -> bool {
         self.map(vendor).contains_key(id)
-            || self
-                .auto_prefix
-                .as_ref()
-                .is_some_and(|p| id.starts_with(p.as_str()))
     }
 
     /// A copy of one campaign.
@@ -208,13 +238,17 @@ impl Store {
         self.map(vendor).get(id).map(|c| c.clone())
     }
 
-    /// Replaces every campaign with `campaigns`.
+    /// Replaces every campaign with `campaigns`, and gives the maps' spare room back: a store
+    /// that held a flood of campaigns goes back to the size of its seed, not only to its count.
     pub fn reset(&self, campaigns: impl IntoIterator<Item = ((Vendor, String), Campaign)>) {
-        self.kore.clear();
-        self.voicegenie.clear();
+        for map in [&self.kore, &self.voicegenie] {
+            map.clear();
+            map.shrink_to_fit();
+        }
         for ((vendor, id), campaign) in campaigns {
             self.map(vendor).insert(id, campaign);
         }
+        self.held.store(self.len(), Ordering::Release);
     }
 
     /// How many campaigns exist.
@@ -255,6 +289,7 @@ mod tests {
         match o {
             Transition::Answered { status, .. } => *status,
             Transition::Unknown => 404,
+            Transition::StoreFull => 503,
         }
     }
 
@@ -288,9 +323,18 @@ mod tests {
         assert_eq!(c.instance_id, None);
     }
 
+    fn store(max: usize) -> Store {
+        Store::new(
+            [],
+            Some("load-".into()),
+            Lifecycles::embedded().unwrap(),
+            max,
+        )
+    }
+
     #[test]
     fn auto_provisioning_covers_only_its_prefix() {
-        let store = Store::new([], Some("load-".into()), Lifecycles::embedded().unwrap());
+        let store = store(10);
         assert_eq!(
             store.apply(Vendor::Kore, "other", Action::Start, || "c".into()),
             Transition::Unknown
@@ -301,5 +345,39 @@ mod tests {
         );
         assert_eq!(store.active(), 1);
         assert_eq!(store.get(Vendor::VoiceGenie, "load-1"), None);
+    }
+
+    #[test]
+    fn only_a_start_makes_an_auto_provisioned_campaign_exist() {
+        let store = store(10);
+        for action in [Action::Status, Action::Stop, Action::Pause] {
+            assert_eq!(
+                store.apply(Vendor::VoiceGenie, "load-9", action, || "c".into()),
+                Transition::Unknown,
+                "{action:?}"
+            );
+        }
+        assert!(store.is_empty());
+        assert!(!store.is_known(Vendor::VoiceGenie, "load-9"));
+        store.apply(Vendor::VoiceGenie, "load-9", Action::Start, || "c".into());
+        assert!(store.is_known(Vendor::VoiceGenie, "load-9"));
+    }
+
+    #[test]
+    fn a_full_store_refuses_new_campaigns_but_serves_those_it_holds() {
+        let store = store(2);
+        let start = |id: &str| status(&store.apply(Vendor::Kore, id, Action::Start, || "c".into()));
+        assert_eq!(
+            [start("load-1"), start("load-2"), start("load-3")],
+            [200, 200, 503]
+        );
+        assert_eq!(store.len(), 2);
+        assert_eq!(
+            start("load-1"),
+            400,
+            "a held campaign still answers by its rule"
+        );
+        store.reset([]);
+        assert_eq!(start("load-3"), 200, "a reset frees the places");
     }
 }

@@ -26,7 +26,8 @@ fn model(state: Option<M>, id: &str, op: OperationId) -> (u16, Option<M>) {
     let spec = op.spec();
     let state = match state {
         Some(s) => s,
-        None if id.starts_with("load-") => M::Ready,
+        // Only a start makes an auto-provisioned campaign exist.
+        None if id.starts_with("load-") && spec.action == Action::Start => M::Ready,
         None => return (404, None),
     };
     let (status, next) = match (spec.action, state) {

@@ -84,7 +84,7 @@ async fn debug_of_configs_errors_and_the_running_simulator_shows_no_secret() {
     let vg = call(
         &voicegenie(&sim, VG_KEY),
         OperationId::VoiceGenieCampaign,
-        "load-1",
+        campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID,
     )
     .await;
     assert_eq!(vg.status, 200, "the key is checked against the secret");

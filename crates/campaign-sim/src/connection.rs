@@ -1,0 +1,290 @@
+//! One connection's life: hyper's HTTP/1.1 state machine serves it, a watch of our own times it.
+//!
+//! hyper 1.x has a header-read timeout, but its timer runs whenever the connection waits for a
+//! request head, the quiet gap between kept-alive requests included (`Conn::poll_read_head`
+//! starts it and `State::idle` re-arms it after every answer). With it, a kept-alive connection
+//! would be closed after the header timeout, and no longer idle timeout could exist. So the
+//! simulator keeps its own watch, as nginx does (`client_header_timeout`, `keepalive_timeout`):
+//!
+//! - a connection's first request head must be complete within the header timeout of the accept
+//!   (a client that connects and sends nothing, or trickles a byte at a time, is cut off);
+//! - between requests the idle timeout runs, until the next request's first byte;
+//! - from that byte, the head must be complete within the header timeout;
+//! - while a request is served (head parsed, answer not yet handed to hyper) nothing runs out:
+//!   an injected delay is the simulator's own doing. The body's own deadline is the handler's.
+//!
+//! A connection past its deadline is closed without an answer, and counted.
+//!
+//! Half-closed clients: a client may write its request and shut its write side at once (`nc
+//! -N`, some scripts and load tools). hyper's default takes that FIN, seen while the request is
+//! served, as the client giving up, and drops the request unanswered; `half_close(true)` makes
+//! it answer first, then close.
+
+use crate::counters::Guard;
+use crate::handler::{Shared, serve_vendor};
+use crate::inject::DropConnection;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use tower::ServiceExt;
+
+/// The error that makes hyper close a connection on purpose.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped on purpose (fault injection)")]
+struct Dropped;
+
+/// Where a connection is between requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for a request head to be complete (header timeout).
+    Head = 0,
+    /// A request is being served (no deadline).
+    Busy = 1,
+    /// Kept alive, no request begun (idle timeout).
+    Idle = 2,
+}
+
+const PHASE_SHIFT: u32 = 62;
+const MICROS: u64 = (1 << PHASE_SHIFT) - 1;
+
+/// A connection's phase and when it began, in one word so the watch never reads one phase with
+/// another's start.
+#[derive(Debug)]
+struct Activity {
+    base: Instant,
+    /// Phase in the top two bits, microseconds from `base` to its start below them.
+    word: AtomicU64,
+    /// Woken when a deadline may have come nearer (a head begun, an answer handed over).
+    changed: Notify,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        Activity {
+            base: Instant::now(),
+            // Head, from the accept: the first request's head is timed from there.
+            word: AtomicU64::new((Phase::Head as u64) << PHASE_SHIFT),
+            changed: Notify::new(),
+        }
+    }
+
+    fn pack(&self, phase: Phase) -> u64 {
+        let us = u64::try_from(self.base.elapsed().as_micros()).unwrap_or(MICROS);
+        (phase as u64) << PHASE_SHIFT | us.min(MICROS)
+    }
+
+    fn read(&self) -> (Phase, Instant) {
+        let word = self.word.load(Ordering::Acquire);
+        let phase = match word >> PHASE_SHIFT {
+            0 => Phase::Head,
+            1 => Phase::Busy,
+            _ => Phase::Idle,
+        };
+        (phase, self.base + Duration::from_micros(word & MICROS))
+    }
+
+    /// A request head was parsed: it is being served.
+    fn busy(&self) {
+        // No wake-up: a busy connection has no deadline, so none came nearer.
+        self.word.store(self.pack(Phase::Busy), Ordering::Release);
+    }
+
+    /// The answer was handed to hyper: the connection idles until the next request.
+    fn idle(&self) {
+        self.word.store(self.pack(Phase::Idle), Ordering::Release);
+        self.changed.notify_one();
+    }
+
+    /// Bytes arrived: on an idle connection, a new request head has begun.
+    fn bytes_arrived(&self) {
+        let word = self.word.load(Ordering::Acquire);
+        if word >> PHASE_SHIFT == Phase::Idle as u64
+            && self
+                .word
+                .compare_exchange(
+                    word,
+                    self.pack(Phase::Head),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok()
+        {
+            self.changed.notify_one();
+        }
+    }
+}
+
+/// The socket, telling [`Activity`] when bytes arrive.
+#[derive(Debug)]
+struct Watched {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let read = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if matches!(read, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.activity.bytes_arrived();
+        }
+        read
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
+/// Serves one accepted connection until the client closes it, a fault drops it, or it outlives
+/// its header or idle deadline.
+pub(crate) async fn serve(stream: TcpStream, app: Router, shared: Arc<Shared>) {
+    let limits = shared.config.limits;
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(Watched {
+        stream,
+        activity: activity.clone(),
+    });
+    let service = {
+        let (activity, shared) = (activity.clone(), shared.clone());
+        hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let (app, shared, activity) = (app.clone(), shared.clone(), activity.clone());
+            async move {
+                activity.busy();
+                let req = req.map(axum::body::Body::new);
+                let response = if req.uri().path().starts_with("/__sim/") {
+                    match app.oneshot(req).await {
+                        Ok(r) => r,
+                        Err(never) => match never {},
+                    }
+                } else {
+                    serve_vendor(&shared, req).await
+                };
+                activity.idle();
+                if response.extensions().get::<DropConnection>().is_some() {
+                    Err(Dropped)
+                } else {
+                    Ok::<_, Dropped>(response)
+                }
+            }
+        })
+    };
+    let conn = hyper::server::conn::http1::Builder::new()
+        .half_close(true)
+        // The watch below times heads; hyper's own timer would also cut idle connections.
+        .header_read_timeout(None)
+        .serve_connection(io, service);
+    tokio::pin!(conn);
+    loop {
+        let (phase, since) = activity.read();
+        let deadline = match phase {
+            Phase::Head => Some(since + limits.header_timeout),
+            Phase::Idle => Some(since + limits.idle_timeout),
+            Phase::Busy => None,
+        };
+        let expired = async {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            ended = conn.as_mut() => {
+                if let Err(e) = ended {
+                    tracing::debug!("connection ended: {e}");
+                }
+                return;
+            }
+            () = activity.changed.notified() => {}
+            () = expired => {
+                // The phase may have moved on in the same poll: only a deadline still in force
+                // closes the connection.
+                if activity.read() == (phase, since) {
+                    shared.counters.guard(match phase {
+                        Phase::Idle => Guard::IdleTimeout,
+                        _ => Guard::HeaderTimeout,
+                    });
+                    tracing::debug!("connection closed: {phase:?} deadline passed");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phase_and_its_start_share_one_word() {
+        let a = Activity::new();
+        assert_eq!(
+            a.read().0,
+            Phase::Head,
+            "a new connection waits for its first head"
+        );
+        a.bytes_arrived();
+        assert_eq!(
+            a.read().0,
+            Phase::Head,
+            "bytes of the first head change nothing"
+        );
+        a.busy();
+        assert_eq!(a.read().0, Phase::Busy);
+        a.bytes_arrived();
+        assert_eq!(
+            a.read().0,
+            Phase::Busy,
+            "pipelined bytes do not end a request"
+        );
+        a.idle();
+        let (phase, since) = a.read();
+        assert_eq!(phase, Phase::Idle);
+        a.bytes_arrived();
+        let (phase, began) = a.read();
+        assert_eq!(phase, Phase::Head);
+        assert!(began >= since);
+    }
+}

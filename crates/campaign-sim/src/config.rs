@@ -100,7 +100,8 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 512,
-            max_id_bytes: 128,
+            // The client's own limit: the simulator refuses what the client refuses.
+            max_id_bytes: campaign_api::campaign_id::MAX_LEN,
             max_campaigns: 100_000,
         }
     }

@@ -463,6 +463,17 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
             ),
         );
     }
+    // The simulator refuses what the client refuses: an id campaign-api would never send (`.`,
+    // `..`, `/`, `?`, a control character) reached it some other way, and a real host would
+    // read it as another resource.
+    if campaign.len() <= campaign_api::campaign_id::MAX_LEN
+        && let Err(e) = campaign_api::CampaignId::new(campaign)
+    {
+        return (
+            Some(op),
+            sim_error(StatusCode::BAD_REQUEST, "BAD_CAMPAIGN_ID", e.to_string()),
+        );
+    }
     let decision = shared.faults.decide(&FaultRequest {
         number: shared.sequence.fetch_add(1, Ordering::Relaxed),
         operation: op,

@@ -188,3 +188,38 @@ async fn admin_routes_report_counters_and_config_and_reset() {
         "reset put the campaign back to Ready"
     );
 }
+
+#[tokio::test]
+async fn an_id_the_client_would_refuse_is_refused_here_too() {
+    // `..` and `.` reach a host only from a client that does not normalise URLs (reqwest's
+    // `url` turns `/x/%2E%2E` into `/`): written raw, on a socket, the simulator refuses them as
+    // campaign-api does.
+    let sim = sim(SimConfig::default()).await;
+    let base = sim.base_url();
+    for path in [
+        "/startCampaign/%2E%2E",
+        "/campaign/%2e",
+        "/pauseTheCampaign/load-%0A1",
+    ] {
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: sim\r\nx-api-key: any\r\nConnection: close\r\n\r\n"
+        );
+        let got = one_shot(sim.addr(), request.as_bytes(), false)
+            .await
+            .expect("an answer");
+        let text = String::from_utf8_lossy(&got);
+        assert_eq!(status_of(&got), Some(400), "{path}: {text}");
+        assert!(text.contains("\"BAD_CAMPAIGN_ID\""), "{path}: {text}");
+    }
+    let (s, _, b) = raw(
+        reqwest::Method::GET,
+        format!("{base}/campaign/load-ok-1"),
+        &[("x-api-key", b"any")],
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        s, 404,
+        "a valid id that does not exist is unknown, not refused: {b}"
+    );
+}

@@ -509,15 +509,29 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return (Some(op), r);
     };
-    if read.is_err() {
-        return (
-            Some(op),
+    if let Err(e) = read {
+        // Too long is one thing; a body that does not read (a malformed chunk size, a cut
+        // connection) is another, and says so.
+        let mut too_long = false;
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(c) = cause {
+            too_long |= c.to_string().contains("length limit");
+            cause = c.source();
+        }
+        let answer = if too_long {
             sim_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "BODY_TOO_LARGE",
                 format!("request body exceeds {MAX_REQUEST_BODY} bytes"),
-            ),
-        );
+            )
+        } else {
+            sim_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_BODY",
+                format!("the request body could not be read: {e}"),
+            )
+        };
+        return (Some(op), answer);
     }
     let spec = op.spec();
     let imp = &config.impersonate;

@@ -223,3 +223,27 @@ async fn an_id_the_client_would_refuse_is_refused_here_too() {
         "a valid id that does not exist is unknown, not refused: {b}"
     );
 }
+
+#[tokio::test]
+async fn a_body_that_does_not_read_is_named_for_what_it_is() {
+    // A chunk size that is not hex: not "too large", a body that does not read.
+    let sim = sim(SimConfig::default()).await;
+    let request = "POST /campaign/api/v1/public/st/campaign/demo-voice?campaignType=voice&trigger=play HTTP/1.1\r\n\
+                   Host: sim\r\nauth: x\r\niid: st\r\naccountId: acc\r\nContent-Type: application/json\r\n\
+                   Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
+    let got = one_shot(sim.addr(), request.as_bytes(), false)
+        .await
+        .expect("an answer");
+    let text = String::from_utf8_lossy(&got);
+    assert_eq!(status_of(&got), Some(400), "{text}");
+    assert!(text.contains("\"BAD_BODY\""), "{text}");
+    assert!(!text.contains("exceeds"), "{text}");
+    // What /__sim/config shows for Retry-After is what a 429 carries.
+    let config: serde_json::Value = reqwest::get(format!("{}/__sim/config", sim.base_url()))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(config["faults"]["retry_after_secs"], 1, "{config}");
+}

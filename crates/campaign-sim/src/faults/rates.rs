@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 ///  "schedule": [{"from": "3s", "until": "4s", "latency": "fixed 1s"},
 ///               {"from": "10s", "error_rate_503": 0.5}]}
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Faults {
     /// Latency added before every answer.
@@ -76,6 +76,23 @@ pub(crate) const RATE_KEYS: [&str; 6] = [
     "malformed_json_rate",
     "wrong_content_type_rate",
 ];
+
+impl Default for Faults {
+    /// No fault; a 429, should one be set, says `Retry-After: 1` (what is shown is what is sent).
+    fn default() -> Faults {
+        Faults {
+            latency: Latency::default(),
+            error_rate_429: 0.0,
+            error_rate_500: 0.0,
+            error_rate_503: 0.0,
+            malformed_json_rate: 0.0,
+            wrong_content_type_rate: 0.0,
+            drop_connection_rate: 0.0,
+            retry_after_secs: 1,
+            schedule: Vec::new(),
+        }
+    }
+}
 
 impl Faults {
     /// Checks every rate is a fraction, they sum to at most 1 at every instant of the schedule,

@@ -82,9 +82,14 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// A kept-alive connection with no request in progress is closed after this.
     pub idle_timeout: Duration,
-    /// Connections served at once; one accepted beyond them is closed at once, unanswered, and
-    /// counted (`connections.refused`).
+    /// Connections served at once. One accepted beyond them takes the place of the connection
+    /// that has waited longest for a request head, if that one has waited at least the eviction
+    /// grace (`connections.evicted`); otherwise it is closed at once, unanswered, and counted
+    /// (`connections.refused`).
     pub max_connections: usize,
+    /// How long a connection may wait for its request head before a newer one can take its place
+    /// when the cap is full; `None`: a quarter of the header timeout, at most 1 s.
+    pub eviction_grace: Option<Duration>,
     /// Longest campaign id accepted, in bytes: a request naming a longer one is refused with 400
     /// before anything is stored.
     pub max_id_bytes: usize,
@@ -100,6 +105,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 512,
+            eviction_grace: None,
             // The client's own limit: the simulator refuses what the client refuses.
             max_id_bytes: campaign_api::campaign_id::MAX_LEN,
             max_campaigns: 100_000,
@@ -108,6 +114,12 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The eviction grace in force.
+    pub fn grace(&self) -> Duration {
+        self.eviction_grace
+            .unwrap_or_else(|| (self.header_timeout / 4).min(Duration::from_secs(1)))
+    }
+
     /// Refuses limits no server could run with (a zero anywhere), and configured campaigns the
     /// limits would make unreachable (an id too long) or that alone fill the store.
     pub fn check(&self, campaigns: &[CampaignSeed]) -> Result<(), String> {

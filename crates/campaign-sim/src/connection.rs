@@ -13,7 +13,10 @@
 //! - while a request is served (head parsed, answer not yet handed to hyper) nothing runs out:
 //!   an injected delay is the simulator's own doing. The body's own deadline is the handler's.
 //!
-//! A connection past its deadline is closed without an answer, and counted.
+//! A connection past its deadline is closed without an answer, and counted. When
+//! `max_connections` are open, a new connection takes the place of the one that has waited
+//! longest for a request head (after a grace of a quarter of the header timeout): silent
+//! connections cannot keep a normal client out.
 //!
 //! Half-closed clients: a client may write its request and shut its write side at once (`nc
 //! -N`, some scripts and load tools). hyper's default takes that FIN, seen while the request is
@@ -60,12 +63,58 @@ const MICROS: u64 = (1 << PHASE_SHIFT) - 1;
 /// A connection's phase and when it began, in one word so the watch never reads one phase with
 /// another's start.
 #[derive(Debug)]
-struct Activity {
+pub(crate) struct Activity {
     base: Instant,
     /// Phase in the top two bits, microseconds from `base` to its start below them.
     word: AtomicU64,
-    /// Woken when a deadline may have come nearer (a head begun, an answer handed over).
+    /// Woken when a deadline may have come nearer (a head begun, an answer handed over), or the
+    /// connection is evicted.
     changed: Notify,
+    /// Set when the connection is closed to make room for a new one.
+    evicted: std::sync::atomic::AtomicBool,
+}
+
+/// Every open connection's activity, so that when the cap is full a new connection can take the
+/// place of the one that has waited longest without sending a request head. Without this, a
+/// slowloris that reconnects as fast as its connections time out keeps the cap full, and a
+/// normal client only gets in by winning a race for a freed slot.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    open: std::sync::Mutex<Vec<std::sync::Weak<Activity>>>,
+}
+
+impl Registry {
+    fn register(&self, a: &Arc<Activity>) {
+        let mut open = campaign_api::sync::lock(&self.open);
+        open.retain(|w| w.strong_count() > 0);
+        open.push(Arc::downgrade(a));
+    }
+
+    /// Closes the connection that has waited longest for a request head, if it has waited at
+    /// least `grace` (a connection that just opened gets the time to send one). True when one
+    /// was evicted.
+    pub(crate) fn evict_longest_waiting(&self, grace: Duration) -> bool {
+        let open = campaign_api::sync::lock(&self.open);
+        let now = Instant::now();
+        let oldest = open
+            .iter()
+            .filter_map(std::sync::Weak::upgrade)
+            .filter(|a| !a.evicted.load(Ordering::Acquire))
+            .filter_map(|a| {
+                let (phase, since) = a.read();
+                (phase == Phase::Head && now.saturating_duration_since(since) >= grace)
+                    .then_some((since, a))
+            })
+            .min_by_key(|(since, _)| *since);
+        match oldest {
+            Some((_, a)) => {
+                a.evicted.store(true, Ordering::Release);
+                a.changed.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl Activity {
@@ -75,6 +124,7 @@ impl Activity {
             // Head, from the accept: the first request's head is timed from there.
             word: AtomicU64::new((Phase::Head as u64) << PHASE_SHIFT),
             changed: Notify::new(),
+            evicted: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -182,6 +232,7 @@ impl AsyncWrite for Watched {
 pub(crate) async fn serve(stream: TcpStream, app: Router, shared: Arc<Shared>) {
     let limits = shared.config.limits;
     let activity = Arc::new(Activity::new());
+    shared.connections.register(&activity);
     let io = TokioIo::new(Watched {
         stream,
         activity: activity.clone(),
@@ -236,7 +287,13 @@ pub(crate) async fn serve(stream: TcpStream, app: Router, shared: Arc<Shared>) {
                 }
                 return;
             }
-            () = activity.changed.notified() => {}
+            () = activity.changed.notified() => {
+                if activity.evicted.load(Ordering::Acquire) {
+                    shared.counters.guard(Guard::Evicted);
+                    tracing::debug!("connection closed: evicted for a new one");
+                    return;
+                }
+            }
             () = expired => {
                 // The phase may have moved on in the same poll: only a deadline still in force
                 // closes the connection.

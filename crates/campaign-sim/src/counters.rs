@@ -47,9 +47,12 @@ pub enum Guard {
     IdTooLong,
     /// A start refused because `max_campaigns` are held.
     StoreFull,
+    /// A connection closed to make room: it had waited longest for a request head when
+    /// `max_connections` were open and a new one came.
+    Evicted,
 }
 
-const GUARDS: usize = 7;
+const GUARDS: usize = 8;
 
 impl Guard {
     fn index(self) -> usize {
@@ -72,6 +75,10 @@ pub struct ConnectionCounts {
     pub body_timeouts: u64,
     /// Kept-alive connections closed after the idle timeout.
     pub idle_timeouts: u64,
+    /// Connections closed to make room for a new one: each had waited longest, without sending
+    /// a request head, when `max_connections` were open.
+    #[serde(default)]
+    pub evicted: u64,
 }
 
 /// Campaigns: held now, and requests refused to keep the store bounded.
@@ -228,6 +235,7 @@ impl Counters {
                 header_timeouts: self.guarded(Guard::HeaderTimeout),
                 body_timeouts: self.guarded(Guard::BodyTimeout),
                 idle_timeouts: self.guarded(Guard::IdleTimeout),
+                evicted: self.guarded(Guard::Evicted),
             },
             campaigns: CampaignCounts {
                 stored: 0,

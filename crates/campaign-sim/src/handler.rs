@@ -43,6 +43,8 @@ pub struct Shared {
     pub clock: SimClock,
     /// One permit per connection that may be open at once (`limits.max_connections`).
     pub slots: Arc<Semaphore>,
+    /// Every open connection's activity (to make room for a new one when the cap is full).
+    pub(crate) connections: crate::connection::Registry,
 }
 
 impl Shared {
@@ -64,6 +66,7 @@ impl Shared {
             faults,
             clock: SimClock::new(),
             slots,
+            connections: crate::connection::Registry::default(),
         }
     }
 

@@ -166,6 +166,7 @@ fn config(args: Args) -> Result<SimConfig, String> {
         header_timeout: args.header_timeout,
         idle_timeout: args.idle_timeout,
         max_connections: args.max_connections,
+        eviction_grace: None,
         max_id_bytes: args.max_id_bytes,
         max_campaigns: args.max_campaigns,
     };
@@ -387,6 +388,7 @@ mod tests {
                 header_timeout: std::time::Duration::from_millis(300),
                 idle_timeout: std::time::Duration::from_secs(2),
                 max_connections: 16,
+                eviction_grace: None,
                 max_id_bytes: 64,
                 max_campaigns: 10,
             }

@@ -190,11 +190,33 @@ async fn serve(
                 continue;
             }
         };
-        let Ok(slot) = shared.slots.clone().try_acquire_owned() else {
-            // Full: closed at once, unanswered (see the module's notes for why not the backlog).
-            shared.counters.guard(Guard::Refused);
-            drop(stream);
-            continue;
+        let slot = match shared.slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                // Full: the connection that has waited longest for a request head makes room
+                // (its slot frees as it closes); when none has waited out the grace, this one
+                // is closed at once, unanswered (see the module's notes for why not the backlog).
+                let grace = shared.config.limits.grace();
+                let freed = if shared.connections.evict_longest_waiting(grace) {
+                    tokio::time::timeout(
+                        std::time::Duration::from_secs(1),
+                        shared.slots.clone().acquire_owned(),
+                    )
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                } else {
+                    None
+                };
+                match freed {
+                    Some(slot) => slot,
+                    None => {
+                        shared.counters.guard(Guard::Refused);
+                        drop(stream);
+                        continue;
+                    }
+                }
+            }
         };
         shared.counters.guard(Guard::Accepted);
         let _ = stream.set_nodelay(true);

@@ -169,6 +169,16 @@ async fn stop_one(client: &Client, s: &Started) -> Stopped {
         }
         tokio::time::sleep(RETRY_WAIT * attempt).await;
     }
+    if matches!(read, StateRead::NotFound) {
+        // The host does not know the campaign (404 on its status read): nothing of it dials.
+        return Stopped {
+            vendor: s.target.vendor,
+            campaign: s.campaign.to_string(),
+            line: format!("{label}: {answer}; the host does not know it (404): nothing to stop"),
+            halted: true,
+            calls,
+        };
+    }
     let (line, halted) = match read.state().map(|st| s.lifecycle.state(st).dialing) {
         Some(false) => (format!("{label}: {answer}; reads halted"), true),
         Some(true) => (
@@ -320,8 +330,10 @@ impl CleanupGuard {
         Ok(())
     }
 
-    /// Takes back under the guard what the journal of `target`'s host shows an earlier run
-    /// started and never saw halted; they are stopped with the rest. Returns their ids.
+    /// Takes back under the guard what ended runs' journals for `target`'s host show started
+    /// and never halted (a journal still locked belongs to a run in progress and is left alone).
+    /// Each leftover is adopted into this run's journal before the ended run's file is removed,
+    /// so a crash now loses nothing. Returns their ids; they are stopped with the rest.
     pub fn recover(
         &self,
         target: &Target,
@@ -330,20 +342,27 @@ impl CleanupGuard {
         let Some(j) = self.journal(target)? else {
             return Ok(Vec::new());
         };
-        let left = j.leftovers()?;
-        let mut held = lock(&self.started);
-        let of_vendor = held.entry(target.vendor).or_default();
-        for l in &left {
-            of_vendor
-                .entry(l.campaign.to_string())
-                .or_insert_with(|| Started {
-                    target: target.clone(),
-                    stop: l.stop,
-                    lifecycle: Arc::clone(lifecycle),
-                    campaign: l.campaign.clone(),
-                });
+        let mut ids = Vec::new();
+        for (orphan, left) in j.orphans()? {
+            for l in &left {
+                j.started(l.campaign.as_str(), l.stop)?;
+                let mut held = lock(&self.started);
+                held.entry(target.vendor)
+                    .or_default()
+                    .entry(l.campaign.to_string())
+                    .or_insert_with(|| Started {
+                        target: target.clone(),
+                        stop: l.stop,
+                        lifecycle: Arc::clone(lifecycle),
+                        campaign: l.campaign.clone(),
+                    });
+                if !ids.contains(&l.campaign) {
+                    ids.push(l.campaign.clone());
+                }
+            }
+            crate::journal::Journal::settle(orphan)?;
         }
-        Ok(left.into_iter().map(|l| l.campaign).collect())
+        Ok(ids)
     }
 
     /// A status read showed the campaign halted: nothing left to stop.
@@ -357,9 +376,14 @@ impl CleanupGuard {
     }
 
     fn note_halted(&self, target: &Target, campaign: &str) {
+        self.note_all_halted(target, &[campaign]);
+    }
+
+    /// Marks campaigns of `target`'s host halted in the journal, in one write.
+    fn note_all_halted(&self, target: &Target, campaigns: &[&str]) {
         match self.journal(target) {
             Ok(Some(j)) => {
-                if let Err(e) = j.halted(campaign) {
+                if let Err(e) = j.halted_all(campaigns) {
                     eprintln!("{} cleanup: {e}", self.owner);
                 }
             }
@@ -408,10 +432,13 @@ impl CleanupGuard {
             !out.iter()
                 .any(|s| s.halted && *id == format!("{} {}", s.vendor, s.campaign))
         });
-        for s in out.iter().filter(|s| s.halted) {
-            if let Some(t) = targets.get(&s.vendor) {
-                self.note_halted(t, &s.campaign);
-            }
+        for (vendor, t) in &targets {
+            let halted: Vec<&str> = out
+                .iter()
+                .filter(|s| s.halted && s.vendor == *vendor)
+                .map(|s| s.campaign.as_str())
+                .collect();
+            self.note_all_halted(t, &halted);
         }
         for j in lock(&self.journals).values() {
             if let Err(e) = j.remove_if_settled() {

@@ -2,13 +2,15 @@
 //! start is sent, so that a run killed outright (SIGKILL, out of memory, a lost machine) is
 //! cleaned up by the next one.
 //!
-//! One file per vendor and host (`<dir>/<vendor>-<host>.jsonl`), one JSON line per event,
+//! One file per run, vendor and host (`<dir>/<vendor>-<host>.<pid>.jsonl`), locked by its run (an
+//! OS file lock, released when the process ends however it ends), one JSON line per event,
 //! appended and flushed to disk (`fsync`) before the call it guards:
 //! `{"event":"started","campaign":"cmp-1","stop":"kore voice-stop-v1"}` before a campaign's first
 //! start, `{"event":"halted","campaign":"cmp-1"}` once a status read shows it halted. What is
-//! started and not halted is a leftover. A run against the same host reads the leftovers first,
-//! stops them and confirms each by a status read (`campaign-load cleanup` does only that). The
-//! file is removed when nothing in it is pending.
+//! started and not halted is a leftover. A run against the same host takes the journals whose
+//! lock it can take (their run has ended; a journal still locked belongs to a run in progress,
+//! whose campaigns are not touched), stops their leftovers and confirms each by a status read
+//! (`campaign-load cleanup` does only that). A file is removed when nothing in it is pending.
 //!
 //! ```
 //! use campaign_api::journal::Journal;
@@ -17,23 +19,20 @@
 //! let j = Journal::open(&dir, Vendor::Kore, "sandbox.example:443").unwrap();
 //! j.started("cmp-1", OperationId::KoreVoiceStopV1).unwrap();
 //! j.started("cmp-2", OperationId::KoreVoiceStopV1).unwrap();
-//! j.halted("cmp-1").unwrap();
-//! // A later run (another process) finds what is still pending.
-//! let again = Journal::open(&dir, Vendor::Kore, "sandbox.example:443").unwrap();
-//! let left = again.leftovers().unwrap();
-//! assert_eq!(left.len(), 1);
-//! assert_eq!(left[0].campaign.as_str(), "cmp-2");
-//! again.halted("cmp-2").unwrap();
-//! again.remove_if_settled().unwrap();
-//! assert!(!again.path().exists());
+//! j.halted_all(&["cmp-1"]).unwrap();
+//! assert_eq!(j.leftovers().unwrap().len(), 1);
+//! // A journal held by a run in progress is never taken by another.
+//! let file = std::fs::OpenOptions::new().append(true).open(j.path()).unwrap();
+//! assert!(file.try_lock().is_err());
 //! # std::fs::remove_dir_all(&dir).ok();
 //! ```
 
 use crate::CampaignId;
 use crate::operation::OperationId;
 use crate::sync::lock;
-use crate::vendor::Vendor;
+use crate::vendor::{Action, Vendor};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -74,7 +73,7 @@ enum Event {
 pub struct Leftover {
     /// Its id.
     pub campaign: CampaignId,
-    /// The operation that halts it.
+    /// The operation that halts it (always a stop or a pause).
     pub stop: OperationId,
 }
 
@@ -88,30 +87,42 @@ pub struct JournalError {
     pub reason: String,
 }
 
-/// One vendor and host's journal, open for appending.
+/// An ended run's journal, locked by this run while its leftovers are stopped.
+#[derive(Debug)]
+pub struct Orphan {
+    /// The file.
+    pub path: PathBuf,
+    _lock: std::fs::File,
+}
+
+/// One run's journal for one vendor and host, open for appending.
 #[derive(Debug)]
 pub struct Journal {
+    dir: PathBuf,
+    /// `<vendor>-<host>`: this run's file is `<prefix>.<pid>.jsonl`.
+    prefix: String,
     path: PathBuf,
     file: Mutex<Option<std::fs::File>>,
 }
 
 impl Journal {
-    /// The journal for `vendor` at `host` under `dir` (created if need be; the file itself is
-    /// created on the first event).
+    /// This run's journal for `vendor` at `host` under `dir` (the folder is created if need be;
+    /// the file, locked, on the first event).
     pub fn open(dir: &Path, vendor: Vendor, host: &str) -> Result<Journal, JournalError> {
-        let slug = crate::target::host_slug(host);
-        let path = dir.join(format!("{}-{slug}.jsonl", vendor.slug()));
+        let prefix = format!("{}-{}", vendor.slug(), crate::target::host_slug(host));
         std::fs::create_dir_all(dir).map_err(|e| JournalError {
             path: dir.to_path_buf(),
             reason: format!("cannot create the folder: {e}"),
         })?;
         Ok(Journal {
-            path,
+            dir: dir.to_path_buf(),
+            path: dir.join(format!("{prefix}.{}.jsonl", std::process::id())),
+            prefix,
             file: Mutex::new(None),
         })
     }
 
-    /// The file.
+    /// This run's file.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -123,76 +134,114 @@ impl Journal {
         }
     }
 
-    /// Appends one event and flushes it to disk before returning.
-    fn append(&self, event: &Event) -> Result<(), JournalError> {
-        let line = serde_json::to_string(event).map_err(|e| self.err(e))?;
+    /// Appends events and flushes them to disk (one `fsync`) before returning. The file is
+    /// created and locked on the first.
+    fn append(&self, events: &[Event]) -> Result<(), JournalError> {
+        let mut text = String::new();
+        for e in events {
+            text.push_str(&serde_json::to_string(e).map_err(|e| self.err(e))?);
+            text.push('\n');
+        }
         let mut file = lock(&self.file);
         if file.is_none() {
-            *file = Some(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.path)
-                    .map_err(|e| self.err(format!("cannot open: {e}")))?,
-            );
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+                .map_err(|e| self.err(format!("cannot open: {e}")))?;
+            f.try_lock()
+                .map_err(|e| self.err(format!("cannot lock: {e}")))?;
+            *file = Some(f);
         }
         let Some(f) = file.as_mut() else {
             return Err(self.err("not open"));
         };
-        f.write_all(format!("{line}\n").as_bytes())
+        f.write_all(text.as_bytes())
             .and_then(|()| f.sync_data())
             .map_err(|e| self.err(format!("cannot write: {e}")))
     }
 
     /// `campaign` is about to get its first start; `stop` halts it. On disk when this returns.
     pub fn started(&self, campaign: &str, stop: OperationId) -> Result<(), JournalError> {
-        self.append(&Event::Started {
+        self.append(&[Event::Started {
             campaign: campaign.to_string(),
             stop: stop.spec().qualified_name(),
-        })
+        }])
     }
 
-    /// A status read showed `campaign` halted.
-    pub fn halted(&self, campaign: &str) -> Result<(), JournalError> {
-        self.append(&Event::Halted {
-            campaign: campaign.to_string(),
-        })
-    }
-
-    /// What the journal shows started and not halted since. A line that does not read is an
-    /// error naming it: a journal exists to be trusted, so it is not skipped over.
-    pub fn leftovers(&self) -> Result<Vec<Leftover>, JournalError> {
-        let meta = match std::fs::metadata(&self.path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(self.err(e)),
-        };
-        if !meta.is_file() || meta.len() > MAX_BYTES {
-            return Err(self.err(format!("not a regular file of at most {MAX_BYTES} bytes")));
+    /// Status reads showed these halted: one write, one flush.
+    pub fn halted_all(&self, campaigns: &[&str]) -> Result<(), JournalError> {
+        if campaigns.is_empty() {
+            return Ok(());
         }
-        let text = std::fs::read_to_string(&self.path).map_err(|e| self.err(e))?;
-        let mut pending: Vec<Leftover> = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
+        let events: Vec<Event> = campaigns
+            .iter()
+            .map(|c| Event::Halted {
+                campaign: c.to_string(),
+            })
+            .collect();
+        self.append(&events)
+    }
+
+    /// What this run's journal shows started and not halted.
+    pub fn leftovers(&self) -> Result<Vec<Leftover>, JournalError> {
+        read_leftovers(&self.path)
+    }
+
+    /// The journals of runs against the same vendor and host that have ended (their lock can be
+    /// taken), each with what it shows started and not halted. A journal still locked belongs to
+    /// a run in progress and is left alone. Each returned [`Orphan`] holds its lock until it is
+    /// settled or dropped.
+    pub fn orphans(&self) -> Result<Vec<(Orphan, Vec<Leftover>)>, JournalError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(JournalError {
+                    path: self.dir.clone(),
+                    reason: e.to_string(),
+                });
+            }
+        };
+        let own = format!("{}.", self.prefix);
+        let mut paths: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p != &self.path
+                    && p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(&own) && n.ends_with(".jsonl"))
+            })
+            .collect();
+        paths.sort();
+        let mut out = Vec::new();
+        for path in paths {
+            let file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .map_err(|e| JournalError {
+                    path: path.clone(),
+                    reason: format!("cannot open: {e}"),
+                })?;
+            if file.try_lock().is_err() {
                 continue;
             }
-            let at = |why: String| self.err(format!("line {}: {why}", n + 1));
-            match serde_json::from_str::<Event>(line).map_err(|e| at(e.to_string()))? {
-                Event::Started { campaign, stop } => {
-                    let campaign = CampaignId::new(campaign).map_err(|e| at(e.to_string()))?;
-                    let stop = OperationId::find(&stop)
-                        .ok_or_else(|| at(format!("{stop:?} is not an operation")))?;
-                    if !pending.iter().any(|l| l.campaign == campaign) {
-                        pending.push(Leftover { campaign, stop });
-                    }
-                }
-                Event::Halted { campaign } => pending.retain(|l| l.campaign.as_str() != campaign),
-            }
+            let left = read_leftovers(&path)?;
+            out.push((Orphan { path, _lock: file }, left));
         }
-        Ok(pending)
+        Ok(out)
     }
 
-    /// Removes the file when nothing in it is pending (a clean run leaves no journal behind).
+    /// Removes an ended run's journal once its leftovers are halted.
+    pub fn settle(orphan: Orphan) -> Result<(), JournalError> {
+        std::fs::remove_file(&orphan.path).map_err(|e| JournalError {
+            path: orphan.path.clone(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Removes this run's file when nothing in it is pending (a clean run leaves no journal).
     pub fn remove_if_settled(&self) -> Result<(), JournalError> {
         if self.leftovers()?.is_empty() {
             *lock(&self.file) = None;
@@ -203,5 +252,98 @@ impl Journal {
             }
         }
         Ok(())
+    }
+}
+
+/// What a journal file shows started and not halted, in the order started. A torn last line (a
+/// crash mid-write) is skipped; any other line that does not read is an error naming it: a
+/// journal exists to be trusted. A `stop` that is not a stop or pause is refused: a journal
+/// never makes cleanup start anything.
+fn read_leftovers(path: &Path) -> Result<Vec<Leftover>, JournalError> {
+    let err = |reason: String| JournalError {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(err(e.to_string())),
+    };
+    if !meta.is_file() || meta.len() > MAX_BYTES {
+        return Err(err(format!(
+            "not a regular file of at most {MAX_BYTES} bytes"
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let complete = text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    let mut order: Vec<String> = Vec::new();
+    let mut pending: HashMap<String, Leftover> = HashMap::new();
+    for (n, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = |why: String| err(format!("line {}: {why}", n + 1));
+        let event = match serde_json::from_str::<Event>(line) {
+            Ok(e) => e,
+            Err(_) if !complete && n + 1 == lines.len() => break,
+            Err(e) => return Err(at(e.to_string())),
+        };
+        match event {
+            Event::Started { campaign, stop } => {
+                let id = CampaignId::new(campaign).map_err(|e| at(e.to_string()))?;
+                let op = OperationId::find(&stop)
+                    .filter(|op| matches!(op.spec().action, Action::Stop | Action::Pause))
+                    .ok_or_else(|| at(format!("{stop:?} is not a stop or pause operation")))?;
+                if !pending.contains_key(id.as_str()) {
+                    order.push(id.to_string());
+                }
+                pending.insert(
+                    id.to_string(),
+                    Leftover {
+                        campaign: id,
+                        stop: op,
+                    },
+                );
+            }
+            Event::Halted { campaign } => {
+                pending.remove(&campaign);
+            }
+        }
+    }
+    Ok(order
+        .into_iter()
+        .filter_map(|id| pending.remove(&id))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_torn_last_line_is_skipped_and_a_start_is_never_a_stop() {
+        let dir = std::env::temp_dir().join(format!("journal-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("kore-h.1.jsonl");
+        std::fs::write(
+            &p,
+            "{\"event\":\"started\",\"campaign\":\"a\",\"stop\":\"kore voice-stop-v1\"}\n{\"event\":\"sta",
+        )
+        .unwrap();
+        assert_eq!(read_leftovers(&p).unwrap().len(), 1);
+        std::fs::write(
+            &p,
+            "{\"event\":\"started\",\"campaign\":\"a\",\"stop\":\"kore voice-start-v1\"}\n",
+        )
+        .unwrap();
+        let e = read_leftovers(&p).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("line 1: \"kore voice-start-v1\" is not a stop or pause"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

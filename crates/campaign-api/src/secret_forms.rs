@@ -22,6 +22,15 @@ pub fn forms(secrets: &[SecretString]) -> Vec<Vec<u8>> {
         .filter(|s| s.len() >= MIN_SECRET_LEN)
     {
         out.push(s.as_bytes().to_vec());
+        // A JWT's segments, each on its own: a host that splits the token at its dots must not
+        // get it printed a piece at a time (the signature is the secret part).
+        if s.contains('.') {
+            out.extend(
+                s.split('.')
+                    .filter(|seg| seg.len() >= MIN_BASE64_SECRET_LEN * 2)
+                    .map(|seg| seg.as_bytes().to_vec()),
+            );
+        }
         let json = serde_json::Value::String(s.to_string()).to_string();
         if let Some(inner) = json.strip_prefix('"').and_then(|j| j.strip_suffix('"')) {
             out.push(inner.as_bytes().to_vec());

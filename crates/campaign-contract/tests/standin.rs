@@ -646,6 +646,9 @@ async fn a_leftover_from_a_killed_run_is_stopped_before_the_walk() {
         .expect("started");
     assert_eq!(started.status.as_u16(), 200);
     assert_eq!(s.state()["kore"][standin::KORE_SMS], "Active");
+    // The earlier run ends (its process, here its journal, goes away and releases the lock).
+    let journal_file = journal.path().to_path_buf();
+    drop(journal);
 
     // Act
     let run = tokio::task::spawn_blocking({
@@ -682,5 +685,5 @@ async fn a_leftover_from_a_killed_run_is_stopped_before_the_walk() {
         )),
         "{stdout}"
     );
-    assert!(!journal.path().exists(), "the settled journal is removed");
+    assert!(!journal_file.exists(), "the settled journal is removed");
 }

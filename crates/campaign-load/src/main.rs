@@ -410,6 +410,7 @@ async fn run_main(a: RunArgs) -> ExitCode {
             tokio::spawn(async move {
                 s.recv().await;
                 SIGTERM.store(true, std::sync::atomic::Ordering::SeqCst);
+                campaign_load::run::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
                 goose::trigger_killswitch("SIGTERM");
             })
         });
@@ -437,6 +438,7 @@ async fn run_main(a: RunArgs) -> ExitCode {
     for p in &result.cleanup_problems {
         eprintln!("campaign-load: WARNING: {p}");
     }
+    let unconfirmed = !result.cleanup_problems.is_empty();
     if let Some(p) = &scenario.report.summary
         && let Err(e) = s.write(p)
     {
@@ -449,12 +451,21 @@ async fn run_main(a: RunArgs) -> ExitCode {
             if t.passed { "pass" } else { "FAIL" }
         );
     }
-    if result.passed {
+    if unconfirmed {
+        eprintln!(
+            "campaign-load: {} campaign(s) not confirmed halted: check them by hand (they stay in the journal for `campaign-load cleanup`)",
+            result.cleanup_problems.len()
+        );
+        ExitCode::from(UNCONFIRMED)
+    } else if result.passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(THRESHOLD_FAILED)
     }
 }
+
+/// Exit code of a run that could not confirm every campaign it started halted: someone must look.
+const UNCONFIRMED: u8 = 3;
 
 /// Exit code of a run cut short by Ctrl-C (128 + SIGINT, as shells report it).
 const INTERRUPTED: u8 = 130;

@@ -25,14 +25,24 @@ pub fn variable(vendor: Vendor, channel: Channel) -> &'static str {
 /// listed id must be one of them.
 pub fn confine(scenario: &mut Scenario, target: &Target) -> Result<Vec<String>, String> {
     let vendor = scenario.vendor;
+    // The channel of the steps that have one (a status read has none); VoiceGenie's are voice.
     let mut channels: Vec<Channel> = scenario
         .flows
         .iter()
         .flat_map(|f| f.steps.iter())
-        .map(|op| op.spec().channel.unwrap_or(Channel::Voice))
+        .filter_map(|op| op.spec().channel)
         .collect();
     channels.sort_by_key(|c| matches!(c, Channel::Sms));
     channels.dedup();
+    if channels.is_empty() {
+        channels.push(Channel::Voice);
+    }
+    if channels.len() > 1 {
+        return Err(
+            "the scenario mixes voice and SMS steps, and each user drives one campaign: on a configured host, run one channel per scenario so voice calls go only to voice campaigns and SMS calls to SMS ones"
+                .into(),
+        );
+    }
     let vars: Vec<&str> = channels.iter().map(|c| variable(vendor, *c)).collect();
     let named: Vec<String> = channels
         .iter()

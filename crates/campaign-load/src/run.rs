@@ -38,6 +38,8 @@ struct Shared {
     /// Nothing leaves it during the run: with users sharing a campaign, one user's stop can land
     /// between another's start being sent and answered.
     guard: Arc<CleanupGuard>,
+    /// The credential values in use, scrubbed from any host text the run prints.
+    secrets: Vec<secrecy::SecretString>,
     lifecycle: Arc<Lifecycle>,
     checker: Option<Checker>,
     assumptions: Assumptions,
@@ -168,6 +170,10 @@ pub async fn cleanup_leftovers(
     }
     Ok(guard.finish_pending().await)
 }
+
+/// Set by a signal handler when the user interrupts: a run interrupted before its attack began
+/// (during the recovery of an earlier run's leftovers) sends nothing more.
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The guard of the run in progress, for a signal handler's last word: which campaigns are
 /// still under it when the user aborts the cleanup.
@@ -302,7 +308,15 @@ fn classify(
         return Fate::Redirect(code);
     }
     if status.is_client_error() {
-        let vendor = vendor_code(&body);
+        // A vendor code is host text: a hostile host may echo a credential there.
+        let vendor = vendor_code(&body).map(|c| {
+            let clean = campaign_schema::finding::scrub(&c, &shared.secrets);
+            if clean == c {
+                c
+            } else {
+                "[REDACTED]".to_string()
+            }
+        });
         let label = match &vendor {
             Some(c) => format!("{code} {c}"),
             None => code.to_string(),
@@ -494,6 +508,11 @@ pub async fn run(
             eprintln!("  {}", s.line);
         }
     }
+    if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(RunError::Goose(
+            "interrupted before the attack began (nothing more was sent)".into(),
+        ));
+    }
     let checker = if scenario.contract_sample > 0.0 {
         Some(
             Checker::new(
@@ -514,6 +533,7 @@ pub async fn run(
             .collect(),
         accounting: Accounting::default(),
         guard: Arc::clone(&guard),
+        secrets: target.target.credential.secret_values(),
         lifecycle,
         checker,
         assumptions: match target.kind {

@@ -678,7 +678,7 @@ run_time = "5s"
         "took {took:?}:
 {t}"
     );
-    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert_eq!(out.status.code(), Some(3), "{t}");
     assert!(t.contains("transport timeout"), "{t}");
     assert!(t.contains("CHECK IT BY HAND"), "{t}");
 }

@@ -334,6 +334,11 @@ mod tests {
             assert!(shown.contains("[REDACTED]"), "{echoed} shown as {shown}");
         }
         assert_eq!(describe(Some(&serde_json::json!(1.0))), "1.0 (integer)");
+        // A JWT a host splits at its dots is redacted a piece at a time.
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0xxxxxx.SECRETsignature0123456789abc";
+        let split = serde_json::json!({"p2": "SECRETsignature0123456789abc"});
+        let shown = describe_scrubbed(Some(&split), &[SecretString::from(jwt)]);
+        assert!(!shown.contains("SECRETsignature"), "{shown}");
         // A number is never cut in half.
         let long = format!("{} body exceeds 1048576 bytes", "x".repeat(65));
         assert_eq!(truncate(&long), format!("{} body exceeds…", "x".repeat(65)));

@@ -682,3 +682,67 @@ run_time = "5s"
     assert!(t.contains("transport timeout"), "{t}");
     assert!(t.contains("CHECK IT BY HAND"), "{t}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_against_the_same_host_never_takes_a_live_runs_campaigns() {
+    // Arrange: run A holds 2 named campaigns running on a configured host, journaled.
+    let sim = campaign_sim::start(campaign_sim::SimConfig::default())
+        .await
+        .expect("sim");
+    let journal = tmp("journal-race");
+    let _ = std::fs::remove_dir_all(&journal);
+    let configured = |c: &mut Command, ids: &str| {
+        c.env("CAMPAIGN_HARNESS_JOURNAL_DIR", &journal)
+            .env("KORE_BASE_URL", sim.base_url())
+            .env("KORE_JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJyYWNlIn0.c2ln")
+            .env("KORE_ACCOUNT_ID", "acc-race")
+            .env("KORE_APP_ID", "st-race")
+            .env("KORE_VOICE_CAMPAIGN_ID", ids);
+    };
+    let mut a = bin();
+    configured(&mut a, "load-ra-0,load-ra-1");
+    a.arg("--scenario")
+        .arg(starts_only("ra", 2))
+        .arg("--quiet")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut a = Watched::new(a.spawn().expect("spawns"));
+    let mut a = tokio::task::spawn_blocking(move || {
+        a.wait_for_line(campaign_load::run::READY, Duration::from_secs(60));
+        a
+    })
+    .await
+    .expect("join");
+    until_active(&sim, 2, &mut a).await;
+
+    // Act: run B, on its own named campaign, starts and ends while A runs.
+    let mut b = bin();
+    configured(&mut b, "load-rb-0");
+    let out = b
+        .arg("--scenario")
+        .arg(starts_only("rb", 1))
+        .args(["--run-time", "1s", "--quiet"])
+        .output()
+        .expect("B runs");
+    let t = text(&out);
+    let during = config_of(&sim).await["active_now"].as_u64().unwrap_or(0);
+    a.kill();
+    let mut cleanup = bin();
+    configured(&mut cleanup, "load-ra-0,load-ra-1");
+    let c = text(
+        &cleanup
+            .arg("cleanup")
+            .arg("--scenario")
+            .arg(starts_only("ra", 2))
+            .output()
+            .expect("cleanup"),
+    );
+
+    // Assert: B stopped only its own campaign; A's stayed running (its journal is locked), and
+    // once A was killed, cleanup found and stopped both.
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(!t.contains("an earlier run"), "B took A's campaigns: {t}");
+    assert_eq!(during, 2, "A's campaigns after B ended:\n{t}");
+    assert!(c.contains("2 campaign(s) left started"), "{c}");
+    assert_eq!(config_of(&sim).await["active_now"], 0, "{c}");
+}

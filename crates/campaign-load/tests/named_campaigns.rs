@@ -141,3 +141,49 @@ fn a_dot_segment_id_is_refused_before_anything_is_sent() {
         assert!(seen.is_empty(), "{ids}: the host was asked: {seen:?}");
     }
 }
+
+#[test]
+fn calls_go_only_to_campaigns_of_their_channel() {
+    // A scenario mixing voice and SMS steps would send SMS calls to voice campaigns (each user
+    // drives one id); an SMS scenario with only voice ids named would too. Both are refused.
+    let dir = std::env::temp_dir().join(format!("named-channels-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for (name, steps, why) in [
+        (
+            "mixed",
+            r#""voice-start-v1", "sms-start-v1""#,
+            "mixes voice and SMS steps",
+        ),
+        (
+            "sms-with-status",
+            r#""sms-start-v1", "status-v1", "sms-stop-v1""#,
+            "set KORE_SMS_CAMPAIGN_ID",
+        ),
+    ] {
+        let scenario = dir.join(format!("{name}.toml"));
+        std::fs::write(
+            &scenario,
+            format!(
+                "name = \"{name}\"\ndescription = \"x\"\nvendor = \"kore\"\nthresholds = []\n\n[[flow]]\nsteps = [{steps}]\n\n[campaigns]\nmode = \"per-user\"\nprefix = \"load-\"\n\n[load]\nusers = 1\nrun_time = \"1s\"\n"
+            ),
+        )
+        .expect("scenario");
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let port = support::serve(
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".into(),
+            seen.clone(),
+        );
+        let out = configured(port, "voice-1")
+            .arg("--scenario")
+            .arg(&scenario)
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {text}");
+        assert!(text.contains(why), "{name}: {text}");
+        assert!(
+            support::request_lines(&seen).is_empty(),
+            "{name}: the host was asked"
+        );
+    }
+}

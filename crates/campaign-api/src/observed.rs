@@ -174,6 +174,16 @@ impl HostRecord {
     /// recorded for another version of the same call (same action and channel: the suite
     /// rotates v1 and v2, so a later run may meet the step through the other version).
     pub fn find(&self, op: crate::OperationId, step: &str) -> Option<&ObservedAnswer> {
+        self.find_where(op, |a| a.step == step)
+    }
+
+    /// The first answer `keep` accepts that was recorded for `op` itself, else for another
+    /// version of the same call (same vendor, action and channel).
+    pub fn find_where(
+        &self,
+        op: crate::OperationId,
+        keep: impl Fn(&ObservedAnswer) -> bool,
+    ) -> Option<&ObservedAnswer> {
         let spec = op.spec();
         let same_call = |a: &&ObservedAnswer| {
             crate::OperationId::find(&a.operation).is_some_and(|o| {
@@ -181,10 +191,10 @@ impl HostRecord {
                 s.vendor == spec.vendor && s.action == spec.action && s.channel == spec.channel
             })
         };
-        let at_step = || self.answers.iter().filter(|a| a.step == step);
-        at_step()
+        let kept = || self.answers.iter().filter(|a| keep(a));
+        kept()
             .find(|a| a.operation == spec.qualified_name())
-            .or_else(|| at_step().find(same_call))
+            .or_else(|| kept().find(same_call))
     }
 
     /// The file's text: a header saying what it is, then one `[[answer]]` per step, one field

@@ -536,10 +536,7 @@ pub async fn run(
         secrets: target.target.credential.secret_values(),
         lifecycle,
         checker,
-        assumptions: match target.kind {
-            HostKind::Simulator => Assumptions::Enforce,
-            HostKind::Sandbox => Assumptions::Report,
-        },
+        assumptions: Assumptions::for_kind(target.kind),
         sample_every: if scenario.contract_sample > 0.0 {
             (1.0 / scenario.contract_sample).round().max(1.0) as u64
         } else {

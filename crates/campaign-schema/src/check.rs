@@ -19,6 +19,16 @@ pub enum Assumptions {
 }
 
 impl Assumptions {
+    /// How far `kind` of host is held to our assumptions: our simulator keeps its word
+    /// ([`Assumptions::Enforce`]), any other host owes nothing to our guess
+    /// ([`Assumptions::Report`]).
+    pub fn for_kind(kind: campaign_api::HostKind) -> Assumptions {
+        match kind {
+            campaign_api::HostKind::Simulator => Assumptions::Enforce,
+            campaign_api::HostKind::Sandbox => Assumptions::Report,
+        }
+    }
+
     /// The class of a finding against an expectation of `grade` that would otherwise be `class`.
     pub fn class(self, grade: Grade, class: Class) -> Class {
         match (self, grade, class) {

@@ -94,22 +94,7 @@ impl Impersonation {
             lifecycle.state(state).name.clone(),
             action_name(action).to_string(),
         ];
-        let spec = op.spec();
-        let same_call = |a: &&ObservedAnswer| {
-            OperationId::find(&a.operation).is_some_and(|o| {
-                let s = o.spec();
-                s.action == spec.action && s.channel == spec.channel
-            })
-        };
-        let with_rule = || {
-            record
-                .answers
-                .iter()
-                .filter(|a| a.rule.as_ref() == Some(&key))
-        };
-        let answer = with_rule()
-            .find(|a| a.operation == spec.qualified_name())
-            .or_else(|| with_rule().find(same_call))?;
+        let answer = record.find_where(op, |a| a.rule.as_ref() == Some(&key))?;
         let next = lifecycle
             .rule(state, action)
             .outcome(answer.status)

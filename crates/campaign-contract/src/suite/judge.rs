@@ -245,10 +245,7 @@ impl Run<'_> {
         judge: Judge<'_>,
     ) -> Option<Answer> {
         let spec = op.spec();
-        let assumptions = match vt.kind {
-            HostKind::Simulator => Assumptions::Enforce,
-            HostKind::Sandbox => Assumptions::Report,
-        };
+        let assumptions = Assumptions::for_kind(vt.kind);
         let (expected, rule_label) = judge.expectation();
         let assumed_step = judge.assumed(op);
         let observed = self

@@ -9,7 +9,6 @@
 use super::Run;
 use super::call::Tamper;
 use super::judge::{Judge, loosely_allowed};
-use campaign_api::HostKind;
 use campaign_api::lifecycle::RuleSource;
 use campaign_api::lifecycle::StateRead;
 use campaign_api::lifecycle::{Lifecycle, StateId, action_name, vendor_actions};
@@ -284,10 +283,7 @@ impl Run<'_> {
         actual: String,
     ) {
         let l = &c.lifecycle;
-        let assumptions = match vt.kind {
-            HostKind::Simulator => Assumptions::Enforce,
-            HostKind::Sandbox => Assumptions::Report,
-        };
+        let assumptions = Assumptions::for_kind(vt.kind);
         let Some(step) = self.report.steps.last_mut() else {
             return;
         };

@@ -4,8 +4,10 @@
 
 use crate::accounting::{Accounting, Fate, vendor_code};
 use crate::lean::LeanClient;
+use crate::pacing::{Pacer, Turn};
+use crate::recorder::{Recorder, Sample};
 use crate::scenario::Scenario;
-use crate::summary::{Summary, ThresholdLine};
+use crate::summary::{Model, Summary};
 use campaign_api::cleanup::CleanupGuard;
 use campaign_api::lifecycle::Lifecycle;
 use campaign_api::{
@@ -13,15 +15,16 @@ use campaign_api::{
     VendorTarget, is_unavailable_status,
 };
 use campaign_schema::{Assumptions, Checker, Class};
+use goose::GooseAttack;
 use goose::config::GooseConfiguration;
 use goose::goose::{
     GooseMethod, GooseRequest, GooseUser, Transaction, TransactionError, TransactionFunction,
     TransactionResult,
 };
-use goose::{GooseAttack, GooseError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// Printed to stderr once the attack is under way (Goose has cleared its killswitch; no user has
 /// started yet): from then on SIGTERM or Ctrl-C ends the run, and its cleanup still runs.
@@ -45,7 +48,9 @@ struct Shared {
     assumptions: Assumptions,
     sample_every: u64,
     sampled: AtomicU64,
-    pacer: Option<crate::pacing::Pacer>,
+    /// The open model's schedule; `None` runs the closed model.
+    pacer: Option<Pacer>,
+    recorder: Recorder,
     lean: Option<Lean>,
 }
 
@@ -99,6 +104,9 @@ pub enum RunError {
     /// The schemas did not load.
     #[error("schemas: {0}")]
     Schemas(String),
+    /// The scenario cannot be run as given (a threshold that does not parse).
+    #[error("{0}")]
+    Scenario(String),
 }
 
 fn transaction(shared: Arc<Shared>, op: OperationId) -> TransactionFunction {
@@ -112,11 +120,41 @@ fn custom(e: impl std::fmt::Display) -> Box<TransactionError> {
     Box::new(TransactionError::Custom(e.to_string()))
 }
 
+/// What one exchange came to.
+struct Measured {
+    fate: Fate,
+    status: Option<u16>,
+    /// When the request went out.
+    sent: Instant,
+    /// Send to first byte (to the failure, when no answer came).
+    service: Duration,
+}
+
+/// How long a user whose schedule is over waits before Goose looks at it again (it ends users
+/// between transactions only).
+const IDLE: Duration = Duration::from_millis(50);
+
 async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> TransactionResult {
     let campaign = shared.scenario.campaign_for(user.weighted_users_index);
     let request = op.render(&shared.target, &campaign).map_err(custom)?;
     let spec = op.spec();
     let name = shared.name(op);
+    // The arrival this request stands for, and when it was due.
+    let due = match &shared.pacer {
+        None => None,
+        Some(p) => match p.turn().await {
+            Turn::Go { due, .. } => {
+                if let Some(zero) = p.zero() {
+                    shared.recorder.start(zero);
+                }
+                Some(due)
+            }
+            Turn::Over => {
+                tokio::time::sleep(IDLE).await;
+                return Ok(());
+            }
+        },
+    };
     // A start is noted before it is sent: should its answer be lost (a timeout, the run ending
     // mid-flight), the campaign may still be running, and the end-of-run cleanup must stop it.
     if spec.action == Action::Start
@@ -127,15 +165,12 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
             .started(&shared.target, undo, &shared.lifecycle, &campaign)
             .map_err(custom)?;
     }
-    if let Some(p) = &shared.pacer {
-        p.wait().await;
-    }
     let result = match &shared.lean {
         Some(lean) => lean_exchange(shared, lean, op, user, &request).await,
         None => goose_exchange(shared, op, user, request).await,
     };
-    let outcome = match result {
-        Ok(o) => o,
+    let m = match result {
+        Ok(m) => m,
         // Goose's throttle closed as the run ended: the request was never sent.
         Err(e) if matches!(*e, TransactionError::RequestCanceled { .. }) => return Err(e),
         Err(e) => {
@@ -143,7 +178,15 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
             return Err(e);
         }
     };
-    shared.accounting.record(name, &outcome);
+    shared.accounting.record(name, &m.fate);
+    shared.recorder.record(&Sample {
+        name,
+        fate: &m.fate,
+        status: m.status,
+        sent: m.sent,
+        due: due.unwrap_or(m.sent),
+        service: m.service,
+    });
     Ok(())
 }
 
@@ -185,14 +228,15 @@ struct Lean {
     timeout: std::time::Duration,
 }
 
-/// One exchange on the user's own lean connection, recorded into Goose's metrics.
+/// One exchange on the user's own lean connection, also recorded into Goose's metrics (its
+/// console and dashboard).
 async fn lean_exchange(
     shared: &Shared,
     lean: &Lean,
     op: OperationId,
     user: &mut GooseUser,
     request: &campaign_api::RenderedRequest,
-) -> Result<Fate, Box<TransactionError>> {
+) -> Result<Measured, Box<TransactionError>> {
     if user.get_session_data::<Arc<LeanClient>>().is_none() {
         user.set_session_data(Arc::new(LeanClient::new(
             lean.authority.clone(),
@@ -203,42 +247,50 @@ async fn lean_exchange(
         Some(c) => c.clone(),
         None => return Err(custom("lean client missing from session data")),
     };
-    let started = Instant::now();
-    let (outcome, time, status) = match client.send(request).await {
+    let sent = Instant::now();
+    let (fate, service, status) = match client.send(request).await {
         Ok(r) => {
             let status = r.status.as_u16();
             (
-                classify(shared, op, r.status, r.headers, r.body, started),
+                classify(shared, op, r.status, r.headers, r.body, r.ttfb),
                 r.ttfb,
                 Some(status),
             )
         }
-        Err(e) => (Fate::Transport(e.class()), started.elapsed(), None),
+        Err(e) => (Fate::Transport(e.class()), sent.elapsed(), None),
     };
     let method = match op.spec().method {
         campaign_api::Method::Get => "GET",
         campaign_api::Method::Post => "POST",
     };
-    let error = (!outcome.is_success()).then(|| outcome.label());
-    user.record_custom_request_duration(
-        method,
-        shared.name(op),
-        time,
-        outcome.is_success(),
+    let error = (!fate.is_success()).then(|| fate.label());
+    // Goose's own metrics only feed its console: the verdict is made from the recorder, so a
+    // metrics channel closed at shutdown loses nothing.
+    let _ = user
+        .record_custom_request_duration(
+            method,
+            shared.name(op),
+            service,
+            fate.is_success(),
+            status,
+            error.as_deref(),
+        )
+        .await;
+    Ok(Measured {
+        fate,
         status,
-        error.as_deref(),
-    )
-    .await?;
-    Ok(outcome)
+        sent,
+        service,
+    })
 }
 
-/// One exchange through Goose's own client (HTTPS hosts, Goose's throttle).
+/// One exchange through Goose's own client (`--client goose`, Goose's throttle).
 async fn goose_exchange(
     shared: &Shared,
     op: OperationId,
     user: &mut GooseUser,
     request: campaign_api::RenderedRequest,
-) -> Result<Fate, Box<TransactionError>> {
+) -> Result<Measured, Box<TransactionError>> {
     let mut builder = user
         .client
         .request(request.method.clone(), request.url.clone())
@@ -255,29 +307,37 @@ async fn goose_exchange(
         .name(shared.name(op))
         .set_request_builder(builder)
         .build();
-    let started = Instant::now();
+    let sent = Instant::now();
     let mut answer = user.request(goose_request).await?;
-    let outcome = match answer.response.as_mut() {
+    let service = sent.elapsed();
+    let mut status = None;
+    let fate = match answer.response.as_mut() {
         Err(e) => Fate::Transport(TransportClass::of_reqwest(e, false)),
         Ok(response) => {
-            let status = response.status();
+            let code = response.status();
+            status = Some(code.as_u16());
             let headers = response.headers().clone();
             match read_body(response).await {
                 Err(e) => Fate::Transport(TransportClass::of_reqwest(&e, true)),
-                Ok(body) => classify(shared, op, status, headers, body, started),
+                Ok(body) => classify(shared, op, code, headers, body, service),
             }
         }
     };
-    match (outcome.is_success(), answer.request.success) {
+    match (fate.is_success(), answer.request.success) {
         (true, false) => user.set_success(&mut answer.request)?,
         // set_failure also returns the failure as the transaction's error; the outcome is
         // what the accounting needs, so that error is not passed on.
         (false, true) => {
-            let _ = user.set_failure(&outcome.label(), &mut answer.request, None, None);
+            let _ = user.set_failure(&fate.label(), &mut answer.request, None, None);
         }
         _ => {}
     }
-    Ok(outcome)
+    Ok(Measured {
+        fate,
+        status,
+        sent,
+        service,
+    })
 }
 
 /// Reads the body through `&mut` (the response stays in Goose's answer), up to campaign-api's
@@ -298,7 +358,7 @@ fn classify(
     status: http::StatusCode,
     headers: http::HeaderMap,
     body: bytes::Bytes,
-    started: Instant,
+    elapsed: Duration,
 ) -> Fate {
     let code = status.as_u16();
     if is_unavailable_status(code) {
@@ -335,7 +395,7 @@ fn classify(
                 status,
                 headers,
                 body,
-                elapsed: started.elapsed(),
+                elapsed,
             };
             let findings = checker.check(op, "load", &exchange, shared.assumptions);
             if findings.iter().any(|f| f.class == Class::Breaking) {
@@ -347,6 +407,8 @@ fn classify(
 }
 
 /// Goose's own flags for this run, as `campaign-load` passes them (never parsed from argv).
+/// Thresholds and report files are not Goose's: campaign-load judges and writes them from its
+/// own figures, which hold both latencies.
 pub fn goose_args(scenario: &Scenario, host: &str, extra: &[String]) -> Vec<String> {
     // No controllers (one attack per process, nothing listening), and metrics kept from the
     // first request: the accounting, the simulator's counters and Goose's counts must agree.
@@ -355,17 +417,31 @@ pub fn goose_args(scenario: &Scenario, host: &str, extra: &[String]) -> Vec<Stri
         .map(|s| s.to_string())
         .collect();
     let l = &scenario.load;
+    let schedule = l.schedule();
     if let Some(u) = l.users {
         a.extend(["--users".into(), u.to_string()]);
     }
     match (&l.hatch_rate, l.users, &l.test_plan) {
         (Some(r), _, _) => a.extend(["--increase-rate".into(), r.clone()]),
+        // An open-model run's users are a cap, not a ramp: all of them within milliseconds, so
+        // the schedule's first arrivals find them.
+        (None, Some(u), None) if schedule.is_some() => {
+            a.extend(["--increase-rate".into(), (u.max(1) * 100).to_string()])
+        }
         // Goose's default is one user a second; start them all within the first second instead.
         (None, Some(u), None) => a.extend(["--increase-rate".into(), u.to_string()]),
         _ => {}
     }
-    if let Some(t) = l.run_time {
-        a.extend(["--run-time".into(), format!("{}s", t.as_secs().max(1))]);
+    match (&schedule, l.run_time) {
+        // The schedule ends the sending; Goose runs two seconds longer (its run time starts
+        // once its users are launched, the schedule's once they are ready), so it never cuts
+        // the last arrivals off. Idle users wait that out without sending.
+        (Some(s), _) => a.extend([
+            "--run-time".into(),
+            format!("{}s", s.duration().as_secs_f64().ceil() as u64 + 2),
+        ]),
+        (None, Some(t)) => a.extend(["--run-time".into(), format!("{}s", t.as_secs().max(1))]),
+        (None, None) => {}
     }
     if let Some(i) = l.iterations {
         a.extend(["--iterations".into(), i.to_string()]);
@@ -380,21 +456,6 @@ pub fn goose_args(scenario: &Scenario, host: &str, extra: &[String]) -> Vec<Stri
         "--timeout".into(),
         format!("{}", request_timeout(scenario).as_secs_f64()),
     ]);
-    for t in &scenario.thresholds {
-        if impossible(t).is_none() {
-            a.extend(["--threshold".into(), t.clone()]);
-        }
-    }
-    for p in [
-        &scenario.report.html,
-        &scenario.report.json,
-        &scenario.report.markdown,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        a.extend(["--report-file".into(), p.display().to_string()]);
-    }
     a.extend(extra.iter().cloned());
     a
 }
@@ -426,40 +487,15 @@ pub fn request_timeout(scenario: &Scenario) -> std::time::Duration {
     }
 }
 
-/// Why a threshold can never hold (`p50<0ms`), if it cannot. Goose refuses such a rule outright;
-/// campaign-load runs without it and reports it failed, so the verdict is the threshold code
-/// the user asked for rather than a configuration error.
-pub fn impossible(rule: &str) -> Option<String> {
-    match rule.parse::<goose::threshold::Threshold>() {
-        Err(goose::GooseError::InvalidOption { detail, .. })
-            if detail.contains("can never pass") =>
-        {
-            Some(detail)
-        }
-        _ => None,
-    }
-}
-
-/// Checks every threshold parses (impossible ones included); names the first that does not.
-pub fn check_thresholds(rules: &[String]) -> Result<(), String> {
-    for r in rules {
-        match r.parse::<goose::threshold::Threshold>() {
-            Err(goose::GooseError::InvalidOption { detail, .. }) if impossible(r).is_none() => {
-                return Err(format!("threshold {r:?}: {detail}"));
-            }
-            Err(e) if impossible(r).is_none() => return Err(format!("threshold {r:?}: {e}")),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
 /// Runs `scenario` against `target` with Goose flags `args` (see [`goose_args`]).
 pub async fn run(
     scenario: &Scenario,
     target: &VendorTarget,
     args: &[String],
 ) -> Result<RunResult, RunError> {
+    let schedule = scenario.load.schedule();
+    let rules = crate::thresholds::with_defaults(&scenario.thresholds, schedule.is_some())
+        .map_err(RunError::Scenario)?;
     for p in [
         &scenario.report.html,
         &scenario.report.json,
@@ -543,7 +579,10 @@ pub async fn run(
             u64::MAX
         },
         sampled: AtomicU64::new(0),
-        pacer: scenario.load.rate.map(crate::pacing::Pacer::new),
+        pacer: schedule
+            .clone()
+            .map(|s| Pacer::new(s, scenario.load.users.unwrap_or(1))),
+        recorder: Recorder::new(schedule.clone()),
         lean: lean_for(scenario, &target.target),
     });
     let config =
@@ -569,18 +608,26 @@ pub async fn run(
         // Goose's own client (HTTPS hosts, throttled runs) follows redirects by default and
         // carries `auth` / `x-api-key` to wherever it is sent: each user gets one that does not.
         let timeout = request_timeout(scenario);
+        let lean = shared.lean.is_some();
+        let ready = Arc::clone(&shared);
         s = s.register_transaction(
             Transaction::new(Arc::new(move |user: &mut GooseUser| {
+                let shared = Arc::clone(&ready);
                 Box::pin(async move {
-                    let builder = reqwest::Client::builder()
-                        .redirect(reqwest::redirect::Policy::none())
-                        .timeout(timeout)
-                        .user_agent(concat!("campaign-load/", env!("CARGO_PKG_VERSION")));
-                    user.set_client_builder(builder).await?;
+                    if !lean {
+                        let builder = reqwest::Client::builder()
+                            .redirect(reqwest::redirect::Policy::none())
+                            .timeout(timeout)
+                            .user_agent(concat!("campaign-load/", env!("CARGO_PKG_VERSION")));
+                        user.set_client_builder(builder).await?;
+                    }
+                    if let Some(p) = &shared.pacer {
+                        p.ready();
+                    }
                     Ok(())
                 })
             }))
-            .set_name("no redirects")
+            .set_name("ready")
             .set_on_start(),
         );
         for (i, op) in flow.steps.iter().enumerate() {
@@ -591,83 +638,89 @@ pub async fn run(
         }
         attack = attack.register_scenario(s);
     }
-    attack = attack.test_start(Transaction::new(Arc::new(|_: &mut GooseUser| {
-        Box::pin(async {
+    // Once the attack is under way and before any user starts.
+    let starter = Arc::clone(&shared);
+    attack = attack.test_start(Transaction::new(Arc::new(move |_: &mut GooseUser| {
+        let shared = Arc::clone(&starter);
+        Box::pin(async move {
+            // The closed model's seconds count from here; an open model's from its schedule's
+            // start, once every user is ready.
+            if shared.pacer.is_none() {
+                shared.recorder.start(Instant::now());
+            }
             eprintln!("{READY}");
             Ok(())
         })
     })));
-    let result = attack.execute().await;
-    let cleanup = Cleanup::of(shared.guard.finish_pending().await);
-    let lines = |results: &[goose::threshold::ThresholdResult]| -> Vec<ThresholdLine> {
-        results
-            .iter()
-            .map(|r| ThresholdLine {
-                rule: r.rule.clone(),
-                passed: r.passed,
-            })
-            .collect()
-    };
-    let (metrics, passed, thresholds) = match result {
-        Ok(m) => {
-            let t = lines(&m.thresholds);
-            (m, true, t)
-        }
-        Err(GooseError::ThresholdsFailed { failed, metrics }) => {
-            let mut t = lines(&metrics.thresholds);
-            for f in lines(&failed) {
-                if !t.iter().any(|x| x.rule == f.rule) {
-                    t.push(ThresholdLine { passed: false, ..f });
+    // An interrupt (Ctrl-C, SIGTERM) ends the schedule: users waiting for an arrival give it up,
+    // and the arrivals after it are not counted as dropped.
+    let watcher = {
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            loop {
+                if INTERRUPTED.load(Ordering::SeqCst) {
+                    if let Some(p) = &shared.pacer {
+                        p.stop();
+                    }
+                    return;
                 }
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            ((*metrics.0).clone(), false, t)
-        }
-        Err(e) => {
-            for p in &cleanup.problems {
-                eprintln!("campaign-load: WARNING: {p}");
-            }
-            // Goose names its option and value; whether anything ran is ours to say.
-            let what = match &e {
-                goose::GooseError::InvalidOption {
-                    option,
-                    value,
-                    detail,
-                } => format!("Goose refused {option} = {value:?}: {detail}"),
-                other => format!("{other}: {other:?}"),
-            };
-            let sent = shared.accounting.snapshot().sent;
-            return Err(RunError::Goose(if sent == 0 {
-                format!("{what} (nothing was sent)")
-            } else {
-                format!(
-                    "{what} (the run was cut short after {sent} request(s); {} campaign(s) confirmed stopped)",
-                    cleanup.stopped
-                )
-            }));
-        }
+        })
     };
-    let mut passed = passed;
-    let mut thresholds = thresholds;
-    for rule in scenario
-        .thresholds
-        .iter()
-        .filter(|r| impossible(r).is_some())
-    {
-        thresholds.push(ThresholdLine {
-            rule: rule.clone(),
-            passed: false,
-        });
-        passed = false;
+    let result = attack.execute().await;
+    watcher.abort();
+    let end = shared
+        .pacer
+        .as_ref()
+        .and_then(Pacer::stopped_at)
+        .unwrap_or_else(Instant::now);
+    let cleanup = Cleanup::of(shared.guard.finish_pending().await);
+    if let Err(e) = result {
+        for p in &cleanup.problems {
+            eprintln!("campaign-load: WARNING: {p}");
+        }
+        // Goose names its option and value; whether anything ran is ours to say.
+        let what = match &e {
+            goose::GooseError::InvalidOption {
+                option,
+                value,
+                detail,
+            } => format!("Goose refused {option} = {value:?}: {detail}"),
+            other => format!("{other}: {other:?}"),
+        };
+        let sent = shared.accounting.snapshot().sent;
+        return Err(RunError::Goose(if sent == 0 {
+            format!("{what} (nothing was sent)")
+        } else {
+            format!(
+                "{what} (the run was cut short after {sent} request(s); {} campaign(s) confirmed stopped)",
+                cleanup.stopped
+            )
+        }));
     }
-    let mut summary = Summary::from_metrics(
-        &scenario.name,
-        &target.target.host_label(),
-        &metrics,
-        shared.accounting.snapshot(),
-    );
-    summary.campaigns_stopped_at_end = cleanup.stopped;
-    summary.cleanup_requests = cleanup.calls;
-    summary.thresholds = thresholds;
+    let users = scenario.load.users.unwrap_or(1);
+    let finished = shared.recorder.finish(end, users);
+    let mut summary = Summary {
+        format: crate::summary::FORMAT,
+        scenario: scenario.name.clone(),
+        host: target.target.host_label(),
+        workers: 1,
+        duration_secs: finished.duration.as_secs_f64(),
+        model: if schedule.is_some() {
+            Model::Open
+        } else {
+            Model::Closed
+        },
+        requests: finished.requests,
+        accounting: shared.accounting.snapshot(),
+        arrivals: finished.arrivals,
+        timeline: finished.seconds,
+        campaigns_stopped_at_end: cleanup.stopped,
+        cleanup_requests: cleanup.calls,
+        thresholds: Vec::new(),
+    };
+    let passed = crate::thresholds::judge(&mut summary, &rules);
     Ok(RunResult {
         summary,
         passed,

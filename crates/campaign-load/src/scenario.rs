@@ -86,8 +86,14 @@ pub struct Load {
     pub test_plan: Option<String>,
     /// Cap on total requests per second (Goose's throttle).
     pub throttle: Option<usize>,
-    /// A constant total request rate (campaign-load's pacer, on an absolute schedule).
+    /// A constant arrival rate, requests per second over all users: the open model (see
+    /// [`crate::pacing`]). Needs a run time.
     pub rate: Option<f64>,
+    /// The rate the first stage ramps from (`[load] start_rate`, default 0).
+    pub start_rate: Option<f64>,
+    /// Ramping arrival-rate stages (`[[load.stage]]`): each ramps linearly to its `target` over
+    /// its `duration`; together they set the run time.
+    pub stages: Vec<crate::pacing::Stage>,
     /// Per-request timeout.
     pub timeout: Option<Duration>,
 }
@@ -209,7 +215,17 @@ struct LoadFile {
     test_plan: Option<String>,
     throttle: Option<usize>,
     rate: Option<f64>,
+    start_rate: Option<f64>,
+    #[serde(default)]
+    stage: Vec<StageFile>,
     timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StageFile {
+    target: f64,
+    duration: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -302,13 +318,102 @@ impl Load {
         {
             return Err("[load] timeout: a request timeout must be longer than 0s".into());
         }
-        if self.run_time.is_none() && self.iterations.is_none() && self.test_plan.is_none() {
+        if self.run_time.is_none()
+            && self.iterations.is_none()
+            && self.test_plan.is_none()
+            && self.stages.is_empty()
+        {
             return Err(
-                "refusing to run without a bound: set [load] run_time, iterations or test_plan (or --run-time / --iterations)"
+                "refusing to run without a bound: set [load] run_time, iterations, test_plan or [[load.stage]] (or --run-time / --iterations)"
                     .into(),
             );
         }
+        self.check_open_model()
+    }
+}
+
+impl Load {
+    fn check_open_model(&self) -> Result<(), String> {
+        let rate_ok = |r: f64| r >= 0.0 && r.is_finite();
+        if let Some(r) = self.start_rate {
+            if !rate_ok(r) {
+                return Err(format!(
+                    "[load] start_rate = {r}: a rate of 0 or more requests per second"
+                ));
+            }
+            if self.stages.is_empty() {
+                return Err("[load] start_rate: only [[load.stage]] ramps from it; give stages, or use rate for a constant rate".into());
+            }
+        }
+        if (self.rate.is_some() || !self.stages.is_empty())
+            && (self.hatch_rate.is_some() || self.test_plan.is_some())
+        {
+            return Err("[load] hatch_rate / test_plan: an arrival-rate run starts all its users (the concurrency cap) before its schedule; leave them out".into());
+        }
+        if (self.rate.is_some() || !self.stages.is_empty()) && self.users.is_none() {
+            return Err("[load] users (-u): an arrival-rate run needs its concurrency cap: the most requests in flight at once".into());
+        }
+        if self.stages.is_empty() {
+            if self.rate.is_some() && self.run_time.is_none() {
+                return Err("[load] rate (--rate): an arrival rate runs for a time; give run_time (--run-time) rather than iterations or a test plan".into());
+            }
+            return Ok(());
+        }
+        if self.rate.is_some() {
+            return Err(
+                "[load] rate and [[load.stage]]: give one; a constant rate is one stage".into(),
+            );
+        }
+        if self.run_time.is_some() || self.iterations.is_some() || self.test_plan.is_some() {
+            return Err("[[load.stage]]: the stages set the run time; leave out run_time, iterations and test_plan".into());
+        }
+        if self.throttle.is_some() {
+            return Err(
+                "[load] throttle: an arrival-rate run paces itself; leave the throttle out".into(),
+            );
+        }
+        for (i, st) in self.stages.iter().enumerate() {
+            if !rate_ok(st.target) {
+                return Err(format!(
+                    "[[load.stage]] #{}: target = {}: a rate of 0 or more requests per second",
+                    i + 1,
+                    st.target
+                ));
+            }
+            if st.duration.is_zero() {
+                return Err(format!(
+                    "[[load.stage]] #{}: duration must be longer than 0s",
+                    i + 1
+                ));
+            }
+        }
+        let total: Duration = self.stages.iter().map(|s| s.duration).sum();
+        if total < MIN_RUN_TIME {
+            return Err(format!(
+                "[[load.stage]]: the stages last {} ms; at least {}s",
+                total.as_millis(),
+                MIN_RUN_TIME.as_secs()
+            ));
+        }
+        if self.stages.iter().all(|s| s.target == 0.0) && self.start_rate.unwrap_or(0.0) == 0.0 {
+            return Err("[[load.stage]]: every target is 0; nothing would be sent".into());
+        }
         Ok(())
+    }
+
+    /// The arrival schedule of an open-model run (`rate` with `run_time`, or stages); `None` for
+    /// the closed model.
+    pub fn schedule(&self) -> Option<crate::pacing::Schedule> {
+        if !self.stages.is_empty() {
+            return Some(crate::pacing::Schedule::ramping(
+                self.start_rate.unwrap_or(0.0),
+                &self.stages,
+            ));
+        }
+        match (self.rate, self.run_time) {
+            (Some(r), Some(t)) => Some(crate::pacing::Schedule::constant(r, t)),
+            _ => None,
+        }
     }
 }
 
@@ -487,12 +592,30 @@ impl Scenario {
             test_plan: l.test_plan,
             throttle: l.throttle,
             rate: l.rate,
+            start_rate: l.start_rate,
+            stages: l
+                .stage
+                .iter()
+                .enumerate()
+                .map(|(i, st)| {
+                    Ok(crate::pacing::Stage {
+                        target: st.target,
+                        duration: dur(
+                            &format!("stage #{} duration", i + 1),
+                            &Some(st.duration.clone()),
+                        )?
+                        .unwrap_or_default(),
+                    })
+                })
+                .collect::<Result<Vec<_>, ScenarioError>>()?,
             timeout: dur("timeout", &l.timeout)?,
         };
         // The bound is checked once flags have had their say (`Scenario::check`); the values
         // themselves are checked here too, so a bad file is named at once.
-        let bound_given =
-            load.run_time.is_some() || load.iterations.is_some() || load.test_plan.is_some();
+        let bound_given = load.run_time.is_some()
+            || load.iterations.is_some()
+            || load.test_plan.is_some()
+            || !load.stages.is_empty();
         if let Err(e) = load.check()
             && (bound_given || !e.starts_with("refusing to run without a bound"))
         {

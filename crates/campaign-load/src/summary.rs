@@ -1,115 +1,284 @@
-//! campaign-load's own run summary: accounting by class and Goose's microsecond histograms per
-//! request, so several workers' runs merge exactly (counts add, histograms merge, percentiles
-//! are recomputed from the merged histogram rather than averaged).
+//! campaign-load's own run summary: accounting by class, both latencies as microsecond
+//! histograms per request and per second, and for an open-model run the schedule's account
+//! (target against achieved per stage, late and dropped arrivals). Several workers' summaries
+//! merge exactly (counts add, histograms merge, percentiles are recomputed from the merged
+//! histogram rather than averaged), and every verdict is judged again on the merged figures.
 
 use crate::accounting::AccountingSnapshot;
-use goose::metrics::{
-    GooseMetrics, GooseRequestMetricAggregate, GooseRequestMetricTimingData, TimeBuckets,
-};
+use crate::histogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
+use std::time::Duration;
+
+/// The summary format this build writes and reads.
+pub const FORMAT: u32 = 2;
 
 /// One request name's figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestStats {
     /// Requests recorded.
-    pub count: usize,
-    /// Counted as success by Goose (after campaign-load's corrections).
-    pub success: usize,
-    /// Counted as failure by Goose.
-    pub fail: usize,
+    pub count: u64,
+    /// Counted as success (ok, or an expected vendor answer).
+    pub success: u64,
+    /// Everything else.
+    pub fail: u64,
     /// Status code → count (0 = no response).
-    pub status_codes: BTreeMap<u16, usize>,
-    /// Goose's log-linear microsecond buckets: bucket floor → count.
-    pub times_us: BTreeMap<u64, usize>,
-    /// Fastest time, µs.
-    pub min_us: u64,
-    /// Slowest time, µs.
-    pub max_us: u64,
-    /// Sum of times, µs.
-    pub total_us: u64,
+    pub status_codes: BTreeMap<u16, u64>,
+    /// Service time: send to first byte.
+    pub service: Histogram,
+    /// Response time: due time on the schedule to first byte.
+    pub response: Histogram,
 }
 
 impl RequestStats {
-    fn from_goose(a: &GooseRequestMetricAggregate) -> RequestStats {
-        RequestStats {
-            count: a.raw_data.counter,
-            success: a.success_count,
-            fail: a.fail_count,
-            status_codes: a.status_code_counts.iter().map(|(k, v)| (*k, *v)).collect(),
-            times_us: a.raw_data.times_us.iter().map(|(k, v)| (*k, *v)).collect(),
-            min_us: a.raw_data.minimum_time_us,
-            max_us: a.raw_data.maximum_time_us,
-            total_us: a.raw_data.total_time_us,
+    /// Adds one request.
+    pub fn add(
+        &mut self,
+        success: bool,
+        status: Option<u16>,
+        service: Duration,
+        response: Duration,
+    ) {
+        self.count += 1;
+        if success {
+            self.success += 1;
+        } else {
+            self.fail += 1;
         }
+        *self.status_codes.entry(status.unwrap_or(0)).or_default() += 1;
+        self.service.record(service);
+        self.response.record(response);
     }
 
     /// Adds another worker's figures for the same request.
     pub fn merge(&mut self, o: &RequestStats) {
-        if o.count == 0 {
-            return;
-        }
-        self.min_us = if self.count == 0 {
-            o.min_us
-        } else {
-            self.min_us.min(o.min_us)
-        };
-        self.max_us = self.max_us.max(o.max_us);
         self.count += o.count;
         self.success += o.success;
         self.fail += o.fail;
-        self.total_us += o.total_us;
         for (k, v) in &o.status_codes {
             *self.status_codes.entry(*k).or_default() += v;
         }
-        for (k, v) in &o.times_us {
-            *self.times_us.entry(*k).or_default() += v;
-        }
+        self.service.merge(&o.service);
+        self.response.merge(&o.response);
     }
 
-    /// The time `percent` (0 to 1) of requests finished within, µs, computed as Goose does.
-    pub fn percentile_us(&self, percent: f32) -> u64 {
-        let data = GooseRequestMetricTimingData {
-            times_us: self
-                .times_us
-                .iter()
-                .map(|(k, v)| (*k, *v))
-                .collect::<TimeBuckets>(),
-            minimum_time_us: self.min_us,
-            maximum_time_us: self.max_us,
-            total_time_us: self.total_us,
-            counter: self.count,
-        };
-        data.percentile_us(percent)
-    }
-
-    /// Mean time, µs.
-    pub fn mean_us(&self) -> u64 {
+    /// Failed requests as a percentage of all.
+    pub fn error_rate(&self) -> f64 {
         if self.count == 0 {
-            0
+            0.0
         } else {
-            self.total_us / self.count as u64
+            self.fail as f64 * 100.0 / self.count as f64
         }
     }
+}
+
+/// One second of the run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Second {
+    /// Requests sent in this second.
+    pub sent: u64,
+    /// Arrivals the schedule had due in it (open model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// Answer class (`ok`, `unavailable`, `transport`, …) → count.
+    pub classes: BTreeMap<String, u64>,
+    /// Service times of the requests sent in it.
+    pub service: Histogram,
+    /// Response times of the requests sent in it.
+    pub response: Histogram,
+}
+
+impl Second {
+    fn merge(&mut self, o: &Second) {
+        self.sent += o.sent;
+        self.target = match (self.target, o.target) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+        };
+        for (k, v) in &o.classes {
+            *self.classes.entry(k.clone()).or_default() += v;
+        }
+        self.service.merge(&o.service);
+        self.response.merge(&o.response);
+    }
+}
+
+/// One stage of an open-model run: what it asked for and what went out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageStats {
+    /// Seconds from the run's start.
+    pub from_s: f64,
+    /// Seconds from the run's start.
+    pub until_s: f64,
+    /// Target rate at the stage's start, req/s.
+    pub start_rate: f64,
+    /// Target rate at its end, req/s.
+    pub end_rate: f64,
+    /// Arrivals the schedule had due in it.
+    pub target: f64,
+    /// Requests sent in it (by send time).
+    pub sent: u64,
+}
+
+impl StageStats {
+    /// The stage's length in seconds.
+    pub fn secs(&self) -> f64 {
+        (self.until_s - self.from_s).max(f64::MIN_POSITIVE)
+    }
+
+    /// Target rate over the stage, req/s.
+    pub fn target_rate(&self) -> f64 {
+        self.target / self.secs()
+    }
+
+    /// Achieved rate over the stage, req/s.
+    pub fn achieved_rate(&self) -> f64 {
+        self.sent as f64 / self.secs()
+    }
+
+    /// How far short of its target the stage fell, in percent (0 when it met or beat it, or
+    /// asked for nothing).
+    pub fn shortfall(&self) -> f64 {
+        if self.target <= 0.0 {
+            0.0
+        } else {
+            ((1.0 - self.sent as f64 / self.target) * 100.0).max(0.0)
+        }
+    }
+
+    /// `50→500 req/s`, or `1000 req/s` for a constant rate.
+    pub fn label(&self) -> String {
+        if (self.start_rate - self.end_rate).abs() < 1e-9 {
+            format!("{} req/s", trim(self.end_rate))
+        } else {
+            format!("{}→{} req/s", trim(self.start_rate), trim(self.end_rate))
+        }
+    }
+}
+
+fn trim(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// An open-model run's account of its schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Arrivals {
+    /// The concurrency cap: users (summed over merged workers).
+    pub users: usize,
+    /// The stages.
+    pub stages: Vec<StageStats>,
+    /// Arrivals due before the run stopped sending.
+    pub due: u64,
+    /// Arrivals sent.
+    pub sent: u64,
+    /// Arrivals sent more than `late_after_us` after their due time: no user was free.
+    pub late: u64,
+    /// The lateness from which an arrival counts as late, µs.
+    pub late_after_us: u64,
+    /// How late every arrival sent after its due time went.
+    pub lateness: Histogram,
+    /// Arrivals due that were never sent: no user came free before the run ended.
+    pub dropped: u64,
+}
+
+impl Arrivals {
+    fn merge(&mut self, o: &Arrivals) {
+        self.users += o.users;
+        if self.stages.len() == o.stages.len() {
+            for (a, b) in self.stages.iter_mut().zip(&o.stages) {
+                a.start_rate += b.start_rate;
+                a.end_rate += b.end_rate;
+                a.target += b.target;
+                a.sent += b.sent;
+                a.until_s = a.until_s.max(b.until_s);
+            }
+        } else {
+            // Workers with different schedules: judged as one stage each, side by side.
+            self.stages.extend(o.stages.iter().cloned());
+        }
+        self.due += o.due;
+        self.sent += o.sent;
+        self.late += o.late;
+        self.lateness.merge(&o.lateness);
+        self.dropped += o.dropped;
+    }
+
+    /// Late and dropped arrivals, as a percentage of those due.
+    pub fn late_share(&self) -> f64 {
+        if self.due == 0 {
+            0.0
+        } else {
+            (self.late + self.dropped) as f64 * 100.0 / self.due as f64
+        }
+    }
+
+    /// The worst stage's shortfall, percent, and which stage (1-based).
+    pub fn worst_shortfall(&self) -> (f64, usize) {
+        self.stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.shortfall(), i + 1))
+            .fold((0.0, 1), |a, b| if b.0 > a.0 { b } else { a })
+    }
+
+    /// Late arrivals by how late, as report rows: (band, count). Counted by bucket, so a bound
+    /// that is not a bucket floor is read at its bucket's floor (within 1/64).
+    pub fn late_bands(&self) -> Vec<(&'static str, u64)> {
+        use crate::histogram::bucket_floor;
+        let between = |lo: u64, hi: Option<u64>| -> u64 {
+            self.lateness
+                .buckets
+                .range(bucket_floor(lo)..)
+                .filter(|(k, _)| hi.is_none_or(|h| **k < bucket_floor(h)))
+                .map(|(_, v)| v)
+                .sum()
+        };
+        vec![
+            ("10–100 ms", between(self.late_after_us + 1, Some(100_000))),
+            ("100 ms–1 s", between(100_000, Some(1_000_000))),
+            ("≥ 1 s", between(1_000_000, None)),
+        ]
+    }
+}
+
+/// Which load model the run used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Model {
+    /// Users loop as fast as the answers come: the rate is whatever the host allows.
+    #[default]
+    Closed,
+    /// Arrivals on a schedule; the users are a concurrency cap.
+    Open,
 }
 
 /// A run (or a merge of runs).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// The summary format ([`FORMAT`]).
+    pub format: u32,
     /// Scenario name.
     pub scenario: String,
     /// `host:port` the run drove.
     pub host: String,
     /// How many runs this summarises (1, or the number of merged workers).
     pub workers: usize,
-    /// Wall time of the run in seconds (the longest worker's, for a merge).
+    /// Length of the run in seconds (the longest worker's, for a merge).
     pub duration_secs: f64,
-    /// Per request name (`POST kore voice-start-v1`).
+    /// Closed or open model.
+    pub model: Model,
+    /// Per request name (`kore voice-start-v1`).
     pub requests: BTreeMap<String, RequestStats>,
     /// campaign-load's accounting by class.
     pub accounting: AccountingSnapshot,
+    /// The open model's schedule account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<Arrivals>,
+    /// Second by second.
+    pub timeline: Vec<Second>,
     /// Campaigns a start was sent to that the end-of-run cleanup confirmed halted by a status
     /// read (whether its stop found them running or the flow had stopped them already).
     pub campaigns_stopped_at_end: usize,
@@ -117,7 +286,7 @@ pub struct Summary {
     /// reads (not part of the load; the host served them).
     #[serde(default)]
     pub cleanup_requests: usize,
-    /// Thresholds and whether each held.
+    /// Thresholds, as judged on this summary's figures.
     pub thresholds: Vec<ThresholdLine>,
 }
 
@@ -128,33 +297,12 @@ pub struct ThresholdLine {
     pub rule: String,
     /// Whether it held.
     pub passed: bool,
+    /// What was measured, in the rule's terms (`p99 = 22.1ms`).
+    #[serde(default)]
+    pub observed: String,
 }
 
 impl Summary {
-    /// From a finished Goose run.
-    pub fn from_metrics(
-        scenario: &str,
-        host: &str,
-        metrics: &GooseMetrics,
-        accounting: AccountingSnapshot,
-    ) -> Summary {
-        Summary {
-            scenario: scenario.into(),
-            host: host.into(),
-            workers: 1,
-            duration_secs: precise_duration(metrics),
-            requests: metrics
-                .requests
-                .iter()
-                .map(|(k, v)| (k.clone(), RequestStats::from_goose(v)))
-                .collect(),
-            accounting,
-            campaigns_stopped_at_end: 0,
-            cleanup_requests: 0,
-            thresholds: Vec::new(),
-        }
-    }
-
     /// All requests as one.
     pub fn aggregate(&self) -> RequestStats {
         let mut all = RequestStats::default();
@@ -164,11 +312,14 @@ impl Summary {
         all
     }
 
-    /// Adds another run.
+    /// Adds another run. Thresholds are not carried over as verdicts: a merge is judged again on
+    /// the merged figures ([`crate::thresholds::judge`]); only the rules are kept.
     pub fn merge(&mut self, o: &Summary) {
         if self.workers == 0 {
             self.scenario = o.scenario.clone();
             self.host = o.host.clone();
+            self.model = o.model;
+            self.format = o.format;
         }
         self.workers += o.workers;
         self.duration_secs = self.duration_secs.max(o.duration_secs);
@@ -176,19 +327,48 @@ impl Summary {
             self.requests.entry(k.clone()).or_default().merge(v);
         }
         self.accounting.add(&o.accounting);
+        self.arrivals = match (self.arrivals.take(), &o.arrivals) {
+            (Some(mut a), Some(b)) => {
+                a.merge(b);
+                Some(a)
+            }
+            (a, b) => a.or_else(|| b.clone()),
+        };
+        if self.timeline.len() < o.timeline.len() {
+            self.timeline.resize_with(o.timeline.len(), Second::default);
+        }
+        for (a, b) in self.timeline.iter_mut().zip(&o.timeline) {
+            a.merge(b);
+        }
         self.campaigns_stopped_at_end += o.campaigns_stopped_at_end;
         self.cleanup_requests += o.cleanup_requests;
         for t in &o.thresholds {
-            match self.thresholds.iter_mut().find(|x| x.rule == t.rule) {
-                Some(x) => x.passed &= t.passed,
-                None => self.thresholds.push(t.clone()),
+            if !self.thresholds.iter().any(|x| x.rule == t.rule) {
+                self.thresholds.push(t.clone());
             }
         }
+    }
+
+    /// The threshold rules the summary was judged by.
+    pub fn rules(&self) -> Vec<String> {
+        self.thresholds.iter().map(|t| t.rule.clone()).collect()
     }
 
     /// Reads a summary file.
     pub fn read(path: &Path) -> Result<Summary, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let format = serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| format!("{}: not JSON: {e}", path.display()))?
+            .get("format")
+            .and_then(serde_json::Value::as_u64);
+        if format != Some(u64::from(FORMAT)) {
+            return Err(format!(
+                "{}: a campaign-load summary of format {} is needed (this one says {}); write it again with this build's --summary",
+                path.display(),
+                FORMAT,
+                format.map_or("none".into(), |f| f.to_string())
+            ));
+        }
         serde_json::from_str(&text)
             .map_err(|e| format!("{}: not a campaign-load summary: {e}", path.display()))
     }
@@ -203,26 +383,92 @@ impl Summary {
         rows
     }
 
-    /// A request row's figures: count, fail, req/s, p50, p95, p99, max.
-    fn cells(&self, r: &RequestStats) -> [String; 7] {
+    /// A request row's figures: count, fail, req/s, then p50, p99 and max of the service time
+    /// and of the response time.
+    fn cells(&self, r: &RequestStats) -> [String; 9] {
         [
             r.count.to_string(),
             r.fail.to_string(),
             format!("{:.1}", self.rps(r.count)),
-            fmt_us(r.percentile_us(0.5)),
-            fmt_us(r.percentile_us(0.95)),
-            fmt_us(r.percentile_us(0.99)),
-            fmt_us(r.max_us),
+            fmt_us(r.service.percentile_us(0.5)),
+            fmt_us(r.service.percentile_us(0.99)),
+            fmt_us(r.service.max_us),
+            fmt_us(r.response.percentile_us(0.5)),
+            fmt_us(r.response.percentile_us(0.99)),
+            fmt_us(r.response.max_us),
         ]
     }
 
+    const HEAD: [&'static str; 10] = [
+        "request",
+        "count",
+        "fail",
+        "req/s",
+        "service p50",
+        "service p99",
+        "service max",
+        "response p50",
+        "response p99",
+        "response max",
+    ];
+
     /// Requests per second over the run.
-    pub fn rps(&self, count: usize) -> f64 {
+    pub fn rps(&self, count: u64) -> f64 {
         if self.duration_secs > 0.0 {
             count as f64 / self.duration_secs
         } else {
             0.0
         }
+    }
+
+    /// One line on the load model.
+    pub fn model_line(&self) -> String {
+        match (&self.model, &self.arrivals) {
+            (Model::Open, Some(a)) => format!(
+                "open model: arrivals on a schedule, at most {} user(s) in flight (the concurrency cap); response time counts from each arrival's due time",
+                a.users
+            ),
+            _ => "closed model: users loop as fast as the answers come, so the rate is whatever the host allows; response time = service time".into(),
+        }
+    }
+
+    /// Rate rows: stage, window, target, achieved, shortfall.
+    pub fn stage_rows(&self) -> Vec<[String; 5]> {
+        let Some(a) = &self.arrivals else {
+            return Vec::new();
+        };
+        a.stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                [
+                    format!("{} ({})", i + 1, s.label()),
+                    format!("{}–{} s", trim(s.from_s), trim(s.until_s)),
+                    format!("{:.1} req/s ({:.0})", s.target_rate(), s.target),
+                    format!("{:.1} req/s ({})", s.achieved_rate(), s.sent),
+                    format!("{:.1}%", s.shortfall()),
+                ]
+            })
+            .collect()
+    }
+
+    /// What became of the schedule's arrivals, in words.
+    pub fn arrivals_line(&self) -> Option<String> {
+        let a = self.arrivals.as_ref()?;
+        let bands: Vec<String> = a
+            .late_bands()
+            .iter()
+            .map(|(b, n)| format!("{b}: {n}"))
+            .collect();
+        Some(format!(
+            "{} arrivals due, {} sent; {} late (sent more than {} after their due time: every user was busy) [{}]; {} dropped (due, but no user came free before the run ended).",
+            a.due,
+            a.sent,
+            a.late,
+            fmt_us(a.late_after_us),
+            bands.join(", "),
+            a.dropped
+        ))
     }
 
     /// Markdown, fit for a CI job summary.
@@ -231,17 +477,27 @@ impl Summary {
         let _ = writeln!(out, "## campaign-load: {}\n", self.scenario);
         let _ = writeln!(
             out,
-            "Host `{}`, {} worker(s), {:.0} s.\n",
-            self.host, self.workers, self.duration_secs
+            "Host `{}`, {} worker(s), {:.1} s; {}.\n",
+            self.host,
+            self.workers,
+            self.duration_secs,
+            self.model_line()
         );
-        let _ = writeln!(
-            out,
-            "| request | count | fail | req/s | p50 | p95 | p99 | max |"
-        );
-        let _ = writeln!(
-            out,
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-        );
+        let stages = self.stage_rows();
+        if !stages.is_empty() {
+            let _ = writeln!(
+                out,
+                "| stage | window | target | achieved | short |\n| --- | --- | ---: | ---: | ---: |"
+            );
+            for r in stages {
+                let _ = writeln!(out, "| {} |", r.join(" | "));
+            }
+            if let Some(l) = self.arrivals_line() {
+                let _ = writeln!(out, "\n{l}\n");
+            }
+        }
+        let _ = writeln!(out, "| {} |", Self::HEAD.join(" | "));
+        let _ = writeln!(out, "| --- |{}", " ---: |".repeat(Self::HEAD.len() - 1));
         for (name, r) in self.rows() {
             let _ = writeln!(out, "| {name} | {} |", self.cells(&r).join(" | "));
         }
@@ -251,12 +507,16 @@ impl Summary {
         }
         let _ = writeln!(out, "| **sent** | **{}** |", self.accounting.sent);
         if !self.thresholds.is_empty() {
-            let _ = writeln!(out, "\n| threshold | result |\n| --- | --- |");
+            let _ = writeln!(
+                out,
+                "\n| threshold | observed | result |\n| --- | --- | --- |"
+            );
             for t in &self.thresholds {
                 let _ = writeln!(
                     out,
-                    "| `{}` | {} |",
+                    "| `{}` | {} | {} |",
                     t.rule,
+                    t.observed,
                     if t.passed { "pass" } else { "**FAIL**" }
                 );
             }
@@ -269,35 +529,106 @@ impl Summary {
         out
     }
 
-    /// A self-contained HTML page.
+    /// A self-contained HTML page: its charts are SVG drawn into the page, so it renders with no
+    /// network (an air-gapped CI artifact store, a laptop on a plane).
     pub fn html(&self) -> String {
-        let esc = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
-        let mut rows = String::new();
-        for (name, r) in self.rows() {
+        let esc = |s: &str| html_escape::encode_text(s).into_owned();
+        let table = |head: &[&str], rows: Vec<Vec<String>>| -> String {
+            let mut t = String::from("<table><tr>");
+            for h in head {
+                let _ = write!(t, "<th>{}</th>", esc(h));
+            }
+            t.push_str("</tr>");
+            for r in rows {
+                t.push_str("<tr>");
+                for c in r {
+                    let _ = write!(t, "<td>{}</td>", esc(&c));
+                }
+                t.push_str("</tr>");
+            }
+            t.push_str("</table>");
+            t
+        };
+        let mut body = String::new();
+        let _ = write!(
+            body,
+            "<h1>campaign-load: {}</h1><p>Host {}, {} worker(s), {:.1} s; {}.</p>",
+            esc(&self.scenario),
+            esc(&self.host),
+            self.workers,
+            self.duration_secs,
+            esc(&self.model_line())
+        );
+        if !self.thresholds.is_empty() {
+            let failed = self.thresholds.iter().filter(|t| !t.passed).count();
             let _ = write!(
-                rows,
-                "<tr><td>{}</td><td>{}</td></tr>",
-                esc(&name),
-                self.cells(&r).join("</td><td>")
+                body,
+                "<p class=\"{}\"><b>{}</b></p>",
+                if failed == 0 { "pass" } else { "fail" },
+                if failed == 0 {
+                    "PASS: every threshold held".to_string()
+                } else {
+                    format!("FAIL: {failed} threshold(s) failed")
+                }
             );
         }
-        let mut classes = String::new();
-        for (k, v) in &self.accounting.classes {
-            let _ = write!(classes, "<tr><td>{}</td><td>{v}</td></tr>", esc(k));
+        for chart in crate::charts::all(self) {
+            body.push_str(&chart);
         }
+        let stages = self.stage_rows();
+        if !stages.is_empty() {
+            body.push_str("<h2>Rate</h2>");
+            body.push_str(&table(
+                &["stage", "window", "target", "achieved", "short"],
+                stages.into_iter().map(Vec::from).collect(),
+            ));
+            if let Some(l) = self.arrivals_line() {
+                let _ = write!(body, "<p>{}</p>", esc(&l));
+            }
+        }
+        body.push_str("<h2>Latency</h2>");
+        body.push_str(&table(
+            &Self::HEAD,
+            self.rows()
+                .into_iter()
+                .map(|(n, r)| std::iter::once(n).chain(self.cells(&r)).collect())
+                .collect(),
+        ));
+        body.push_str("<h2>Accounting</h2>");
+        let mut acc: Vec<Vec<String>> = self
+            .accounting
+            .classes
+            .iter()
+            .map(|(k, v)| vec![k.clone(), v.to_string()])
+            .collect();
+        acc.push(vec!["sent".into(), self.accounting.sent.to_string()]);
+        body.push_str(&table(&["class", "count"], acc));
+        if !self.thresholds.is_empty() {
+            body.push_str("<h2>Thresholds</h2>");
+            body.push_str(&table(
+                &["threshold", "observed", "result"],
+                self.thresholds
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            t.rule.clone(),
+                            t.observed.clone(),
+                            if t.passed { "pass" } else { "FAIL" }.into(),
+                        ]
+                    })
+                    .collect(),
+            ));
+        }
+        let _ = write!(
+            body,
+            "<p>Campaigns stopped at the end: {}.</p>",
+            self.campaigns_stopped_at_end
+        );
         format!(
             "<!doctype html><html><head><meta charset=\"utf-8\"><title>campaign-load: {name}</title>\
-             <style>body{{font-family:sans-serif}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}td:first-child{{text-align:left}}</style></head>\
-             <body><h1>campaign-load: {name}</h1><p>Host {host}, {workers} worker(s), {dur:.0} s.</p>\
-             <table><tr><th>request</th><th>count</th><th>fail</th><th>req/s</th><th>p50</th><th>p95</th><th>p99</th><th>max</th></tr>{rows}</table>\
-             <h2>Accounting</h2><table><tr><th>class</th><th>count</th></tr>{classes}<tr><td><b>sent</b></td><td><b>{sent}</b></td></tr></table>\
-             <p>Campaigns stopped at the end: {stopped}.</p></body></html>\n",
+             <style>body{{font-family:sans-serif;max-width:1100px;margin:1em auto}}table{{border-collapse:collapse;margin:0.5em 0}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}.pass{{color:#060}}.fail{{color:#b00}}figure{{margin:0.5em 0}}</style></head>\
+             <body>{body}</body></html>\n",
             name = esc(&self.scenario),
-            host = esc(&self.host),
-            workers = self.workers,
-            dur = self.duration_secs,
-            sent = self.accounting.sent,
-            stopped = self.campaigns_stopped_at_end,
         )
     }
 
@@ -321,17 +652,6 @@ impl Summary {
     }
 }
 
-/// The run's length from its test plan history, to the millisecond (Goose's own `duration` is in
-/// whole seconds, which skews a rate over a short run).
-fn precise_duration(metrics: &GooseMetrics) -> f64 {
-    match (metrics.history.first(), metrics.history.last()) {
-        (Some(a), Some(b)) if b.timestamp > a.timestamp => {
-            (b.timestamp - a.timestamp).num_milliseconds() as f64 / 1000.0
-        }
-        _ => metrics.duration as f64,
-    }
-}
-
 /// `850µs`, `20.3ms`, `1.20s`.
 pub fn fmt_us(us: u64) -> String {
     if us < 1_000 {
@@ -340,42 +660,5 @@ pub fn fmt_us(us: u64) -> String {
         format!("{:.1}ms", us as f64 / 1000.0)
     } else {
         format!("{:.2}s", us as f64 / 1e6)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Stats of `times`, each of which must be a bucket floor (below 128 µs every time is; from
-    /// 4096 to 8191 µs every multiple of 64 is).
-    fn stats(times: &[u64]) -> RequestStats {
-        let mut r = RequestStats::default();
-        for t in times {
-            *r.times_us.entry(*t).or_default() += 1;
-            r.count += 1;
-            r.success += 1;
-            r.total_us += t;
-            r.max_us = r.max_us.max(*t);
-            r.min_us = if r.count == 1 { *t } else { r.min_us.min(*t) };
-        }
-        r
-    }
-
-    #[test]
-    fn merged_percentiles_equal_those_of_the_union() {
-        let a: Vec<u64> = (1..=127).chain((0..64).map(|i| 4096 + 64 * i)).collect();
-        let b: Vec<u64> = (0..64)
-            .map(|i| 4096 + 64 * ((i * 7) % 64))
-            .chain([5, 9, 90])
-            .collect();
-        let mut merged = stats(&a);
-        merged.merge(&stats(&b));
-        let union: Vec<u64> = a.iter().chain(b.iter()).copied().collect();
-        let whole = stats(&union);
-        for p in [0.5, 0.9, 0.99] {
-            assert_eq!(merged.percentile_us(p), whole.percentile_us(p));
-        }
-        assert_eq!(merged.count, a.len() + b.len());
     }
 }

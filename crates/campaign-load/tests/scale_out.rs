@@ -140,41 +140,79 @@ async fn three_workers_merge_to_what_the_simulator_served() {
         .get("cancelled at shutdown")
         .copied()
         .unwrap_or(0);
-    assert_eq!(
-        merged.aggregate().count as u64 + cancelled,
-        merged.accounting.sent
-    );
+    assert_eq!(merged.aggregate().count + cancelled, merged.accounting.sent);
 
-    // Assert: the merged histogram is the union of the workers', and so are its percentiles.
+    // Assert: the merged histograms are the union of the workers', and so are their percentiles.
     let mut union = RequestStats::default();
-    let mut union_buckets: BTreeMap<u64, usize> = BTreeMap::new();
     for w in &workers {
         for r in w.requests.values() {
-            for (b, n) in &r.times_us {
-                *union_buckets.entry(*b).or_default() += n;
-            }
-            union.count += r.count;
-            union.total_us += r.total_us;
-            union.max_us = union.max_us.max(r.max_us);
-            union.min_us = if union.min_us == 0 {
-                r.min_us
-            } else {
-                union.min_us.min(r.min_us)
-            };
+            union.merge(r);
         }
     }
-    union.times_us = union_buckets;
+    let mut buckets: BTreeMap<u64, u64> = BTreeMap::new();
+    for w in &workers {
+        for r in w.requests.values() {
+            for (b, n) in &r.service.buckets {
+                *buckets.entry(*b).or_default() += n;
+            }
+        }
+    }
     let all = merged.aggregate();
-    assert_eq!(all.times_us, union.times_us);
-    assert_eq!(all.count, union.count);
+    assert_eq!(all.service.buckets, buckets);
+    assert_eq!(all, union);
     for p in [0.5, 0.99] {
         assert_eq!(
-            all.percentile_us(p),
-            union.percentile_us(p),
+            all.service.percentile_us(p),
+            union.service.percentile_us(p),
             "p{}",
             p * 100.0
         );
     }
+
+    // Assert: a fleet threshold is judged on the merged figures, and merge exits by them. A
+    // rate between the fastest worker's and the fleet's: no worker reaches it alone, the fleet
+    // does; its mirror image every worker passes and the fleet fails.
+    let fleet_rps = merged.rps(all.count);
+    let best_worker = workers
+        .iter()
+        .map(|w| w.rps(w.aggregate().count))
+        .fold(0.0, f64::max);
+    assert!(
+        fleet_rps > best_worker * 1.5,
+        "{fleet_rps} vs {best_worker}"
+    );
+    let between = format!("{:.1}", (fleet_rps + best_worker) / 2.0);
+    let merge_with = |inputs: &[std::path::PathBuf], rule: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_campaign-load"))
+            .arg("merge")
+            .args(inputs)
+            .arg("--report-file")
+            .arg(dir.join("fleet.md"))
+            .args(["--threshold", rule])
+            .output()
+            .expect("merge runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let floor = format!("rps>={between}");
+    let ceiling = format!("rps<{between}");
+    for f in &files {
+        let (code, out) = merge_with(std::slice::from_ref(f), &floor);
+        assert_eq!(code, Some(1), "one worker alone fails {floor}: {out}");
+        let (code, out) = merge_with(std::slice::from_ref(f), &ceiling);
+        assert_eq!(code, Some(0), "one worker alone passes {ceiling}: {out}");
+    }
+    let (code, out) = merge_with(&files, &floor);
+    assert_eq!(code, Some(0), "the fleet reaches {floor}: {out}");
+    assert!(
+        out.contains(&format!("threshold {floor}")) && out.contains("PASS"),
+        "{out}"
+    );
+    let (code, out) = merge_with(&files, &ceiling);
+    assert_eq!(code, Some(1), "the fleet breaks {ceiling}: {out}");
+    assert!(out.contains("FAIL: rps<"), "{out}");
     assert!(
         std::fs::read_to_string(&merged_html)
             .expect("html")

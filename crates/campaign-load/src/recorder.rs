@@ -1,0 +1,286 @@
+//! What every request of a run took, kept as it happens: per request name and per second of
+//! the run, both latencies as histograms, the answer's class, and for an open-model run how late
+//! each arrival went out.
+//!
+//! Two latencies, after Gil Tene's terms:
+//! - *service time*: from sending the request to the first byte of the answer (what Goose
+//!   times);
+//! - *response time*: from the arrival's due time on the schedule to the first byte: what a
+//!   caller arriving at that rate sees, the wait for a free user included. In a closed-model run
+//!   (no schedule) the two are the same.
+//!
+//! Goose keeps its own metrics too (its console, its dashboard); the verdicts and reports are
+//! made from these, which hold both latencies and merge across workers.
+
+use crate::accounting::Fate;
+use crate::histogram::Histogram;
+use crate::pacing::{LATE_AFTER, Schedule};
+use crate::summary::{Arrivals, RequestStats, Second, StageStats};
+use campaign_api::sync::lock;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// One request as measured.
+#[derive(Debug, Clone)]
+pub struct Sample<'a> {
+    /// The request's name (`kore voice-start-v1`).
+    pub name: &'a str,
+    /// What became of it.
+    pub fate: &'a Fate,
+    /// Status code, if an answer came.
+    pub status: Option<u16>,
+    /// When it was sent.
+    pub sent: Instant,
+    /// When it was due (the send instant in a closed-model run).
+    pub due: Instant,
+    /// Send to first byte (send to failure when no answer came).
+    pub service: Duration,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    requests: BTreeMap<String, RequestStats>,
+    seconds: Vec<Second>,
+    stage_sent: Vec<u64>,
+    scheduled_sent: u64,
+    late: u64,
+    lateness: Histogram,
+    first: Option<Instant>,
+    last: Option<Instant>,
+}
+
+/// The run's measurements, shared by every user.
+#[derive(Debug)]
+pub struct Recorder {
+    /// The run's zero: the schedule's start (or the first request, if nothing set it).
+    zero: std::sync::OnceLock<Instant>,
+    schedule: Option<Schedule>,
+    inner: Mutex<Inner>,
+}
+
+impl Recorder {
+    /// A recorder; `schedule` for an open-model run.
+    pub fn new(schedule: Option<Schedule>) -> Recorder {
+        let stages = schedule.as_ref().map_or(0, |s| s.stages().len());
+        Recorder {
+            zero: std::sync::OnceLock::new(),
+            schedule,
+            inner: Mutex::new(Inner {
+                stage_sent: vec![0; stages],
+                ..Inner::default()
+            }),
+        }
+    }
+
+    /// Sets the run's zero (the instant the schedule's clock started), once; seconds and
+    /// stages count from it.
+    pub fn start(&self, zero: Instant) {
+        let _ = self.zero.set(zero);
+    }
+
+    /// Records one request.
+    pub fn record(&self, s: &Sample<'_>) {
+        let zero = *self.zero.get_or_init(|| s.sent);
+        let first_byte = s.sent + s.service;
+        let response = first_byte.saturating_duration_since(s.due);
+        let late = s.sent.saturating_duration_since(s.due);
+        let at = s.sent.saturating_duration_since(zero).as_secs_f64();
+        let mut g = lock(&self.inner);
+        let g = &mut *g;
+        g.first = Some(g.first.map_or(s.sent, |f| f.min(s.sent)));
+        g.last = Some(g.last.map_or(first_byte, |l| l.max(first_byte)));
+        let r = g.requests.entry(s.name.to_string()).or_default();
+        r.add(s.fate.is_success(), s.status, s.service, response);
+        let second = at as usize;
+        if g.seconds.len() <= second {
+            g.seconds.resize_with(second + 1, Second::default);
+        }
+        let sec = &mut g.seconds[second];
+        sec.sent += 1;
+        *sec.classes.entry(s.fate.class().to_string()).or_default() += 1;
+        sec.service.record(s.service);
+        sec.response.record(response);
+        if let Some(schedule) = &self.schedule {
+            g.scheduled_sent += 1;
+            if late > Duration::ZERO {
+                g.lateness.record(late);
+            }
+            if late > LATE_AFTER {
+                g.late += 1;
+            }
+            if let Some(i) = schedule
+                .stages()
+                .iter()
+                .position(|st| at >= st.from && at < st.until)
+                .or_else(|| schedule.stages().len().checked_sub(1))
+            {
+                g.stage_sent[i] += 1;
+            }
+        }
+    }
+
+    /// The figures so far. `end` is when the run stopped sending: arrivals due before it that
+    /// were never sent are dropped. `users` is the concurrency cap.
+    pub fn finish(&self, end: Instant, users: usize) -> Finished {
+        let g = lock(&self.inner);
+        let zero = self.zero.get().copied().unwrap_or(end);
+        let mut seconds = g.seconds.clone();
+        let arrivals = self.schedule.as_ref().map(|schedule| {
+            let until = end
+                .saturating_duration_since(zero)
+                .min(schedule.duration())
+                .as_secs_f64();
+            let due = schedule.due_by(until).ceil() as u64;
+            // Seconds of the schedule get their targets, whether or not anything was sent.
+            let whole = schedule.duration().as_secs_f64().ceil() as usize;
+            if seconds.len() < whole {
+                seconds.resize_with(whole, Second::default);
+            }
+            for (i, sec) in seconds.iter_mut().enumerate() {
+                let from = i as f64;
+                sec.target = Some(schedule.due_by(from + 1.0) - schedule.due_by(from));
+            }
+            Arrivals {
+                users,
+                stages: schedule
+                    .stages()
+                    .iter()
+                    .zip(&g.stage_sent)
+                    .map(|(st, sent)| StageStats {
+                        from_s: st.from,
+                        until_s: st.until,
+                        start_rate: st.start_rate,
+                        end_rate: st.end_rate,
+                        target: st.arrivals(),
+                        sent: *sent,
+                    })
+                    .collect(),
+                due,
+                sent: g.scheduled_sent,
+                late: g.late,
+                late_after_us: LATE_AFTER.as_micros() as u64,
+                lateness: g.lateness.clone(),
+                dropped: due.saturating_sub(g.scheduled_sent),
+            }
+        });
+        let duration = match &self.schedule {
+            Some(s) => end
+                .saturating_duration_since(zero)
+                .min(s.duration())
+                .max(Duration::from_millis(1)),
+            None => match (g.first, g.last) {
+                (Some(a), Some(b)) if b > a => b - a,
+                _ => Duration::ZERO,
+            },
+        };
+        Finished {
+            requests: g.requests.clone(),
+            seconds,
+            arrivals,
+            duration,
+        }
+    }
+}
+
+/// A recorder's figures at the end of a run.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// Per request name.
+    pub requests: BTreeMap<String, RequestStats>,
+    /// Per second of the run.
+    pub seconds: Vec<Second>,
+    /// The schedule's account (open model).
+    pub arrivals: Option<Arrivals>,
+    /// The run's length: the schedule's (up to where it was stopped) for an open model, first
+    /// send to last answer for a closed one.
+    pub duration: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pacing::Stage;
+
+    #[test]
+    fn response_time_counts_from_the_due_time_and_late_ones_are_counted() {
+        let zero = Instant::now();
+        let schedule = Schedule::constant(10.0, Duration::from_secs(2));
+        let r = Recorder::new(Some(schedule));
+        r.start(zero);
+        let ms = Duration::from_millis;
+        // Arrival 0 on time, 20 ms service; arrival 1 (due 100 ms) sent 900 ms late.
+        r.record(&Sample {
+            name: "a",
+            fate: &Fate::Ok,
+            status: Some(200),
+            sent: zero,
+            due: zero,
+            service: ms(20),
+        });
+        r.record(&Sample {
+            name: "a",
+            fate: &Fate::Unavailable(503),
+            status: Some(503),
+            sent: zero + ms(1000),
+            due: zero + ms(100),
+            service: ms(20),
+        });
+        let f = r.finish(zero + ms(2000), 1);
+        let a = &f.requests["a"];
+        assert_eq!(a.service.max_us, 20_000);
+        assert_eq!(a.response.max_us, 920_000);
+        assert_eq!(a.count, 2);
+        assert_eq!(a.fail, 1);
+        let arr = f.arrivals.expect("open model");
+        assert_eq!(arr.due, 20);
+        assert_eq!(arr.sent, 2);
+        assert_eq!(arr.late, 1);
+        assert_eq!(arr.dropped, 18);
+        assert_eq!(arr.lateness.max_us, 900_000);
+        assert_eq!(f.seconds.len(), 2);
+        assert_eq!(f.seconds[1].sent, 1);
+        assert_eq!(f.seconds[1].classes["unavailable"], 1);
+        assert_eq!(f.seconds[0].target, Some(10.0));
+        assert_eq!(f.duration, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn sends_count_toward_the_stage_they_went_out_in() {
+        let zero = Instant::now();
+        let schedule = Schedule::ramping(
+            0.0,
+            &[
+                Stage {
+                    target: 10.0,
+                    duration: Duration::from_secs(1),
+                },
+                Stage {
+                    target: 10.0,
+                    duration: Duration::from_secs(1),
+                },
+            ],
+        );
+        let r = Recorder::new(Some(schedule));
+        r.start(zero);
+        for at in [100u64, 900, 1000, 1500, 2500] {
+            r.record(&Sample {
+                name: "a",
+                fate: &Fate::Ok,
+                status: Some(200),
+                sent: zero + Duration::from_millis(at),
+                due: zero,
+                service: Duration::from_millis(1),
+            });
+        }
+        let f = r.finish(zero + Duration::from_secs(3), 4);
+        let arr = f.arrivals.expect("open");
+        assert_eq!(arr.stages[0].sent, 2);
+        // 2,500 ms is past the schedule: it counts toward the last stage.
+        assert_eq!(arr.stages[1].sent, 3);
+        assert!((arr.stages[0].target - 5.0).abs() < 1e-9);
+        assert!((arr.stages[1].target - 10.0).abs() < 1e-9);
+        assert_eq!(arr.due, 15);
+    }
+}

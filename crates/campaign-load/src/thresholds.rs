@@ -1,0 +1,459 @@
+//! Pass/fail rules, judged on a [`Summary`]: the same code judges one run and a merged fleet,
+//! so a fleet-wide p99 or rate is gated on the merged histograms and counts, never on the
+//! workers' verdicts.
+//!
+//! A rule is `<metric><op><value>`, optionally followed by ` for <request>` (a request name as
+//! the reports show it). Goose's rules keep their meaning:
+//!
+//! | metric | measures | value |
+//! |---|---|---|
+//! | `pNN`, `avg`, `max` (also `service-pNN`, …) | service time: send → first byte | `250ms`, `1s`, `800us`; bare = ms |
+//! | `response-pNN`, `response-avg`, `response-max` | response time: due time on the schedule → first byte | as above |
+//! | `error-rate` | failed requests, % of all | `1%` |
+//! | `rps` | requests per second over the run | `200` |
+//! | `shortfall` | how far the achieved rate fell below the target, worst stage, % | `5%` |
+//! | `late` | arrivals sent late (> 10 ms after their due time) or dropped, % of those due | `1%` |
+//!
+//! `<op>` is `<`, `<=`, `>` or `>=`. An open-model run (a `rate` or stages) is judged by
+//! `shortfall<=5%` and `late<=1%` unless the scenario gives its own `shortfall` or `late` rule:
+//! that is how a scenario relaxes them (`shortfall<=20%`).
+
+use crate::summary::{RequestStats, Summary, ThresholdLine, fmt_us};
+
+/// The rules an open-model run gets unless it states its own.
+pub const OPEN_MODEL_DEFAULTS: [&str; 2] = ["shortfall<=5%", "late<=1%"];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Time {
+    Percentile(f64),
+    Avg,
+    Max,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Metric {
+    Service(Time),
+    Response(Time),
+    ErrorRate,
+    Rps,
+    Shortfall,
+    Late,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// A parsed rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    text: String,
+    metric: Metric,
+    op: Op,
+    /// µs for a time, percent for a share, req/s for `rps`.
+    limit: f64,
+    request: Option<String>,
+}
+
+fn parse_time(v: &str) -> Option<f64> {
+    let (num, scale) = if let Some(n) = v.strip_suffix("us") {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix("µs") {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix("ms") {
+        (n, 1_000.0)
+    } else if let Some(n) = v.strip_suffix('s') {
+        (n, 1_000_000.0)
+    } else {
+        (v, 1_000.0)
+    };
+    let x: f64 = num.trim().parse().ok()?;
+    (x.is_finite() && x >= 0.0).then_some(x * scale)
+}
+
+fn parse_percent(v: &str) -> Option<f64> {
+    let x: f64 = v.strip_suffix('%').unwrap_or(v).trim().parse().ok()?;
+    (x.is_finite() && (0.0..=100.0).contains(&x)).then_some(x)
+}
+
+fn parse_time_metric(m: &str) -> Option<Time> {
+    match m {
+        "avg" => Some(Time::Avg),
+        "max" => Some(Time::Max),
+        _ => {
+            let p: f64 = m.strip_prefix('p')?.parse().ok()?;
+            (p > 0.0 && p < 100.0).then_some(Time::Percentile(p))
+        }
+    }
+}
+
+impl std::str::FromStr for Rule {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Rule, String> {
+        let text = text.trim();
+        let (body, request) = match text.split_once(" for ") {
+            Some((b, r)) if !r.trim().is_empty() => (b.trim(), Some(r.trim().to_string())),
+            None if text.ends_with(" for") => {
+                return Err(format!(
+                    "threshold {text:?}: \"for\" needs a request name, such as \"kore voice-start-v1\""
+                ));
+            }
+            Some(_) => {
+                return Err(format!(
+                    "threshold {text:?}: \"for\" needs a request name, such as \"kore voice-start-v1\""
+                ));
+            }
+            None => (text, None),
+        };
+        let at = body.find(['<', '>']).ok_or_else(|| {
+            format!(
+                "threshold {text:?}: write <metric><op><value>, such as p95<250ms or shortfall<=5%"
+            )
+        })?;
+        let (metric, rest) = body.split_at(at);
+        let (op, value) = if let Some(v) = rest.strip_prefix("<=") {
+            (Op::Le, v)
+        } else if let Some(v) = rest.strip_prefix(">=") {
+            (Op::Ge, v)
+        } else if let Some(v) = rest.strip_prefix('<') {
+            (Op::Lt, v)
+        } else if let Some(v) = rest.strip_prefix('>') {
+            (Op::Gt, v)
+        } else {
+            return Err(format!("threshold {text:?}: unknown operator"));
+        };
+        let metric_name = metric.trim();
+        let value = value.trim();
+        let bad_metric = || {
+            format!(
+                "threshold {text:?}: unknown metric {metric_name:?}; use pNN, avg, max (service time; also service-pNN), response-pNN / response-avg / response-max (from the schedule), error-rate, rps, shortfall or late"
+            )
+        };
+        let metric = match metric_name {
+            "error-rate" => Metric::ErrorRate,
+            "rps" => Metric::Rps,
+            "shortfall" => Metric::Shortfall,
+            "late" => Metric::Late,
+            m => {
+                if let Some(t) = m.strip_prefix("response-") {
+                    Metric::Response(parse_time_metric(t).ok_or_else(bad_metric)?)
+                } else {
+                    let t = m.strip_prefix("service-").unwrap_or(m);
+                    Metric::Service(parse_time_metric(t).ok_or_else(bad_metric)?)
+                }
+            }
+        };
+        let limit = match metric {
+            Metric::Service(_) | Metric::Response(_) => parse_time(value).ok_or_else(|| {
+                format!("threshold {text:?}: {value:?} is not a time; use a number with us, ms or s, such as 250ms")
+            })?,
+            Metric::ErrorRate | Metric::Shortfall | Metric::Late => {
+                parse_percent(value).ok_or_else(|| {
+                    format!("threshold {text:?}: {value:?} is not a percent from 0 to 100, such as 5%")
+                })?
+            }
+            Metric::Rps => value
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(|| {
+                    format!("threshold {text:?}: {value:?} is not a number of requests per second")
+                })?,
+        };
+        if request.is_some() && matches!(metric, Metric::Shortfall | Metric::Late) {
+            return Err(format!(
+                "threshold {text:?}: {metric_name} judges the whole schedule, not one request"
+            ));
+        }
+        Ok(Rule {
+            text: text.to_string(),
+            metric,
+            op,
+            limit,
+            request,
+        })
+    }
+}
+
+impl Rule {
+    /// The rule as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn holds(&self, observed: f64) -> bool {
+        match self.op {
+            Op::Lt => observed < self.limit,
+            Op::Le => observed <= self.limit,
+            Op::Gt => observed > self.limit,
+            Op::Ge => observed >= self.limit,
+        }
+    }
+
+    /// Judges the rule on `s`.
+    pub fn judge(&self, s: &Summary) -> ThresholdLine {
+        let line = |passed: bool, observed: String| ThresholdLine {
+            rule: self.text.clone(),
+            passed,
+            observed,
+        };
+        let stats: RequestStats = match &self.request {
+            None => s.aggregate(),
+            Some(name) => match s.requests.get(name) {
+                Some(r) => r.clone(),
+                None => {
+                    let known: Vec<&str> = s.requests.keys().map(String::as_str).collect();
+                    return line(
+                        false,
+                        format!("no request named {name:?} (known: {})", known.join(", ")),
+                    );
+                }
+            },
+        };
+        let time = |t: Time, h: &crate::histogram::Histogram, what: &str| -> (f64, String) {
+            let (us, name) = match t {
+                Time::Percentile(p) => (h.percentile_us((p / 100.0) as f32), format!("p{p}")),
+                Time::Avg => (h.mean_us(), "avg".into()),
+                Time::Max => (h.max_us, "max".into()),
+            };
+            (us as f64, format!("{what} {name} = {}", fmt_us(us)))
+        };
+        match self.metric {
+            Metric::Service(_) | Metric::Response(_) if stats.count == 0 => {
+                line(false, "no requests were measured".into())
+            }
+            Metric::Service(t) => {
+                let (v, o) = time(t, &stats.service, "service");
+                line(self.holds(v), o)
+            }
+            Metric::Response(t) => {
+                let (v, o) = time(t, &stats.response, "response");
+                line(self.holds(v), o)
+            }
+            Metric::ErrorRate => {
+                let v = stats.error_rate();
+                line(
+                    self.holds(v),
+                    format!("error rate {v:.2}% ({} of {})", stats.fail, stats.count),
+                )
+            }
+            Metric::Rps => {
+                let v = s.rps(stats.count);
+                line(
+                    self.holds(v),
+                    format!("{v:.1} req/s ({} in {:.1} s)", stats.count, s.duration_secs),
+                )
+            }
+            Metric::Shortfall => match &s.arrivals {
+                None => line(
+                    false,
+                    "a closed-model run has no target rate: give [load] rate or stages".into(),
+                ),
+                Some(a) => {
+                    let (v, stage) = a.worst_shortfall();
+                    let observed = match a.stages.get(stage - 1) {
+                        Some(st) => format!(
+                            "{v:.1}% short: achieved {:.1} of {:.1} req/s (stage {stage}, {} of {:.0} due)",
+                            st.achieved_rate(),
+                            st.target_rate(),
+                            st.sent,
+                            st.target
+                        ),
+                        None => format!("{v:.1}% short"),
+                    };
+                    line(self.holds(v), observed)
+                }
+            },
+            Metric::Late => match &s.arrivals {
+                None => line(
+                    false,
+                    "a closed-model run has no schedule to be late for: give [load] rate or stages"
+                        .into(),
+                ),
+                Some(a) => {
+                    let v = a.late_share();
+                    line(
+                        self.holds(v),
+                        format!(
+                            "{v:.2}% late or dropped: {} late, {} dropped of {} due ({} users)",
+                            a.late, a.dropped, a.due, a.users
+                        ),
+                    )
+                }
+            },
+        }
+    }
+}
+
+/// Parses every rule; names the first bad one.
+pub fn parse_all(rules: &[String]) -> Result<Vec<Rule>, String> {
+    rules.iter().map(|r| r.parse::<Rule>()).collect()
+}
+
+/// The rules an `open`-model run is judged by: `rules`, plus [`OPEN_MODEL_DEFAULTS`] for each
+/// kind (`shortfall`, `late`) the scenario did not state.
+pub fn with_defaults(rules: &[String], open: bool) -> Result<Vec<Rule>, String> {
+    let mut parsed = parse_all(rules)?;
+    if open {
+        for d in OPEN_MODEL_DEFAULTS {
+            let rule: Rule = d.parse()?;
+            if !parsed.iter().any(|r| r.metric == rule.metric) {
+                parsed.push(rule);
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+/// Judges every rule on `s` and stores the results in it; true when all held.
+pub fn judge(s: &mut Summary, rules: &[Rule]) -> bool {
+    s.thresholds = rules.iter().map(|r| r.judge(s)).collect();
+    s.thresholds.iter().all(|t| t.passed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::{Arrivals, StageStats};
+
+    fn summary(times_us: &[u64], fails: u64) -> Summary {
+        let mut r = RequestStats::default();
+        for (i, t) in times_us.iter().enumerate() {
+            r.add(
+                i as u64 >= fails,
+                Some(200),
+                std::time::Duration::from_micros(*t),
+                std::time::Duration::from_micros(*t * 2),
+            );
+        }
+        let mut s = Summary {
+            duration_secs: 2.0,
+            ..Summary::default()
+        };
+        s.requests.insert("kore voice-start-v1".into(), r);
+        s
+    }
+
+    #[test]
+    fn parses_goose_rules_and_the_new_ones() {
+        for ok in [
+            "p95<250ms",
+            "p99.9<=2s",
+            "avg<100",
+            "max<1s for kore voice-start-v1",
+            "service-p99<250ms",
+            "response-p99<1s",
+            "response-max<=3s",
+            "error-rate<1%",
+            "rps>=200",
+            "shortfall<=5%",
+            "late<1",
+        ] {
+            assert!(ok.parse::<Rule>().is_ok(), "{ok}");
+        }
+        for (bad, says) in [
+            ("p100<2s", "unknown metric"),
+            ("p95", "<metric><op><value>"),
+            ("p95<fast", "not a time"),
+            ("error-rate<150%", "percent"),
+            ("shortfall<5% for x", "whole schedule"),
+            ("latency<2s", "unknown metric"),
+            ("p95<250ms for ", "request name"),
+        ] {
+            let e = bad.parse::<Rule>().expect_err(bad);
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn judges_both_latencies_apart() {
+        // Service 10 ms × 99 and 1 s × 1; response twice that.
+        let mut times = vec![10_000u64; 99];
+        times.push(1_000_000);
+        let mut s = summary(&times, 0);
+        let rules = parse_all(&[
+            "p99<50ms".into(),
+            "response-p99<15ms".into(),
+            "response-p99<25ms".into(),
+            "max<1s".into(),
+            "max<=1s".into(),
+        ])
+        .expect("rules");
+        assert!(!judge(&mut s, &rules));
+        let verdicts: Vec<bool> = s.thresholds.iter().map(|t| t.passed).collect();
+        assert_eq!(verdicts, [true, false, true, false, true]);
+        assert!(
+            s.thresholds[1].observed.starts_with("response p99 = 20."),
+            "{:?}",
+            s.thresholds[1]
+        );
+    }
+
+    #[test]
+    fn schedule_rules_use_the_worst_stage_and_count_drops() {
+        let mut s = summary(&[1_000; 10], 0);
+        s.arrivals = Some(Arrivals {
+            users: 4,
+            stages: vec![
+                StageStats {
+                    from_s: 0.0,
+                    until_s: 1.0,
+                    start_rate: 100.0,
+                    end_rate: 100.0,
+                    target: 100.0,
+                    sent: 99,
+                },
+                StageStats {
+                    from_s: 1.0,
+                    until_s: 2.0,
+                    start_rate: 100.0,
+                    end_rate: 1000.0,
+                    target: 550.0,
+                    sent: 220,
+                },
+            ],
+            due: 650,
+            sent: 319,
+            late: 10,
+            late_after_us: 10_000,
+            lateness: Default::default(),
+            dropped: 331,
+        });
+        let rules = with_defaults(&[], true).expect("defaults");
+        assert!(!judge(&mut s, &rules));
+        assert_eq!(s.thresholds[0].rule, "shortfall<=5%");
+        assert!(
+            s.thresholds[0]
+                .observed
+                .starts_with("60.0% short: achieved 220.0 of 550.0 req/s (stage 2"),
+            "{}",
+            s.thresholds[0].observed
+        );
+        assert!(
+            s.thresholds[1]
+                .observed
+                .contains("10 late, 331 dropped of 650 due"),
+            "{}",
+            s.thresholds[1].observed
+        );
+        // A stated rule replaces the default of its kind.
+        let relaxed =
+            with_defaults(&["shortfall<=61%".into(), "late<=55%".into()], true).expect("rules");
+        assert_eq!(relaxed.len(), 2);
+        assert!(judge(&mut s, &relaxed));
+    }
+
+    #[test]
+    fn a_schedule_rule_on_a_closed_run_fails_and_says_why() {
+        let mut s = summary(&[1_000], 0);
+        let rules = parse_all(&["shortfall<=5%".into()]).expect("rule");
+        assert!(!judge(&mut s, &rules));
+        assert!(s.thresholds[0].observed.contains("closed-model"));
+        assert!(with_defaults(&[], false).expect("none").is_empty());
+    }
+}

@@ -102,6 +102,13 @@ struct RunArgs {
     /// Fewer progress lines.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Serve Goose's live dashboard while the run lasts (a local web page, its assets bundled;
+    /// on 127.0.0.1:5118 unless --dashboard-port says otherwise).
+    #[arg(long)]
+    dashboard: bool,
+    /// The dashboard's port (with --dashboard).
+    #[arg(long, value_name = "PORT", requires = "dashboard")]
+    dashboard_port: Option<u16>,
     /// A Goose flag passed through as is, e.g. --goose=--co-mitigation=average or
     /// --goose=--running-metrics=5 (repeatable).
     #[arg(long = "goose", value_name = "FLAG", allow_hyphen_values = true)]
@@ -323,6 +330,12 @@ fn apply_overrides(s: &mut Scenario, a: &RunArgs) -> Result<(), String> {
         s.load.rate = Some(r);
         s.load.stages.clear();
         s.load.start_rate = None;
+        // The open model starts all its users before its schedule: the file's ramp of users
+        // gives way (a --hatch-rate given with --rate is refused by the check).
+        if a.hatch_rate.is_none() {
+            s.load.hatch_rate = None;
+        }
+        s.load.test_plan = None;
     }
     if !a.thresholds.is_empty() {
         s.thresholds = a.thresholds.clone();
@@ -444,6 +457,12 @@ async fn run_main(a: RunArgs) -> ExitCode {
     let mut extra = Vec::new();
     if a.quiet {
         extra.push("--quiet".into());
+    }
+    if a.dashboard {
+        extra.push("--dashboard".into());
+        if let Some(p) = a.dashboard_port {
+            extra.extend(["--dashboard-port".into(), p.to_string()]);
+        }
     }
     extra.extend(a.goose.iter().cloned());
     let args = goose_args(&scenario, target.target.base_url.as_str(), &extra);

@@ -778,4 +778,81 @@ seed = 3
             .to_string();
         assert!(e.contains("line 20") || e.contains("users"), "{e}");
     }
+
+    #[test]
+    fn every_committed_scenario_parses_and_checks() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).expect("scenarios/") {
+            let path = entry.expect("entry").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+                continue;
+            }
+            let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            s.check()
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            n += 1;
+        }
+        assert!(n >= 7, "{n} scenarios");
+        // The ramp: 50 → 500 req/s over 30 s, then 500 for 30 s.
+        let ramp = Scenario::load(&dir.join("ramp.toml")).expect("ramp");
+        let schedule = ramp.load.schedule().expect("an arrival-rate scenario");
+        assert_eq!(schedule.duration(), Duration::from_secs(60));
+        assert!((schedule.due_by(60.0) - 23_250.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn arrival_rate_settings_are_checked_where_they_enter() {
+        let with = |load: &str| {
+            let text = GOOD.replace(
+                "[load]\nusers = 4\nhatch_rate = 4\nrun_time = \"2s\"",
+                &format!("[load]\n{load}"),
+            );
+            Scenario::parse(Path::new("x.toml"), &text).map(|s| s.load)
+        };
+        let ok =
+            with("users = 4\nstart_rate = 10\n[[load.stage]]\ntarget = 100\nduration = \"5s\"")
+                .expect("stages");
+        assert_eq!(ok.stages.len(), 1);
+        for (load, says) in [
+            ("rate = 100\nrun_time = \"2s\"", "concurrency cap"),
+            ("users = 4\nrate = 100\niterations = 3", "run_time"),
+            (
+                "users = 4\nrate = 100\nhatch_rate = 2\nrun_time = \"2s\"",
+                "starts all its users",
+            ),
+            (
+                "users = 4\nrate = 10\n[[load.stage]]\ntarget = 1\nduration = \"2s\"",
+                "give one",
+            ),
+            (
+                "users = 4\nrun_time = \"2s\"\n[[load.stage]]\ntarget = 1\nduration = \"2s\"",
+                "set the run time",
+            ),
+            (
+                "users = 4\n[[load.stage]]\ntarget = -1\nduration = \"2s\"",
+                "stage]] #1: target",
+            ),
+            (
+                "users = 4\n[[load.stage]]\ntarget = 5\nduration = \"0s\"",
+                "longer than 0s",
+            ),
+            (
+                "users = 4\n[[load.stage]]\ntarget = 0\nduration = \"3s\"",
+                "nothing would be sent",
+            ),
+            (
+                "users = 4\n[[load.stage]]\ntarget = 5\nduration = \"soon\"",
+                "stage #1 duration",
+            ),
+            (
+                "users = 4\n[[load.stage]]\ntarget = 5\nduraton = \"1s\"",
+                "duraton",
+            ),
+            ("users = 4\nstart_rate = 5\nrun_time = \"2s\"", "start_rate"),
+        ] {
+            let e = with(load).expect_err(load).to_string();
+            assert!(e.contains(says), "{load}: {e}");
+        }
+    }
 }

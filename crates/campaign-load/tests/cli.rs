@@ -746,3 +746,102 @@ async fn a_second_run_against_the_same_host_never_takes_a_live_runs_campaigns() 
     assert!(c.contains("2 campaign(s) left started"), "{c}");
     assert_eq!(config_of(&sim).await["active_now"], 0, "{c}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_serves_mid_run_and_an_interrupted_schedule_drops_nothing() {
+    // Arrange: an open-model run of 60 s at 20 arrivals a second, with Goose's dashboard on a
+    // port this test picked, against a simulator of its own.
+    let sim = campaign_sim::start(campaign_sim::SimConfig::default())
+        .await
+        .expect("sim");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let summary = tmp("dashboard.summary.json");
+    let child = bin()
+        .args([
+            "--scenario",
+            "scenarios/smoke.toml",
+            "--run-time",
+            "60s",
+            "--rate",
+            "20",
+            "--quiet",
+            "--host",
+            &sim.base_url(),
+            "--dashboard",
+            "--dashboard-port",
+            &port.to_string(),
+        ])
+        .arg("--summary")
+        .arg(&summary)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let mut child = Watched::new(child);
+    let mut child = tokio::task::spawn_blocking(move || {
+        child.wait_for_line(campaign_load::run::READY, Duration::from_secs(60));
+        child
+    })
+    .await
+    .expect("join");
+    // Act: once the simulator has served the run's first requests, fetch the dashboard's page
+    // (bounded: it binds as the attack starts), then stop the run with SIGTERM.
+    let sending = tokio::time::timeout(Duration::from_secs(30), async {
+        while sim.counters().total == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    if sending.is_err() {
+        child.fail("nothing reached the simulator within 30 s of the readiness line");
+    }
+    let url = format!("http://127.0.0.1:{port}/");
+    let page = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Ok(r) = reqwest::get(&url).await
+                && r.status().is_success()
+                && let Ok(body) = r.text().await
+            {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    let Ok(page) = page else {
+        child.fail("the dashboard did not answer within 30 s of the readiness line");
+    };
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let (status, t) = tokio::task::spawn_blocking(move || {
+        let status = child.wait_for_exit(Duration::from_secs(60));
+        (status, child.text())
+    })
+    .await
+    .expect("join");
+
+    // Assert: Goose's dashboard page was served mid-run.
+    assert!(page.contains("<title>Goose Dashboard</title>"), "{page}");
+    // The run stopped on SIGTERM: the arrivals its schedule would have had after that were never
+    // due, so none counts as dropped; what was due was sent, as the simulator counted.
+    assert_eq!(status.code(), Some(143), "{t}");
+    let s = campaign_load::summary::Summary::read(&summary).expect("summary written");
+    let a = s.arrivals.expect("an open-model run");
+    assert_eq!(a.dropped, 0, "{t}");
+    assert!(
+        a.due < 20 * 60,
+        "the schedule ended at SIGTERM: {} due",
+        a.due
+    );
+    assert_eq!(
+        a.sent,
+        sim.counters().total - s.cleanup_requests as u64,
+        "{t}"
+    );
+}

@@ -49,7 +49,12 @@ pub fn all(s: &Summary) -> Vec<String> {
                 .collect(),
         });
     }
-    charts.push(figure("Rate: achieved against target", "req/s", &rate));
+    charts.push(figure(
+        "Rate: achieved against target",
+        "req/s",
+        &rate,
+        SeriesLabelPosition::UpperLeft,
+    ));
     // Latency percentiles per second, both latencies, in milliseconds.
     let pct = |f: fn(&Second) -> &crate::histogram::Histogram, p: f32| -> Vec<(f64, f64)> {
         t.iter()
@@ -88,6 +93,7 @@ pub fn all(s: &Summary) -> Vec<String> {
         "Latency percentiles per second (service: send → first byte; response: due → first byte)",
         "ms",
         &lat,
+        SeriesLabelPosition::LowerRight,
     ));
     // Errors by class per second: every class but ok and expected.
     let mut classes: Vec<&String> = t
@@ -126,7 +132,12 @@ pub fn all(s: &Summary) -> Vec<String> {
                 .into(),
         );
     } else {
-        charts.push(figure("Errors by class per second", "requests", &errors));
+        charts.push(figure(
+            "Errors by class per second",
+            "requests",
+            &errors,
+            SeriesLabelPosition::UpperRight,
+        ));
     }
     charts
 }
@@ -134,9 +145,9 @@ pub fn all(s: &Summary) -> Vec<String> {
 /// A line chart of `series` against seconds, as a `<figure>` holding an inline SVG. A drawing
 /// error (which plotters reports only for a backend failure) leaves a caption saying so rather
 /// than a broken page.
-fn figure(title: &str, unit: &str, series: &[Series]) -> String {
+fn figure(title: &str, unit: &str, series: &[Series], legend: SeriesLabelPosition) -> String {
     let esc = |s: &str| html_escape::encode_text(s).into_owned();
-    match svg(title, unit, series) {
+    match svg(title, unit, series, legend) {
         Ok(svg) => format!("<figure>{svg}</figure>"),
         Err(e) => format!(
             "<figure><figcaption>{}: not drawn ({})</figcaption></figure>",
@@ -146,7 +157,12 @@ fn figure(title: &str, unit: &str, series: &[Series]) -> String {
     }
 }
 
-fn svg(title: &str, unit: &str, series: &[Series]) -> Result<String, String> {
+fn svg(
+    title: &str,
+    unit: &str,
+    series: &[Series],
+    legend: SeriesLabelPosition,
+) -> Result<String, String> {
     let x_max = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0))
@@ -193,7 +209,7 @@ fn svg(title: &str, unit: &str, series: &[Series]) -> Result<String, String> {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(legend)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))
             .draw()

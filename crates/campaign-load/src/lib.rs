@@ -12,6 +12,7 @@
 pub mod accounting;
 pub mod charts;
 pub mod histogram;
+pub mod junit;
 pub mod lean;
 pub mod named;
 pub mod pacing;

@@ -52,6 +52,9 @@ enum Command {
         /// workers' rules, which are judged again on the merged figures otherwise.
         #[arg(long = "threshold")]
         thresholds: Vec<String>,
+        /// Also write the merged verdicts as JUnit XML (.xml).
+        #[arg(long)]
+        junit: Option<PathBuf>,
     },
 }
 
@@ -99,6 +102,9 @@ struct RunArgs {
     /// campaign-load's own summary (JSON, mergeable).
     #[arg(long)]
     summary: Option<PathBuf>,
+    /// JUnit XML of the verdicts (.xml): one test case per threshold, with what was measured.
+    #[arg(long)]
+    junit: Option<PathBuf>,
     /// Fewer progress lines.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -125,7 +131,28 @@ fn fail(code: u8, why: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn merge(inputs: &[PathBuf], outputs: &[PathBuf], fleet_rules: &[String]) -> ExitCode {
+fn merge(
+    inputs: &[PathBuf],
+    outputs: &[PathBuf],
+    fleet_rules: &[String],
+    junit: Option<&PathBuf>,
+) -> ExitCode {
+    for o in outputs {
+        if !matches!(
+            o.extension().and_then(|e| e.to_str()),
+            Some("html" | "htm" | "json" | "md" | "markdown")
+        ) {
+            return fail(
+                COULD_NOT_START,
+                format!("--report-file {}: use .html, .json or .md", o.display()),
+            );
+        }
+    }
+    if let Some(j) = junit
+        && let Err(e) = check_junit_path(j)
+    {
+        return fail(COULD_NOT_START, e);
+    }
     // Summary::default() has 0 workers: merging the first input takes its scenario and host.
     let mut merged = Summary::default();
     for p in inputs {
@@ -150,6 +177,11 @@ fn merge(inputs: &[PathBuf], outputs: &[PathBuf], fleet_rules: &[String]) -> Exi
         if let Err(e) = merged.write(o) {
             return fail(COULD_NOT_START, e);
         }
+    }
+    if let Some(j) = junit
+        && let Err(e) = campaign_load::junit::write(j, &merged, &[])
+    {
+        return fail(COULD_NOT_START, e);
     }
     println!("merged {} summaries:", inputs.len());
     print_verdict(&merged);
@@ -354,6 +386,9 @@ fn apply_overrides(s: &mut Scenario, a: &RunArgs) -> Result<(), String> {
     if a.summary.is_some() {
         s.report.summary = a.summary.clone();
     }
+    if a.junit.is_some() {
+        s.report.junit = a.junit.clone();
+    }
     Ok(())
 }
 
@@ -514,6 +549,12 @@ async fn run_main(a: RunArgs) -> ExitCode {
             Err(e) => eprintln!("campaign-load: {e}"),
         }
     }
+    if let Some(j) = &r.junit {
+        match campaign_load::junit::write(j, s, &result.cleanup_problems) {
+            Ok(()) => println!("report: {} (JUnit)", j.display()),
+            Err(e) => eprintln!("campaign-load: {e}"),
+        }
+    }
     println!();
     print_verdict(s);
     if unconfirmed {
@@ -596,7 +637,8 @@ fn main() -> ExitCode {
             inputs,
             report_files,
             thresholds,
-        }) => merge(&inputs, &report_files, &thresholds),
+            junit,
+        }) => merge(&inputs, &report_files, &thresholds, junit.as_ref()),
         Some(Command::Cleanup { run }) => match runtime() {
             Ok(rt) => rt.block_on(cleanup_main(*run)),
             Err(e) => fail(COULD_NOT_START, format!("cannot start the runtime: {e}")),
@@ -625,11 +667,15 @@ fn main() -> ExitCode {
 /// can be created there. Checked before anything is sent, so a run is not lost at its end.
 fn check_report_paths(scenario: &Scenario) -> Result<(), String> {
     let r = &scenario.report;
+    if let Some(j) = &r.junit {
+        check_junit_path(j)?;
+    }
     for (key, p) in [
         ("[report] html", &r.html),
         ("[report] json", &r.json),
         ("[report] markdown", &r.markdown),
         ("[report] summary (--summary)", &r.summary),
+        ("[report] junit (--junit)", &r.junit),
     ] {
         let Some(p) = p else { continue };
         let dir = p
@@ -653,6 +699,29 @@ fn check_report_paths(scenario: &Scenario) -> Result<(), String> {
             let _ = std::fs::remove_file(p);
         }
     }
+    Ok(())
+}
+
+/// A JUnit file is XML: refused before anything is sent when it is named otherwise or cannot be
+/// written.
+fn check_junit_path(p: &std::path::Path) -> Result<(), String> {
+    if p.extension().and_then(|e| e.to_str()) != Some("xml") {
+        return Err(format!(
+            "--junit {}: a JUnit file ends in .xml",
+            p.display()
+        ));
+    }
+    let dir = p
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!(
+            "--junit {}: cannot create {}: {e}",
+            p.display(),
+            dir.display()
+        )
+    })?;
     Ok(())
 }
 

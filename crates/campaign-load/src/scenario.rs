@@ -128,6 +128,8 @@ pub struct Reports {
     pub markdown: Option<PathBuf>,
     /// campaign-load's own JSON (accounting and mergeable histograms).
     pub summary: Option<PathBuf>,
+    /// JUnit XML: one test case per threshold, for a CI system's test view.
+    pub junit: Option<PathBuf>,
 }
 
 /// The embedded simulator's settings for this scenario.

@@ -10,6 +10,9 @@
 //!   `--cacert`: a host signed by a public CA is not trusted unless its CA is in the file too.
 //!   A self-signed simulator or a staging host with a private CA is what this is for; mixing in
 //!   the platform roots would let a mistyped host name with a public certificate pass silently.
+//!   A self-signed certificate the server presents as its own must not be marked as a CA:
+//!   webpki refuses that (`CaUsedAsEndEntity`), and `openssl req -x509` marks it so unless given
+//!   `-addext basicConstraints=critical,CA:FALSE` (curl, on OpenSSL, accepts it either way).
 //! - `insecure`: **any certificate is accepted**, from anyone, for any name. Encryption stays,
 //!   authentication is gone: a machine in the middle reads and alters every request, credentials
 //!   included. Only for a throwaway host on a network you control.

@@ -7,6 +7,12 @@
 #
 #   benches/load-vs-peers.sh
 #   DURATION=5s RSS_RUN=10s benches/load-vs-peers.sh     # quicker
+#   HTTPS=0 benches/load-vs-peers.sh                     # skip the HTTPS round
+#
+# Then an HTTPS round (unless HTTPS=0): a second campaign-sim serves TLS with a self-signed RSA
+# 2048 certificate for 127.0.0.1 made by openssl for this run, and campaign-load's lean client
+# (--ca-file), campaign-load through Goose's client (--client goose) and oha drive it with the
+# same mix; ratios against oha over TLS.
 #
 # How each tool makes the mix: campaign-load runs the smoke scenario's flow (start then stop,
 # each user on its own campaign); wrk uses benches/kore-mix.lua (every id alternates start and
@@ -19,14 +25,20 @@ DURATION="${DURATION:-10s}"
 RSS_RUN="${RSS_RUN:-60s}"
 USERS="${USERS:-32}"
 SIM_PORT="${SIM_PORT:-18091}"
+HTTPS="${HTTPS:-1}"
+TLS_PORT="${TLS_PORT:-$((SIM_PORT + 1))}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/load-vs-peers.XXXXXX")"
 SIM_PID=""
+TLS_SIM_PID=""
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'load-vs-peers: %s\n' "$*" >&2; exit 1; }
 cleanup() {
   local rc=$?
-  if [ -n "$SIM_PID" ] && kill -0 "$SIM_PID" 2>/dev/null; then kill -TERM "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+  local pid
+  for pid in "$SIM_PID" "$TLS_SIM_PID"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  done
   [ "${KEEP_TMP:-0}" = 1 ] && log "kept $TMP" || rm -rf "$TMP"
   exit "$rc"
 }
@@ -39,6 +51,7 @@ missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 [ -x /usr/bin/time ] || missing+=(time)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ "$HTTPS" != 0 ]; then command -v openssl >/dev/null 2>&1 || missing+=(openssl); fi
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]} from Debian's packages"
   if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
@@ -51,8 +64,9 @@ if ! command -v oha >/dev/null 2>&1; then
 fi
 log "building campaign-sim and campaign-load (release)"
 (cd "$ROOT" && cargo build --release -j2 -p campaign-sim -p campaign-load)
-SIM="$ROOT/target/release/campaign-sim"
-LOAD="$ROOT/target/release/campaign-load"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+SIM="$TARGET/release/campaign-sim"
+LOAD="$TARGET/release/campaign-load"
 BASE="http://127.0.0.1:$SIM_PORT"
 
 "$SIM" --addr "127.0.0.1:$SIM_PORT" >"$TMP/sim.log" 2>&1 &
@@ -62,13 +76,9 @@ curl -fsS -o /dev/null "$BASE/__sim/counters" || die "campaign-sim did not start
 reset() { curl -fsS -o /dev/null -X POST "$BASE/__sim/reset"; }
 served() { curl -fsS "$BASE/__sim/counters" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
 
-# --- campaign-load -----------------------------------------------------------------------------
-reset
-log "campaign-load: smoke scenario, $USERS users, $DURATION"
-(cd "$ROOT" && "$LOAD" --scenario scenarios/smoke.toml --host "$BASE" --users "$USERS" --hatch-rate 1000 \
-  --run-time "$DURATION" --threshold "error-rate<100%" --summary "$TMP/cl.json" --quiet >"$TMP/cl.txt" 2>&1) || { cat "$TMP/cl.txt"; die "campaign-load failed"; }
-cl_served="$(served)"
-read -r cl_rps cl_p50 cl_p99 cl_count < <(python3 - "$TMP/cl.json" <<'PY'
+# Rate, p50, p99 (and count) of a campaign-load summary and of oha's JSON output.
+cl_stats() {
+  python3 - "$1" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 # Aggregate of every request: merge the per-request histograms.
@@ -88,7 +98,23 @@ def pct(p):
     return 0
 print(f'{count / s["duration_secs"]:.0f} {pct(0.5)/1000:.2f}ms {pct(0.99)/1000:.2f}ms {count}')
 PY
-)
+}
+oha_stats() {
+  python3 - "$1" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+s, p = o["summary"], o["latencyPercentiles"]
+print(f'{s["requestsPerSec"]:.0f} {p["p50"]*1000:.2f}ms {p["p99"]*1000:.2f}ms')
+PY
+}
+
+# --- campaign-load -----------------------------------------------------------------------------
+reset
+log "campaign-load: smoke scenario, $USERS users, $DURATION"
+(cd "$ROOT" && "$LOAD" --scenario scenarios/smoke.toml --host "$BASE" --users "$USERS" --hatch-rate 1000 \
+  --run-time "$DURATION" --threshold "error-rate<100%" --summary "$TMP/cl.json" --quiet >"$TMP/cl.txt" 2>&1) || { cat "$TMP/cl.txt"; die "campaign-load failed"; }
+cl_served="$(served)"
+read -r cl_rps cl_p50 cl_p99 cl_count < <(cl_stats "$TMP/cl.json")
 
 # --- oha ---------------------------------------------------------------------------------------
 reset
@@ -98,13 +124,7 @@ oha -z "$DURATION" -c "$USERS" --no-tui --output-format json -m POST \
   --rand-regex-url "$BASE/campaign/api/v1/public/st-bench/campaign/load-[0-9]{3}\\?campaignType=voice&trigger=(play|stop)" \
   >"$TMP/oha.json" 2>"$TMP/oha.err" || { cat "$TMP/oha.err"; die "oha failed"; }
 oha_served="$(served)"
-read -r oha_rps oha_p50 oha_p99 < <(python3 - "$TMP/oha.json" <<'PY'
-import json, sys
-o = json.load(open(sys.argv[1]))
-s, p = o["summary"], o["latencyPercentiles"]
-print(f'{s["requestsPerSec"]:.0f} {p["p50"]*1000:.2f}ms {p["p99"]*1000:.2f}ms')
-PY
-)
+read -r oha_rps oha_p50 oha_p99 < <(oha_stats "$TMP/oha.json")
 
 # --- wrk ---------------------------------------------------------------------------------------
 reset
@@ -133,3 +153,61 @@ printf '  %-44s %s\n' "ratio campaign-load / wrk" "$(ratio "$cl_rps" "$wrk_rps")
 printf '  %-44s %s\n' "ratio oha / wrk" "$(ratio "$oha_rps" "$wrk_rps")"
 printf '  %-44s %s MiB over %s requests (target < 200 MiB)\n' "campaign-load peak RSS ($RSS_RUN full speed)" \
   "$(awk -v k="${rss_kib:-0}" 'BEGIN { printf "%.1f", k / 1024 }')" "$rss_requests"
+
+# --- HTTPS round --------------------------------------------------------------------------------
+[ "$HTTPS" = 0 ] && exit 0
+CERT="$TMP/tls-cert.pem"
+KEY="$TMP/tls-key.pem"
+# Not a CA (CA:FALSE): `req -x509` marks its certificate as one by default, and webpki (rustls:
+# campaign-load, oha --cacert) refuses a CA certificate presented by a server as its own
+# (CaUsedAsEndEntity), where OpenSSL (curl) lets it pass.
+log "HTTPS: self-signed RSA 2048 certificate for 127.0.0.1 (openssl)"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$KEY" -out "$CERT" -days 2 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE \
+  >"$TMP/openssl.log" 2>&1 || { cat "$TMP/openssl.log"; die "openssl failed"; }
+TLS_BASE="https://127.0.0.1:$TLS_PORT"
+"$SIM" --addr "127.0.0.1:$TLS_PORT" --tls-cert "$CERT" --tls-key "$KEY" >"$TMP/tls-sim.log" 2>&1 &
+TLS_SIM_PID=$!
+for _ in $(seq 1 100); do curl -fsS --cacert "$CERT" -o /dev/null "$TLS_BASE/__sim/counters" 2>/dev/null && break; sleep 0.1; done
+curl -fsS --cacert "$CERT" -o /dev/null "$TLS_BASE/__sim/counters" || { cat "$TMP/tls-sim.log"; die "campaign-sim (TLS) did not start"; }
+tls_reset() { curl -fsS --cacert "$CERT" -o /dev/null -X POST "$TLS_BASE/__sim/reset"; }
+tls_served() { curl -fsS --cacert "$CERT" "$TLS_BASE/__sim/counters" | python3 -c 'import json,sys; c = json.load(sys.stdin); print(c["total"], c["connections"]["tls_handshake_failures"])'; }
+
+# campaign-load over TLS: $1 = lean|goose, $2 = output stem.
+cl_tls() {
+  (cd "$ROOT" && "$LOAD" --scenario scenarios/smoke.toml --host "$TLS_BASE" --ca-file "$CERT" --client "$1" \
+    --users "$USERS" --hatch-rate 1000 --run-time "$DURATION" --threshold "error-rate<100%" \
+    --summary "$TMP/$2.json" --quiet >"$TMP/$2.txt" 2>&1) || { cat "$TMP/$2.txt"; die "campaign-load --client $1 over TLS failed"; }
+}
+
+tls_reset
+log "HTTPS campaign-load lean client: $USERS users, $DURATION"
+cl_tls lean cl-lean-tls
+read -r lean_tls_served lean_tls_failed < <(tls_served)
+read -r lean_tls_rps lean_tls_p50 lean_tls_p99 _ < <(cl_stats "$TMP/cl-lean-tls.json")
+
+tls_reset
+log "HTTPS campaign-load through Goose's client: $USERS users, $DURATION"
+cl_tls goose cl-goose-tls
+read -r goose_tls_served goose_tls_failed < <(tls_served)
+read -r goose_tls_rps goose_tls_p50 goose_tls_p99 _ < <(cl_stats "$TMP/cl-goose-tls.json")
+
+# oha trusts the certificate when this version can be given one (--cacert); otherwise it skips
+# verification (--insecure), which costs the handshake nothing measurable.
+if oha --help 2>/dev/null | grep -q -- '--cacert'; then OHA_TLS=(--cacert "$CERT"); else OHA_TLS=(--insecure); fi
+tls_reset
+log "HTTPS oha ${OHA_TLS[0]}: $USERS connections, $DURATION"
+oha -z "$DURATION" -c "$USERS" --no-tui --output-format json "${OHA_TLS[@]}" -m POST \
+  -H 'auth: bench-jwt' -H 'iid: st-bench' -H 'accountId: acc-bench' -H 'Content-Type: application/json' -d '{}' \
+  --rand-regex-url "$TLS_BASE/campaign/api/v1/public/st-bench/campaign/load-[0-9]{3}\\?campaignType=voice&trigger=(play|stop)" \
+  >"$TMP/oha-tls.json" 2>"$TMP/oha-tls.err" || { cat "$TMP/oha-tls.err"; die "oha over TLS failed"; }
+read -r oha_tls_served oha_tls_failed < <(tls_served)
+read -r oha_tls_rps oha_tls_p50 oha_tls_p99 < <(oha_stats "$TMP/oha-tls.json")
+
+echo
+echo "over HTTPS (TLS 1.3, RSA 2048 self-signed; same simulator build, mix, users and duration):"
+printf '  %-44s %9s req/s   p50 %-9s p99 %-9s (served %s, failed handshakes %s)\n' "campaign-load lean client (--ca-file)" "$lean_tls_rps" "$lean_tls_p50" "$lean_tls_p99" "$lean_tls_served" "$lean_tls_failed"
+printf '  %-44s %9s req/s   p50 %-9s p99 %-9s (served %s, failed handshakes %s)\n' "campaign-load Goose client (--client goose)" "$goose_tls_rps" "$goose_tls_p50" "$goose_tls_p99" "$goose_tls_served" "$goose_tls_failed"
+printf '  %-44s %9s req/s   p50 %-9s p99 %-9s (served %s, failed handshakes %s)\n' "oha ${OHA_TLS[0]}" "$oha_tls_rps" "$oha_tls_p50" "$oha_tls_p99" "$oha_tls_served" "$oha_tls_failed"
+printf '  %-44s %s (target >= 0.70)\n' "ratio lean TLS / oha TLS" "$(ratio "$lean_tls_rps" "$oha_tls_rps")"
+printf '  %-44s %s\n' "ratio goose TLS / oha TLS" "$(ratio "$goose_tls_rps" "$oha_tls_rps")"

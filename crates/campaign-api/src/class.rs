@@ -16,8 +16,11 @@ pub enum TransportClass {
     Refused,
     /// The connection was closed or reset before a complete response.
     Reset,
-    /// Connecting failed otherwise (DNS, TLS, unreachable).
+    /// Connecting failed otherwise (DNS, unreachable).
     Connect,
+    /// The TLS handshake failed: the certificate is not trusted or not for this name, or the
+    /// other end does not speak TLS (a plain-HTTP port).
+    Tls,
     /// The body broke off after the head arrived.
     BodyRead,
     /// The body was longer than the client's limit and was cut off.
@@ -34,6 +37,7 @@ impl TransportClass {
             TransportClass::Refused => "refused",
             TransportClass::Reset => "reset",
             TransportClass::Connect => "connect",
+            TransportClass::Tls => "tls",
             TransportClass::BodyRead => "body-read",
             TransportClass::TooLarge => "too-large",
             TransportClass::Other => "other",
@@ -48,6 +52,9 @@ impl TransportClass {
         }
         if during_body {
             return TransportClass::BodyRead;
+        }
+        if is_tls(e) {
+            return TransportClass::Tls;
         }
         match io_kind(e) {
             Some(std::io::ErrorKind::ConnectionRefused) => TransportClass::Refused,
@@ -87,6 +94,27 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
     None
 }
 
+/// True when a rustls error is in the chain. rustls' errors reach reqwest wrapped in an
+/// `io::Error`, whose `source()` skips the wrapped error itself, so each `io::Error` is opened
+/// with `get_ref` as well.
+pub fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.is::<rustls::Error>() {
+            return true;
+        }
+        if let Some(inner) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            && is_tls(inner)
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
 fn is_incomplete(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
@@ -122,6 +150,7 @@ mod tests {
             TransportClass::Refused,
             TransportClass::Reset,
             TransportClass::Connect,
+            TransportClass::Tls,
             TransportClass::BodyRead,
             TransportClass::TooLarge,
             TransportClass::Other,
@@ -130,5 +159,16 @@ mod tests {
         words.sort_unstable();
         words.dedup();
         assert_eq!(words.len(), all.len());
+    }
+
+    #[test]
+    fn a_rustls_error_inside_an_io_error_is_tls() {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        assert!(is_tls(&io));
+        let plain = std::io::Error::new(std::io::ErrorKind::InvalidData, "not tls");
+        assert!(!is_tls(&plain));
     }
 }

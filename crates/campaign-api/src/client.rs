@@ -8,6 +8,7 @@ use crate::class::TransportClass;
 use crate::operation::OperationId;
 use crate::request::{RenderError, RenderedRequest};
 use crate::target::{Target, host_label};
+use crate::trust::{Trust, TrustError};
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode};
 use std::error::Error as _;
@@ -25,6 +26,8 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Largest body read in full.
     pub max_body: usize,
+    /// Which HTTPS servers are trusted (default: the platform's roots).
+    pub trust: Trust,
 }
 
 impl Default for ClientConfig {
@@ -33,6 +36,7 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
             max_body: DEFAULT_MAX_BODY,
+            trust: Trust::default(),
         }
     }
 }
@@ -118,6 +122,16 @@ pub enum TransportError {
         /// The underlying error.
         detail: String,
     },
+    /// The TLS handshake failed (an untrusted certificate, a wrong name, a plain-HTTP port).
+    #[error("{operation}: TLS handshake with {host} failed: {detail}")]
+    Tls {
+        /// Which operation.
+        operation: OperationId,
+        /// `host:port`.
+        host: String,
+        /// The underlying error.
+        detail: String,
+    },
     /// Headers arrived but reading the body failed.
     #[error(
         "{operation}: reading the response body from {host} failed after {read} bytes: {detail}"
@@ -166,6 +180,7 @@ impl TransportError {
             TransportError::Refused { .. } => TransportClass::Refused,
             TransportError::Reset { .. } => TransportClass::Reset,
             TransportError::Connect { .. } => TransportClass::Connect,
+            TransportError::Tls { .. } => TransportClass::Tls,
             TransportError::BodyRead { .. } => TransportClass::BodyRead,
             TransportError::TooLarge { .. } => TransportClass::TooLarge,
             TransportError::Other { .. } => TransportClass::Other,
@@ -173,8 +188,8 @@ impl TransportError {
     }
 }
 
-/// The HTTP client could not be built (its TLS backend failed to start, …). It names no
-/// operation and no host: nothing was sent yet.
+/// The HTTP client could not be built (its TLS backend failed to start, the CA file is unusable,
+/// …). It names no operation and no host: nothing was sent yet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("could not build the HTTP client: {detail}")]
 pub struct ClientSetupError {
@@ -217,7 +232,14 @@ fn detail(e: &reqwest::Error) -> String {
 impl Client {
     /// A client with `config`.
     pub fn new(config: ClientConfig) -> Result<Client, ClientSetupError> {
-        let http = reqwest::Client::builder()
+        let setup = |e: TrustError| ClientSetupError {
+            detail: e.to_string(),
+        };
+        let builder = config
+            .trust
+            .apply(reqwest::Client::builder())
+            .map_err(setup)?;
+        let http = builder
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .tcp_nodelay(true)
@@ -271,6 +293,11 @@ impl Client {
                     detail,
                 },
                 (TransportClass::Connect, None) => TransportError::Connect {
+                    operation,
+                    host,
+                    detail,
+                },
+                (TransportClass::Tls, None) => TransportError::Tls {
                     operation,
                     host,
                     detail,

@@ -46,6 +46,7 @@ pub mod secret_forms;
 pub mod sync;
 pub mod target;
 pub mod template;
+pub mod trust;
 pub mod vendor;
 
 pub use campaign_id::{CampaignId, CampaignIdError};
@@ -56,4 +57,5 @@ pub use host::{HostKind, VendorTarget};
 pub use operation::{Method, Operation, OperationId, ResponseSpec, Source};
 pub use request::{RenderError, RenderedRequest};
 pub use target::{Campaigns, ConfigError, Target, TargetProfile};
+pub use trust::{Trust, TrustError};
 pub use vendor::{Action, Channel, Vendor};

@@ -1,19 +1,27 @@
-//! A lean HTTP/1.1 client for plain-HTTP hosts, timed into Goose with
+//! A lean HTTP/1.1 client for plain-HTTP and HTTPS hosts, timed into Goose with
 //! `record_custom_request_duration`.
 //!
 //! Goose's own path (reqwest, a request metric with the full URL and headers, per-second
 //! bookkeeping) costs more CPU per request than the simulator it drives on a two-core machine:
 //! measured at 0.35 of oha's rate. Each Goose user here keeps one keep-alive connection of its
 //! own and sends the request campaign-api rendered as is; the time recorded is the same time to
-//! first byte Goose records. HTTPS hosts, and runs using Goose's throttle (which only
-//! `GooseUser::request` honours), keep Goose's client.
+//! first byte Goose records. Runs using Goose's throttle (which only `GooseUser::request`
+//! honours) keep Goose's client.
+//!
+//! HTTPS: the connection is wrapped in TLS (tokio-rustls) before hyper's handshake, with the
+//! rustls configuration campaign-api's [`Trust`](campaign_api::Trust) makes, so `--ca-file` and
+//! `--insecure` mean here what they mean for Goose's client. The handshake happens once per
+//! connection, so one per user while the host keeps the connection alive.
 
 use bytes::Bytes;
 use campaign_api::{RenderedRequest, TransportClass};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::ServerName;
 
 /// What a lean exchange produced.
 #[derive(Debug)]
@@ -41,6 +49,9 @@ pub enum LeanError {
     Reset,
     /// The body broke off.
     BodyRead,
+    /// The TLS handshake failed (the certificate is not trusted or not for this name, or the
+    /// host does not speak TLS on that port).
+    Tls,
 }
 
 impl LeanError {
@@ -52,7 +63,48 @@ impl LeanError {
             LeanError::Timeout => TransportClass::Timeout,
             LeanError::Reset => TransportClass::Reset,
             LeanError::BodyRead => TransportClass::BodyRead,
+            LeanError::Tls => TransportClass::Tls,
         }
+    }
+}
+
+/// TLS for a lean client: how to verify the host, and the name its certificate must carry.
+#[derive(Debug, Clone)]
+pub struct LeanTls {
+    /// From [`Trust::rustls_config`](campaign_api::Trust::rustls_config): one per run, shared
+    /// by every user (it holds the roots and the session cache).
+    pub config: Arc<rustls::ClientConfig>,
+    /// The host's name (or IP address) as in its URL: sent as SNI and checked against the
+    /// certificate.
+    pub server_name: ServerName<'static>,
+}
+
+/// A host that cannot be a TLS server name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{host:?} is neither a DNS name nor an IP address, so it cannot be checked against a certificate"
+)]
+pub struct ServerNameError {
+    /// The host given.
+    pub host: String,
+}
+
+impl LeanTls {
+    /// TLS for `host`, the host part of an `https://` URL (`example.com`, `127.0.0.1`, `[::1]`;
+    /// no port).
+    pub fn new(config: Arc<rustls::ClientConfig>, host: &str) -> Result<LeanTls, ServerNameError> {
+        // A URL writes an IPv6 address in brackets; a server name is the bare address.
+        let bare = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let server_name = ServerName::try_from(bare.to_string()).map_err(|_| ServerNameError {
+            host: host.to_string(),
+        })?;
+        Ok(LeanTls {
+            config,
+            server_name,
+        })
     }
 }
 
@@ -61,19 +113,30 @@ impl LeanError {
 pub struct LeanClient {
     authority: String,
     timeout: Duration,
+    tls: Option<LeanTls>,
     conn: tokio::sync::Mutex<Option<SendRequest<Full<Bytes>>>>,
 }
 
 impl LeanClient {
-    /// A client for `host:port`.
+    /// A plain-HTTP client for `host:port`.
     pub fn new(authority: String, timeout: Duration) -> LeanClient {
+        LeanClient::with_tls(authority, timeout, None)
+    }
+
+    /// A client for `host:port`, over TLS when `tls` is given (an `https://` host). `host:port`
+    /// is what the TCP connection and the `Host` header name; the certificate is checked against
+    /// `tls.server_name`.
+    pub fn with_tls(authority: String, timeout: Duration, tls: Option<LeanTls>) -> LeanClient {
         LeanClient {
             authority,
             timeout,
+            tls,
             conn: tokio::sync::Mutex::new(None),
         }
     }
 
+    /// A new connection: TCP, then TLS when configured, then hyper's HTTP/1.1 handshake. The
+    /// TCP connect and the TLS handshake each have the client's timeout.
     async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, LeanError> {
         let stream = tokio::time::timeout(self.timeout, TcpStream::connect(&self.authority))
             .await
@@ -83,16 +146,24 @@ impl LeanClient {
                 _ => LeanError::Connect,
             })?;
         let _ = stream.set_nodelay(true);
-        let (sender, conn) = http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|_| LeanError::Connect)?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(sender)
+        match &self.tls {
+            None => http1_over(stream).await,
+            Some(tls) => {
+                let connector = tokio_rustls::TlsConnector::from(tls.config.clone());
+                let stream = tokio::time::timeout(
+                    self.timeout,
+                    connector.connect(tls.server_name.clone(), stream),
+                )
+                .await
+                .map_err(|_| LeanError::Timeout)?
+                .map_err(|e| handshake_error(&e))?;
+                http1_over(stream).await
+            }
+        }
     }
 
-    /// Sends `request` on this user's connection (opening one if needed).
+    /// Sends `request` on this user's connection (opening one if needed). The `Host` header is
+    /// the client's `host:port`, over TLS as over plain HTTP.
     pub async fn send(&self, request: &RenderedRequest) -> Result<LeanResponse, LeanError> {
         let mut slot = self.conn.lock().await;
         if slot.as_ref().is_none_or(|s| s.is_closed()) {
@@ -150,5 +221,34 @@ impl LeanClient {
             body,
             ttfb,
         })
+    }
+}
+
+/// hyper's HTTP/1.1 handshake on `io`, its connection driven by a task of its own.
+async fn http1_over<I>(io: I) -> Result<SendRequest<Full<Bytes>>, LeanError>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = http1::handshake(hyper_util::rt::TokioIo::new(io))
+        .await
+        .map_err(|_| LeanError::Connect)?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+/// A failed TLS handshake: the host closing or resetting the connection is a reset (as at any
+/// other moment); anything rustls refused, or any other failure, is a TLS failure.
+fn handshake_error(e: &std::io::Error) -> LeanError {
+    if campaign_api::class::is_tls(e) {
+        return LeanError::Tls;
+    }
+    match e.kind() {
+        std::io::ErrorKind::ConnectionReset
+        | std::io::ErrorKind::ConnectionAborted
+        | std::io::ErrorKind::BrokenPipe
+        | std::io::ErrorKind::UnexpectedEof => LeanError::Reset,
+        _ => LeanError::Tls,
     }
 }

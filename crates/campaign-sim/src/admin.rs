@@ -66,6 +66,7 @@ pub async fn config(State(shared): State<Arc<Shared>>) -> Json<Value> {
         "scripted_policy": shared.faults.scripted(),
         "clock": shared.clock.reading(),
         "seed": c.seed,
+        "tls": c.tls.is_some(),
         "limits": {
             "header_timeout": fmt_duration(c.limits.header_timeout),
             "idle_timeout": fmt_duration(c.limits.idle_timeout),

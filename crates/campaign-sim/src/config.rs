@@ -172,11 +172,14 @@ pub struct SimConfig {
     pub impersonate: crate::impersonate::Impersonation,
     /// Timeouts and caps (see [`Limits`]).
     pub limits: Limits,
+    /// Serve HTTPS with this certificate and key (`--tls-cert`, `--tls-key`); `None`: plain
+    /// HTTP.
+    pub tls: Option<crate::tls::SimTls>,
 }
 
 impl Default for SimConfig {
     /// The demo campaigns, `load-` auto-provisioning, any credential, no faults, seed 0, the
-    /// committed lifecycle rules, the default [`Limits`].
+    /// committed lifecycle rules, the default [`Limits`], plain HTTP.
     fn default() -> Self {
         let seed = |vendor, id: &str, state: Option<&str>, missing: &[&str]| CampaignSeed {
             vendor,
@@ -207,6 +210,7 @@ impl Default for SimConfig {
                 .unwrap_or_else(|e| panic!("the compiled-in lifecycle rules do not load: {e}")),
             impersonate: crate::impersonate::Impersonation::default(),
             limits: Limits::default(),
+            tls: None,
         }
     }
 }

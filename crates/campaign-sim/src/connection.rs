@@ -18,6 +18,12 @@
 //! longest for a request head (after a grace of a quarter of the header timeout): silent
 //! connections cannot keep a normal client out.
 //!
+//! TLS: the handshake runs here, in the connection's own task, inside the first request head's
+//! header timeout (it is part of what must arrive before a request can be read). A handshake
+//! that fails is counted and the connection closed; one still running at the deadline is closed
+//! and counted as a header timeout; an evicted one is closed as any silent connection.
+//! The watch sits under TLS, on the socket, so it sees bytes arrive whatever they encrypt.
+//!
 //! Half-closed clients: a client may write its request and shut its write side at once (`nc
 //! -N`, some scripts and load tools). hyper's default takes that FIN, seen while the request is
 //! served, as the client giving up, and drops the request unanswered; `half_close(true)` makes
@@ -228,15 +234,73 @@ impl AsyncWrite for Watched {
 }
 
 /// Serves one accepted connection until the client closes it, a fault drops it, or it outlives
-/// its header or idle deadline.
+/// its header or idle deadline; over TLS when the simulator has a certificate.
 pub(crate) async fn serve(stream: TcpStream, app: Router, shared: Arc<Shared>) {
-    let limits = shared.config.limits;
     let activity = Arc::new(Activity::new());
     shared.connections.register(&activity);
-    let io = TokioIo::new(Watched {
+    let watched = Watched {
         stream,
         activity: activity.clone(),
-    });
+    };
+    match shared.config.tls.as_ref().map(crate::tls::SimTls::acceptor) {
+        None => serve_http(watched, activity, app, shared).await,
+        Some(acceptor) => {
+            if let Some(tls) = handshake(acceptor, watched, &activity, &shared).await {
+                serve_http(tls, activity, app, shared).await;
+            }
+        }
+    }
+}
+
+/// The TLS handshake of a new connection, bounded by the first head's header deadline (the
+/// phase is `Head` from the accept) and ended by an eviction. `None`: the connection is to be
+/// closed, and the reason is counted.
+async fn handshake(
+    acceptor: tokio_rustls::TlsAcceptor,
+    watched: Watched,
+    activity: &Activity,
+    shared: &Shared,
+) -> Option<tokio_rustls::server::TlsStream<Watched>> {
+    let (_, since) = activity.read();
+    let deadline = since + shared.config.limits.header_timeout;
+    let accept = acceptor.accept(watched);
+    tokio::pin!(accept);
+    loop {
+        tokio::select! {
+            done = accept.as_mut() => {
+                return match done {
+                    Ok(tls) => Some(tls),
+                    Err(e) => {
+                        shared.counters.guard(Guard::TlsHandshakeFailed);
+                        tracing::debug!("TLS handshake failed: {e}");
+                        None
+                    }
+                };
+            }
+            () = activity.changed.notified() => {
+                if activity.evicted.load(Ordering::Acquire) {
+                    shared.counters.guard(Guard::Evicted);
+                    tracing::debug!("connection closed during its TLS handshake: evicted");
+                    return None;
+                }
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                shared.counters.guard(Guard::HeaderTimeout);
+                tracing::debug!("connection closed: TLS handshake past the header deadline");
+                return None;
+            }
+        }
+    }
+}
+
+/// Serves HTTP/1.1 on `io` (the watched socket, or TLS over it) under the head and idle
+/// deadlines.
+async fn serve_http<I>(io: I, activity: Arc<Activity>, app: Router, shared: Arc<Shared>)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let limits = shared.config.limits;
+    let io = TokioIo::new(io);
     let service = {
         let (activity, shared) = (activity.clone(), shared.clone());
         hyper::service::service_fn(move |req: hyper::Request<Incoming>| {

@@ -50,9 +50,12 @@ pub enum Guard {
     /// A connection closed to make room: it had waited longest for a request head when
     /// `max_connections` were open and a new one came.
     Evicted,
+    /// A TLS handshake that failed (not TLS, an alert from the client, a bad record); the
+    /// connection is closed.
+    TlsHandshakeFailed,
 }
 
-const GUARDS: usize = 8;
+const GUARDS: usize = 9;
 
 impl Guard {
     fn index(self) -> usize {
@@ -79,6 +82,11 @@ pub struct ConnectionCounts {
     /// a request head, when `max_connections` were open.
     #[serde(default)]
     pub evicted: u64,
+    /// TLS connections whose handshake failed (a plain-HTTP client on the HTTPS port, a client
+    /// that does not trust the certificate). One whose handshake outlives the header timeout is
+    /// counted in `header_timeouts` instead.
+    #[serde(default)]
+    pub tls_handshake_failures: u64,
 }
 
 /// Campaigns: held now, and requests refused to keep the store bounded.
@@ -236,6 +244,7 @@ impl Counters {
                 body_timeouts: self.guarded(Guard::BodyTimeout),
                 idle_timeouts: self.guarded(Guard::IdleTimeout),
                 evicted: self.guarded(Guard::Evicted),
+                tls_handshake_failures: self.guarded(Guard::TlsHandshakeFailed),
             },
             campaigns: CampaignCounts {
                 stored: 0,

@@ -12,6 +12,10 @@
 //! connections past a cap are closed at once, half-closed clients are answered, and the campaign
 //! store is bounded (only a start auto-provisions, ids have a length limit, the store a cap).
 //!
+//! It serves HTTPS when given a certificate and key ([`SimTls`]); the handshake runs inside each
+//! connection's task under the same header timeout, so a client that never finishes one holds
+//! nothing but its own slot.
+//!
 //! Routes come from campaign-api's operation table, so the simulator and the client cannot agree
 //! on a path the vendor never documented.
 
@@ -28,6 +32,7 @@ pub mod impersonate;
 pub mod inject;
 pub mod server;
 pub mod state;
+pub mod tls;
 
 pub use config::{AuthConfig, CampaignSeed, Limits, SimConfig};
 pub use counters::CountersSnapshot;
@@ -36,3 +41,4 @@ pub use faults::{
 };
 pub use server::{RunningSim, bind, bind_with_policy, start, start_with_policy};
 pub use state::Lifecycles;
+pub use tls::{SimTls, TlsFileError, TlsPart};

@@ -102,6 +102,12 @@ struct Args {
         value_parser = trimmed_secret
     )]
     voicegenie_keys: Vec<SecretString>,
+    /// Serve HTTPS with this certificate chain (PEM, end entity first; needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// A secret flag value goes straight into a `SecretString`, so `Args`' `Debug` cannot show it.
@@ -179,6 +185,10 @@ fn config(args: Args) -> Result<SimConfig, String> {
         .into_iter()
         .filter(|k| !k.expose_secret().is_empty())
         .collect();
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.tls =
+            Some(campaign_sim::SimTls::from_pem_files(cert, key).map_err(|e| e.to_string())?);
+    }
     Ok(config)
 }
 
@@ -228,6 +238,7 @@ async fn run(args: Args) -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let addr = args.addr;
+    let tls_cert = args.tls_cert.clone();
     let config = match config(args) {
         Ok(c) => c,
         Err(e) => {
@@ -245,6 +256,12 @@ async fn run(args: Args) -> ExitCode {
     };
     let base = sim.base_url();
     println!("campaign-sim listening on {base}");
+    if let Some(cert) = &tls_cert {
+        println!(
+            "  TLS with {c}: clients must trust it (curl --cacert {c}; campaign-load --ca-file {c})",
+            c = cert.display()
+        );
+    }
     println!(
         "  pid {}; faults {}; Ctrl-C stops it",
         std::process::id(),
@@ -401,6 +418,100 @@ mod tests {
         let e = config(args).expect_err("refused");
         assert!(
             e.contains("4 campaigns configured, over max_campaigns (3)"),
+            "{e}"
+        );
+    }
+
+    /// A self-signed pair written to a fresh directory: (dir, cert, key).
+    fn tls_files() -> (PathBuf, PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("campaign-sim-tls-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let pair = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])
+            .expect("rcgen makes a certificate");
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert, pair.cert.pem()).expect("write cert");
+        std::fs::write(&key, pair.signing_key.serialize_pem()).expect("write key");
+        (dir, cert, key)
+    }
+
+    fn tls_error(cert: &std::path::Path, key: &std::path::Path) -> String {
+        let args = Args::try_parse_from([
+            std::ffi::OsStr::new("campaign-sim"),
+            std::ffi::OsStr::new("--tls-cert"),
+            cert.as_os_str(),
+            std::ffi::OsStr::new("--tls-key"),
+            key.as_os_str(),
+        ])
+        .expect("parses");
+        config(args).expect_err("refused")
+    }
+
+    #[test]
+    fn tls_flags_come_in_pairs_and_name_the_bad_file() {
+        let (dir, cert, key) = tls_files();
+        let args = Args::try_parse_from([
+            std::ffi::OsStr::new("campaign-sim"),
+            std::ffi::OsStr::new("--tls-cert"),
+            cert.as_os_str(),
+            std::ffi::OsStr::new("--tls-key"),
+            key.as_os_str(),
+        ])
+        .expect("parses");
+        assert!(config(args).expect("a good pair").tls.is_some());
+
+        let e = Args::try_parse_from([
+            std::ffi::OsStr::new("campaign-sim"),
+            std::ffi::OsStr::new("--tls-cert"),
+            cert.as_os_str(),
+        ])
+        .expect_err("a cert alone is refused");
+        assert!(e.to_string().contains("--tls-key"), "{e}");
+        let e = Args::try_parse_from([
+            std::ffi::OsStr::new("campaign-sim"),
+            std::ffi::OsStr::new("--tls-key"),
+            key.as_os_str(),
+        ])
+        .expect_err("a key alone is refused");
+        assert!(e.to_string().contains("--tls-cert"), "{e}");
+
+        let missing = dir.join("missing.pem");
+        let e = tls_error(&missing, &key);
+        assert!(
+            e.starts_with(&format!("--tls-cert {}:", missing.display())),
+            "{e}"
+        );
+        let e = tls_error(&cert, &missing);
+        assert!(
+            e.starts_with(&format!("--tls-key {}:", missing.display())),
+            "{e}"
+        );
+
+        let e = tls_error(&dir, &key);
+        assert!(
+            e.contains("--tls-cert") && e.contains("not a regular file"),
+            "{e}"
+        );
+
+        // Swapped: the key file holds no certificate, the certificate file no key.
+        let e = tls_error(&key, &cert);
+        assert!(
+            e.starts_with(&format!("--tls-cert {}:", key.display()))
+                && e.contains("no PEM certificate"),
+            "{e}"
+        );
+        let e = tls_error(&cert, &cert);
+        assert!(
+            e.starts_with(&format!("--tls-key {}:", cert.display()))
+                && e.contains("no PEM private key"),
+            "{e}"
+        );
+
+        // A key of another pair.
+        let (_, _, other_key) = tls_files();
+        let e = tls_error(&cert, &other_key);
+        assert!(
+            e.starts_with(&format!("--tls-key {}:", other_key.display()))
+                && e.contains("does not match"),
             "{e}"
         );
     }

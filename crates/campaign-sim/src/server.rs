@@ -8,7 +8,9 @@
 //! client a prompt, unmistakable failure it can retry, keeps queueing out of the latency a load
 //! run measures, and lets the refusal be counted; a backlog that fills drops SYNs, and clients
 //! then hang for seconds in connect retries, which is how a flood used to time every client out.
-//! Each connection's header and idle timeouts are kept by `connection.rs`.
+//! Each connection's header and idle timeouts are kept by `connection.rs`, and so is its TLS
+//! handshake: the loop only accepts, so a client that stalls a handshake holds one slot, never
+//! the loop.
 
 use crate::admin;
 use crate::config::SimConfig;
@@ -38,9 +40,14 @@ impl RunningSim {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://…` when it serves TLS.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.shared.config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Requests served so far, read in-process (the same numbers `/__sim/counters` serves).

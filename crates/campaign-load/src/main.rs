@@ -108,6 +108,17 @@ struct RunArgs {
     /// Fewer progress lines.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Which client sends the load: lean (one keep-alive connection per user, rustls for https;
+    /// the default) or goose (Goose's reqwest client; the default with --throttle).
+    #[arg(long, value_enum)]
+    client: Option<ClientArg>,
+    /// Trust only the certificates in this PEM file for an https host (a test host's own CA or
+    /// self-signed certificate), in place of the platform's roots.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    ca_file: Option<PathBuf>,
+    /// Accept any certificate from an https host: for a test host only; the run says so.
+    #[arg(long)]
+    insecure: bool,
     /// Serve Goose's live dashboard while the run lasts (a local web page, its assets bundled;
     /// on 127.0.0.1:5118 unless --dashboard-port says otherwise).
     #[arg(long)]
@@ -119,6 +130,13 @@ struct RunArgs {
     /// --goose=--running-metrics=5 (repeatable).
     #[arg(long = "goose", value_name = "FLAG", allow_hyphen_values = true)]
     goose: Vec<String>,
+}
+
+/// `--client`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ClientArg {
+    Lean,
+    Goose,
 }
 
 /// The credential sent to a local simulator, which accepts any non-empty value.
@@ -337,6 +355,16 @@ fn apply_overrides(s: &mut Scenario, a: &RunArgs) -> Result<(), String> {
             }
         }
     }
+    if let Some(c) = a.client {
+        s.transport.client = Some(match c {
+            ClientArg::Lean => campaign_load::scenario::ClientKind::Lean,
+            ClientArg::Goose => campaign_load::scenario::ClientKind::Goose,
+        });
+    }
+    s.transport.trust = campaign_api::Trust {
+        ca_file: a.ca_file.clone(),
+        insecure: a.insecure,
+    };
     if a.users.is_some() {
         s.load.users = a.users;
     }
@@ -489,6 +517,22 @@ async fn run_main(a: RunArgs) -> ExitCode {
             ids.join(", ")
         );
     }
+    let https = target.target.base_url.scheme() == "https";
+    let t = &scenario.transport;
+    println!(
+        "  client: {}{}",
+        match t.client_for(l.throttle.is_some()) {
+            campaign_load::scenario::ClientKind::Lean => "lean (a keep-alive connection per user)",
+            campaign_load::scenario::ClientKind::Goose => "Goose's reqwest client",
+        },
+        match (https, &t.trust.ca_file, t.trust.insecure) {
+            (false, _, _) => String::new(),
+            (true, Some(f), _) => format!("; TLS trusting only {}", f.display()),
+            (true, None, true) =>
+                "; TLS accepting ANY certificate (--insecure: a test host only)".into(),
+            (true, None, false) => "; TLS trusting the platform's roots".into(),
+        }
+    );
     let mut extra = Vec::new();
     if a.quiet {
         extra.push("--quiet".into());
@@ -748,7 +792,14 @@ async fn cleanup_main(a: RunArgs) -> ExitCode {
             "no host configured: an embedded simulator's campaigns end with its run; set the vendor's *_BASE_URL or --host",
         );
     }
-    match campaign_load::run::cleanup_leftovers(&target).await {
+    let trust = campaign_api::Trust {
+        ca_file: a.ca_file.clone(),
+        insecure: a.insecure,
+    };
+    if let Err(e) = trust.check() {
+        return fail(COULD_NOT_START, format!("--ca-file / --insecure: {e}"));
+    }
+    match campaign_load::run::cleanup_leftovers(&target, &trust).await {
         Err(e) => fail(COULD_NOT_START, e),
         Ok(lines) if lines.is_empty() => {
             println!(

@@ -6,7 +6,7 @@ use crate::accounting::{Accounting, Fate, vendor_code};
 use crate::lean::LeanClient;
 use crate::pacing::{Pacer, Turn};
 use crate::recorder::{Recorder, Sample};
-use crate::scenario::Scenario;
+use crate::scenario::{ClientKind, Scenario};
 use crate::summary::{Model, Summary};
 use campaign_api::cleanup::CleanupGuard;
 use campaign_api::lifecycle::Lifecycle;
@@ -194,8 +194,13 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
 /// by a status read (`campaign-load cleanup`). Nothing else is sent.
 pub async fn cleanup_leftovers(
     target: &VendorTarget,
+    trust: &campaign_api::Trust,
 ) -> Result<Vec<campaign_api::cleanup::Stopped>, String> {
-    let client = Client::new(ClientConfig::default()).map_err(|e| e.to_string())?;
+    let client = Client::new(ClientConfig {
+        trust: trust.clone(),
+        ..ClientConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
     let lifecycle = Arc::new(
         Lifecycle::load(
             &campaign_schema::registry::default_dir(),
@@ -222,10 +227,11 @@ pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::Atomi
 /// still under it when the user aborts the cleanup.
 pub static ACTIVE_GUARD: std::sync::OnceLock<Arc<CleanupGuard>> = std::sync::OnceLock::new();
 
-/// Where the lean client connects, and its timeout.
+/// Where the lean client connects, its timeout, and TLS for an https host.
 struct Lean {
     authority: String,
     timeout: std::time::Duration,
+    tls: Option<crate::lean::LeanTls>,
 }
 
 /// One exchange on the user's own lean connection, also recorded into Goose's metrics (its
@@ -238,9 +244,10 @@ async fn lean_exchange(
     request: &campaign_api::RenderedRequest,
 ) -> Result<Measured, Box<TransactionError>> {
     if user.get_session_data::<Arc<LeanClient>>().is_none() {
-        user.set_session_data(Arc::new(LeanClient::new(
+        user.set_session_data(Arc::new(LeanClient::with_tls(
             lean.authority.clone(),
             lean.timeout,
+            lean.tls.clone(),
         )));
     }
     let client = match user.get_session_data::<Arc<LeanClient>>() {
@@ -460,17 +467,46 @@ pub fn goose_args(scenario: &Scenario, host: &str, extra: &[String]) -> Vec<Stri
     a
 }
 
-/// The lean client serves plain-HTTP hosts unless Goose's throttle is asked for.
-fn lean_for(scenario: &Scenario, target: &Target) -> Option<Lean> {
-    let url = &target.base_url;
-    if url.scheme() != "http" || scenario.load.throttle.is_some() {
-        return None;
+/// The lean client, unless the scenario asks for Goose's (`--client goose`, or a throttle,
+/// which only Goose's client honours). An https host gets TLS from the scenario's trust
+/// settings, built once and shared by every user.
+fn lean_for(scenario: &Scenario, target: &Target) -> Result<Option<Lean>, RunError> {
+    let throttled = scenario.load.throttle.is_some();
+    if scenario.transport.client_for(throttled) == ClientKind::Goose {
+        return Ok(None);
     }
-    let authority = format!("{}:{}", url.host_str()?, url.port_or_known_default()?);
-    Some(Lean {
-        authority,
+    let url = &target.base_url;
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return Err(RunError::Scenario(format!(
+            "{}: no host and port to connect to",
+            target.host_label()
+        )));
+    };
+    let tls = match url.scheme() {
+        "http" => None,
+        "https" => {
+            let config = scenario
+                .transport
+                .trust
+                .rustls_config()
+                .map_err(|e| RunError::Scenario(format!("TLS: {e}")))?;
+            Some(
+                crate::lean::LeanTls::new(config, host)
+                    .map_err(|e| RunError::Scenario(format!("TLS: {e}")))?,
+            )
+        }
+        other => {
+            return Err(RunError::Scenario(format!(
+                "{}: the lean client speaks http and https, not {other}",
+                target.host_label()
+            )));
+        }
+    };
+    Ok(Some(Lean {
+        authority: format!("{host}:{port}"),
         timeout: request_timeout(scenario),
-    })
+        tls,
+    }))
 }
 
 /// The default per-request timeout: a request that takes longer is a transport timeout.
@@ -510,8 +546,11 @@ pub async fn run(
         }
     }
     // Built before the attack: the cleanup after it must not depend on anything that can fail.
-    let cleanup_client =
-        Client::new(ClientConfig::default()).map_err(|e| RunError::Goose(e.to_string()))?;
+    let cleanup_client = Client::new(ClientConfig {
+        trust: scenario.transport.trust.clone(),
+        ..ClientConfig::default()
+    })
+    .map_err(|e| RunError::Goose(e.to_string()))?;
     // The rules the checker's registry reads too (`CAMPAIGN_SCHEMAS_DIR`): the guard's status
     // reads must mean what the host's lifecycle says.
     let lifecycle = Arc::new(
@@ -583,7 +622,7 @@ pub async fn run(
             .clone()
             .map(|s| Pacer::new(s, scenario.load.users.unwrap_or(1))),
         recorder: Recorder::new(schedule.clone()),
-        lean: lean_for(scenario, &target.target),
+        lean: lean_for(scenario, &target.target)?,
     });
     let config =
         GooseConfiguration::parse_args_default(args).map_err(|e| {
@@ -609,16 +648,19 @@ pub async fn run(
         // carries `auth` / `x-api-key` to wherever it is sent: each user gets one that does not.
         let timeout = request_timeout(scenario);
         let lean = shared.lean.is_some();
+        let trust = scenario.transport.trust.clone();
         let ready = Arc::clone(&shared);
         s = s.register_transaction(
             Transaction::new(Arc::new(move |user: &mut GooseUser| {
                 let shared = Arc::clone(&ready);
+                let trust = trust.clone();
                 Box::pin(async move {
                     if !lean {
                         let builder = reqwest::Client::builder()
                             .redirect(reqwest::redirect::Policy::none())
                             .timeout(timeout)
                             .user_agent(concat!("campaign-load/", env!("CARGO_PKG_VERSION")));
+                        let builder = trust.apply(builder).map_err(custom)?;
                         user.set_client_builder(builder).await?;
                     }
                     if let Some(p) = &shared.pacer {

@@ -38,6 +38,40 @@ pub struct Scenario {
     pub contract_sample: f64,
     /// Simulator faults and seed, when the run uses the embedded simulator.
     pub sim: SimSettings,
+    /// Which client sends the load, and how it trusts an HTTPS host.
+    pub transport: Transport,
+}
+
+/// Which HTTP client sends the load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientKind {
+    /// One keep-alive HTTP/1.1 connection per user (TLS with rustls for https hosts), timed
+    /// into Goose: the fast path.
+    Lean,
+    /// Goose's own reqwest client (needed for Goose's throttle).
+    Goose,
+}
+
+/// How the load reaches the host.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transport {
+    /// The client (`[load] client`, `--client`); by default lean, or Goose's with a throttle.
+    pub client: Option<ClientKind>,
+    /// How an HTTPS host's certificate is checked (`--ca-file`, `--insecure`): the platform's
+    /// roots unless a flag says otherwise, never insecure by default.
+    pub trust: campaign_api::Trust,
+}
+
+impl Transport {
+    /// The client a run with `throttle` uses.
+    pub fn client_for(&self, throttled: bool) -> ClientKind {
+        match self.client {
+            Some(c) => c,
+            None if throttled => ClientKind::Goose,
+            None => ClientKind::Lean,
+        }
+    }
 }
 
 /// One user's sequence of operations, with a weight among the scenario's flows.
@@ -220,6 +254,7 @@ struct LoadFile {
     start_rate: Option<f64>,
     #[serde(default)]
     stage: Vec<StageFile>,
+    client: Option<ClientKind>,
     timeout: Option<String>,
 }
 
@@ -463,9 +498,17 @@ fn parse_expected(text: &str) -> Result<Expected, String> {
 
 impl Scenario {
     /// Checks the scenario as it will run (after flags override the file): every load value,
-    /// every campaign id. The one place values are checked before Goose sees them.
+    /// every campaign id, the client and its trust settings. The one place values are checked
+    /// before Goose sees them.
     pub fn check(&self) -> Result<(), String> {
         self.load.check()?;
+        if self.load.throttle.is_some() && self.transport.client == Some(ClientKind::Lean) {
+            return Err("[load] throttle: Goose's throttle paces only Goose's own client; use client = \"goose\" (--client goose) or an arrival rate".into());
+        }
+        self.transport
+            .trust
+            .check()
+            .map_err(|e| format!("--ca-file / --insecure: {e}"))?;
         self.campaigns.check()
     }
 
@@ -661,6 +704,10 @@ impl Scenario {
             report: file.report,
             contract_sample: file.contract.sample,
             sim,
+            transport: Transport {
+                client: l.client,
+                trust: campaign_api::Trust::default(),
+            },
         })
     }
 

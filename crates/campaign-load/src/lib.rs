@@ -14,6 +14,7 @@ pub mod charts;
 pub mod histogram;
 pub mod junit;
 pub mod lean;
+pub mod metrics;
 pub mod named;
 pub mod pacing;
 pub mod recorder;

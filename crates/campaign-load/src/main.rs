@@ -119,6 +119,10 @@ struct RunArgs {
     /// Accept any certificate from an https host: for a test host only; the run says so.
     #[arg(long)]
     insecure: bool,
+    /// Serve live metrics (OpenMetrics text, for Prometheus) at http://ADDR/metrics while the
+    /// run lasts: both latencies, requests by class, late arrivals, the target rate.
+    #[arg(long, value_name = "ADDR")]
+    metrics_addr: Option<std::net::SocketAddr>,
     /// Serve Goose's live dashboard while the run lasts (a local web page, its assets bundled;
     /// on 127.0.0.1:5118 unless --dashboard-port says otherwise).
     #[arg(long)]
@@ -365,6 +369,9 @@ fn apply_overrides(s: &mut Scenario, a: &RunArgs) -> Result<(), String> {
         ca_file: a.ca_file.clone(),
         insecure: a.insecure,
     };
+    if a.metrics_addr.is_some() {
+        s.metrics_addr = a.metrics_addr;
+    }
     if a.users.is_some() {
         s.load.users = a.users;
     }

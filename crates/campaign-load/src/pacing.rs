@@ -150,6 +150,17 @@ impl Schedule {
         }
     }
 
+    /// The arrival rate `t` seconds into the schedule, req/s (0 past its end).
+    pub fn rate_at(&self, t: f64) -> f64 {
+        match self.stages.iter().find(|s| t >= s.from && t < s.until) {
+            Some(s) => {
+                s.start_rate
+                    + (s.end_rate - s.start_rate) * (t - s.from) / s.len().max(f64::MIN_POSITIVE)
+            }
+            None => 0.0,
+        }
+    }
+
     /// Seconds from the start at which arrival `n` (from 0) is due, or `None` past the end.
     pub fn due(&self, n: u64) -> Option<f64> {
         let n = n as f64;
@@ -349,6 +360,9 @@ mod tests {
         assert!((s.due_by(60.0) - 23_250.0).abs() < 1e-6);
         // Rate at 15 s is 275: arrivals in [15, 16) ≈ 275 + 7.5 (the rate keeps rising).
         assert!((s.due_by(16.0) - s.due_by(15.0) - 282.5).abs() < 1e-6);
+        assert!((s.rate_at(15.0) - 275.0).abs() < 1e-9);
+        assert!((s.rate_at(45.0) - 500.0).abs() < 1e-9);
+        assert_eq!(s.rate_at(60.0), 0.0);
         // Every arrival's due time maps back to its number, and due times never go backwards.
         let mut last = -1.0;
         for n in (0..23_250u64).step_by(37) {

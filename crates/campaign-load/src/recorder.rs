@@ -58,6 +58,8 @@ pub struct Recorder {
     zero: std::sync::OnceLock<Instant>,
     schedule: Option<Schedule>,
     inner: Mutex<Inner>,
+    /// Live metrics, when the run serves them.
+    metrics: Option<std::sync::Arc<crate::metrics::LoadMetrics>>,
 }
 
 impl Recorder {
@@ -71,7 +73,17 @@ impl Recorder {
                 stage_sent: vec![0; stages],
                 ..Inner::default()
             }),
+            metrics: None,
         }
+    }
+
+    /// Also feeds `metrics` with every request.
+    pub fn with_metrics(
+        mut self,
+        metrics: std::sync::Arc<crate::metrics::LoadMetrics>,
+    ) -> Recorder {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Sets the run's zero (the instant the schedule's clock started), once; seconds and
@@ -87,6 +99,18 @@ impl Recorder {
         let response = first_byte.saturating_duration_since(s.due);
         let late = s.sent.saturating_duration_since(s.due);
         let at = s.sent.saturating_duration_since(zero).as_secs_f64();
+        if let Some(m) = &self.metrics {
+            m.observe(
+                s.name,
+                s.fate.class(),
+                s.service,
+                response,
+                late > LATE_AFTER,
+            );
+            if let Some(schedule) = &self.schedule {
+                m.set_target_rate(schedule.rate_at(at));
+            }
+        }
         let mut g = lock(&self.inner);
         let g = &mut *g;
         g.first = Some(g.first.map_or(s.sent, |f| f.min(s.sent)));

@@ -599,6 +599,20 @@ pub async fn run(
     } else {
         None
     };
+    // Live metrics are bound before the attack: a taken port ends the run before it sends.
+    let metrics = match scenario.metrics_addr {
+        None => None,
+        Some(addr) => {
+            let m = Arc::new(crate::metrics::LoadMetrics::new());
+            let (bound, task) = crate::metrics::serve(addr, Arc::clone(&m))
+                .await
+                .map_err(|e| {
+                    RunError::Scenario(format!("--metrics-addr {addr}: {e} (nothing was sent)"))
+                })?;
+            eprintln!("campaign-load: metrics at http://{bound}/metrics");
+            Some((m, task))
+        }
+    };
     let shared = Arc::new(Shared {
         scenario: scenario.clone(),
         target: target.target.clone(),
@@ -621,7 +635,10 @@ pub async fn run(
         pacer: schedule
             .clone()
             .map(|s| Pacer::new(s, scenario.load.users.unwrap_or(1))),
-        recorder: Recorder::new(schedule.clone()),
+        recorder: match &metrics {
+            Some((m, _)) => Recorder::new(schedule.clone()).with_metrics(Arc::clone(m)),
+            None => Recorder::new(schedule.clone()),
+        },
         lean: lean_for(scenario, &target.target)?,
     });
     let config =
@@ -712,6 +729,9 @@ pub async fn run(
     };
     let result = attack.execute().await;
     watcher.abort();
+    if let Some((_, task)) = &metrics {
+        task.abort();
+    }
     let end = shared
         .pacer
         .as_ref()

@@ -40,6 +40,8 @@ pub struct Scenario {
     pub sim: SimSettings,
     /// Which client sends the load, and how it trusts an HTTPS host.
     pub transport: Transport,
+    /// Where to serve live metrics while the run lasts (`--metrics-addr`).
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// Which HTTP client sends the load.
@@ -708,6 +710,7 @@ impl Scenario {
                 client: l.client,
                 trust: campaign_api::Trust::default(),
             },
+            metrics_addr: None,
         })
     }
 

@@ -748,13 +748,17 @@ async fn a_second_run_against_the_same_host_never_takes_a_live_runs_campaigns() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dashboard_serves_mid_run_and_an_interrupted_schedule_drops_nothing() {
+async fn the_dashboard_and_metrics_serve_mid_run_and_an_interrupted_schedule_drops_nothing() {
     // Arrange: an open-model run of 60 s at 20 arrivals a second, with Goose's dashboard on a
     // port this test picked, against a simulator of its own.
     let sim = campaign_sim::start(campaign_sim::SimConfig::default())
         .await
         .expect("sim");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
@@ -773,6 +777,8 @@ async fn the_dashboard_serves_mid_run_and_an_interrupted_schedule_drops_nothing(
             "--dashboard",
             "--dashboard-port",
             &port.to_string(),
+            "--metrics-addr",
+            &format!("127.0.0.1:{metrics_port}"),
         ])
         .arg("--summary")
         .arg(&summary)
@@ -814,6 +820,21 @@ async fn the_dashboard_serves_mid_run_and_an_interrupted_schedule_drops_nothing(
     let Ok(page) = page else {
         child.fail("the dashboard did not answer within 30 s of the readiness line");
     };
+    // The live metrics, scraped mid-run once the simulator has answered, parsed by an
+    // independent parser (prometheus-parse, not the crate that wrote them).
+    let scrape = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .expect("metrics answer");
+    let content_type = scrape
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let exposition = scrape.text().await.expect("metrics body");
+    let served_at_scrape = sim.counters().total;
+    let parsed = prometheus_parse::Scrape::parse(exposition.lines().map(|l| Ok(l.to_string())))
+        .expect("the exposition parses");
     let kill = Command::new("kill")
         .args(["-TERM", &child.pid.to_string()])
         .status()
@@ -828,6 +849,48 @@ async fn the_dashboard_serves_mid_run_and_an_interrupted_schedule_drops_nothing(
 
     // Assert: Goose's dashboard page was served mid-run.
     assert!(page.contains("<title>Goose Dashboard</title>"), "{page}");
+    // The metrics counted requests the simulator had served by then, and both latencies.
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
+    let sum = |name: &str| -> f64 {
+        parsed
+            .samples
+            .iter()
+            .filter(|s| s.metric == name)
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v)
+                | prometheus_parse::Value::Gauge(v)
+                | prometheus_parse::Value::Untyped(v) => v,
+                _ => 0.0,
+            })
+            .sum()
+    };
+    let requests = sum("campaign_load_requests_total");
+    assert!(requests >= 1.0, "{exposition}");
+    assert!(
+        requests <= served_at_scrape as f64,
+        "{requests} counted, {served_at_scrape} served: {exposition}"
+    );
+    for h in [
+        "campaign_load_service_seconds",
+        "campaign_load_response_seconds",
+    ] {
+        let counts: f64 = parsed
+            .samples
+            .iter()
+            .filter(|s| s.metric == h)
+            .map(|s| match &s.value {
+                prometheus_parse::Value::Histogram(b) => {
+                    b.iter().map(|c| c.count).fold(0.0, f64::max)
+                }
+                _ => 0.0,
+            })
+            .sum();
+        assert_eq!(counts, requests, "{h}: {exposition}");
+    }
+    assert_eq!(sum("campaign_load_target_rate"), 20.0, "{exposition}");
     // The run stopped on SIGTERM: the arrivals its schedule would have had after that were never
     // due, so none counts as dropped; what was due was sent, as the simulator counted.
     assert_eq!(status.code(), Some(143), "{t}");

@@ -81,11 +81,12 @@ cl_stats() {
   python3 - "$1" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-# Aggregate of every request: merge the per-request histograms.
+# Aggregate of every request: merge the per-request service-time histograms (send to first
+# byte, what oha and wrk time).
 buckets, count, lo, hi = {}, 0, None, 0
 for r in s["requests"].values():
     count += r["count"]
-    for b, n in r["times_us"].items():
+    for b, n in r["service"]["buckets"].items():
         buckets[int(b)] = buckets.get(int(b), 0) + n
 def pct(p):
     rank, seen = max(1, round(count * p)), 0

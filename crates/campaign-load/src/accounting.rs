@@ -89,7 +89,9 @@ pub fn vendor_code(body: &[u8]) -> Option<String> {
 /// Counts by label, per operation.
 #[derive(Debug, Default)]
 pub struct Accounting {
-    counts: Mutex<BTreeMap<(String, String), u64>>,
+    /// Operation → label → count; looked up by borrowed strings, so a request whose operation
+    /// and label were seen before allocates nothing.
+    counts: Mutex<BTreeMap<String, BTreeMap<String, u64>>>,
 }
 
 /// A copy of the counts.
@@ -131,22 +133,39 @@ impl AccountingSnapshot {
 impl Accounting {
     /// Counts one request of `operation`.
     pub fn record(&self, operation: &str, fate: &Fate) {
+        let label: std::borrow::Cow<'_, str> = match fate {
+            Fate::Ok => "ok".into(),
+            other => other.label().into(),
+        };
         let mut c = lock(&self.counts);
-        *c.entry((operation.to_string(), fate.label())).or_default() += 1;
+        if !c.contains_key(operation) {
+            c.insert(operation.to_string(), BTreeMap::new());
+        }
+        let Some(labels) = c.get_mut(operation) else {
+            return;
+        };
+        match labels.get_mut(label.as_ref()) {
+            Some(n) => *n += 1,
+            None => {
+                labels.insert(label.into_owned(), 1);
+            }
+        }
     }
 
     /// A copy of the counts.
     pub fn snapshot(&self) -> AccountingSnapshot {
         let c = lock(&self.counts);
         let mut s = AccountingSnapshot::default();
-        for ((op, label), n) in c.iter() {
-            s.sent += n;
-            *s.classes.entry(label.clone()).or_default() += n;
-            *s.by_operation
-                .entry(op.clone())
-                .or_default()
-                .entry(label.clone())
-                .or_default() += n;
+        for (op, labels) in c.iter() {
+            for (label, n) in labels {
+                s.sent += n;
+                *s.classes.entry(label.clone()).or_default() += n;
+                *s.by_operation
+                    .entry(op.clone())
+                    .or_default()
+                    .entry(label.clone())
+                    .or_default() += n;
+            }
         }
         s
     }

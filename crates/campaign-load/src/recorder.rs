@@ -115,15 +115,27 @@ impl Recorder {
         let g = &mut *g;
         g.first = Some(g.first.map_or(s.sent, |f| f.min(s.sent)));
         g.last = Some(g.last.map_or(first_byte, |l| l.max(first_byte)));
-        let r = g.requests.entry(s.name.to_string()).or_default();
-        r.add(s.fate.is_success(), s.status, s.service, response);
+        // Looked up by the borrowed name first: a String is made once per request name, not
+        // once per request.
+        if !g.requests.contains_key(s.name) {
+            g.requests
+                .insert(s.name.to_string(), RequestStats::default());
+        }
+        if let Some(r) = g.requests.get_mut(s.name) {
+            r.add(s.fate.is_success(), s.status, s.service, response);
+        }
         let second = at as usize;
         if g.seconds.len() <= second {
             g.seconds.resize_with(second + 1, Second::default);
         }
         let sec = &mut g.seconds[second];
         sec.sent += 1;
-        *sec.classes.entry(s.fate.class().to_string()).or_default() += 1;
+        match sec.classes.get_mut(s.fate.class()) {
+            Some(n) => *n += 1,
+            None => {
+                sec.classes.insert(s.fate.class().to_string(), 1);
+            }
+        }
         sec.service.record(s.service);
         sec.response.record(response);
         if let Some(schedule) = &self.schedule {

@@ -561,7 +561,7 @@ async fn run_main(a: RunArgs) -> ExitCode {
             tokio::spawn(async move {
                 s.recv().await;
                 SIGTERM.store(true, std::sync::atomic::Ordering::SeqCst);
-                campaign_load::run::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+                campaign_load::run::interrupt();
                 goose::trigger_killswitch("SIGTERM");
             })
         });
@@ -645,7 +645,7 @@ fn take_over_ctrl_c() {
             eprintln!(
                 "campaign-load: Ctrl-C: stopping the run; the campaigns it started are stopped next"
             );
-            campaign_load::run::INTERRUPTED.store(true, Ordering::SeqCst);
+            campaign_load::run::interrupt();
             goose::trigger_killswitch("SIGINT received");
         }
         2 => eprintln!(

@@ -142,6 +142,16 @@ impl Schedule {
         Duration::from_secs_f64(self.stages.last().map_or(0.0, |s| s.until))
     }
 
+    /// How many arrivals are due at or before `t` seconds: arrival `n` is due when the integral
+    /// reaches `n`, so arrival 0 is due at once.
+    pub fn count_due_by(&self, t: f64) -> u64 {
+        if t < 0.0 {
+            return 0;
+        }
+        let total = self.due_by(f64::MAX).ceil() as u64;
+        ((self.due_by(t) + 1e-9).floor() as u64 + 1).min(total)
+    }
+
     /// Arrivals due in the first `t` seconds (a real number: the integral of the rate).
     pub fn due_by(&self, t: f64) -> f64 {
         match self.stages.iter().find(|s| t < s.until) {
@@ -201,6 +211,8 @@ pub struct Pacer {
     started: tokio::sync::Notify,
     start: OnceLock<Instant>,
     next: AtomicU64,
+    /// Turns handed out to go (each one a user that came for an arrival).
+    went: AtomicU64,
     stopped: AtomicBool,
     stopped_at: OnceLock<Instant>,
 }
@@ -224,6 +236,7 @@ impl Pacer {
             started: tokio::sync::Notify::new(),
             start: OnceLock::new(),
             next: AtomicU64::new(0),
+            went: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
             stopped_at: OnceLock::new(),
         }
@@ -274,8 +287,20 @@ impl Pacer {
 
     /// Ends the schedule early (the run was stopped): waiting users give up their turn.
     pub fn stop(&self) {
-        let _ = self.stopped_at.set(Instant::now());
+        self.stop_at(Instant::now());
+    }
+
+    /// Ends the schedule as of `at` (when the interrupt came, which may be a moment before
+    /// the pacer hears of it).
+    pub fn stop_at(&self, at: Instant) {
+        let _ = self.stopped_at.set(at);
         self.stopped.store(true, Ordering::SeqCst);
+    }
+
+    /// Arrivals a user came for and was sent off with: those due that no user came for before
+    /// the end are the dropped ones.
+    pub fn went(&self) -> u64 {
+        self.went.load(Ordering::SeqCst)
     }
 
     /// When [`Pacer::stop`] was first called.
@@ -313,6 +338,7 @@ impl Pacer {
             }
             let now = Instant::now();
             if now >= due {
+                self.went.fetch_add(1, Ordering::SeqCst);
                 return Turn::Go { n, due };
             }
             tokio::time::sleep_until(due.min(now + WAKE_EVERY)).await;
@@ -336,6 +362,10 @@ mod tests {
             assert!((t - n as f64 / 500.0).abs() < 1e-9, "{n}: {t}");
         }
         assert_eq!(s.due(1000), None);
+        assert_eq!(s.count_due_by(0.0), 1);
+        assert_eq!(s.count_due_by(0.003), 2);
+        assert_eq!(s.count_due_by(2.0), 1000);
+        assert_eq!(s.count_due_by(100.0), 1000);
         assert!((s.due_by(1.0) - 500.0).abs() < 1e-9);
         assert_eq!(s.duration(), secs(2));
     }

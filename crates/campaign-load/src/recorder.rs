@@ -157,9 +157,10 @@ impl Recorder {
         }
     }
 
-    /// The figures so far. `end` is when the run stopped sending: arrivals due before it that
-    /// were never sent are dropped. `users` is the concurrency cap.
-    pub fn finish(&self, end: Instant, users: usize) -> Finished {
+    /// The figures so far. `end` is when the run stopped sending; `went` is how many arrivals
+    /// a user came for: arrivals due by the end that no user came for are dropped. `users` is
+    /// the concurrency cap.
+    pub fn finish(&self, end: Instant, users: usize, went: u64) -> Finished {
         let g = lock(&self.inner);
         let zero = self.zero.get().copied().unwrap_or(end);
         let mut seconds = g.seconds.clone();
@@ -168,7 +169,7 @@ impl Recorder {
                 .saturating_duration_since(zero)
                 .min(schedule.duration())
                 .as_secs_f64();
-            let due = schedule.due_by(until).ceil() as u64;
+            let due = schedule.count_due_by(until);
             // Seconds of the schedule get their targets, whether or not anything was sent.
             let whole = schedule.duration().as_secs_f64().ceil() as usize;
             if seconds.len() < whole {
@@ -198,7 +199,7 @@ impl Recorder {
                 late: g.late,
                 late_after_us: LATE_AFTER.as_micros() as u64,
                 lateness: g.lateness.clone(),
-                dropped: due.saturating_sub(g.scheduled_sent),
+                dropped: due.saturating_sub(went.max(g.scheduled_sent)),
             }
         });
         let duration = match &self.schedule {
@@ -263,7 +264,7 @@ mod tests {
             due: zero + ms(100),
             service: ms(20),
         });
-        let f = r.finish(zero + ms(2000), 1);
+        let f = r.finish(zero + ms(2000), 1, 2);
         let a = &f.requests["a"];
         assert_eq!(a.service.max_us, 20_000);
         assert_eq!(a.response.max_us, 920_000);
@@ -310,7 +311,7 @@ mod tests {
                 service: Duration::from_millis(1),
             });
         }
-        let f = r.finish(zero + Duration::from_secs(3), 4);
+        let f = r.finish(zero + Duration::from_secs(3), 4, 5);
         let arr = f.arrivals.expect("open");
         assert_eq!(arr.stages[0].sent, 2);
         // 2,500 ms is past the schedule: it counts toward the last stage.

@@ -225,6 +225,15 @@ pub async fn cleanup_leftovers(
 /// (during the recovery of an earlier run's leftovers) sends nothing more.
 pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// When the first interrupt came: an open-model schedule ends there.
+static INTERRUPTED_AT: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// Notes an interrupt (Ctrl-C, SIGTERM) and when it came; signal handlers call this.
+pub fn interrupt() {
+    let _ = INTERRUPTED_AT.set(Instant::now());
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
 /// The guard of the run in progress, for a signal handler's last word: which campaigns are
 /// still under it when the user aborts the cleanup.
 pub static ACTIVE_GUARD: std::sync::OnceLock<Arc<CleanupGuard>> = std::sync::OnceLock::new();
@@ -748,7 +757,7 @@ pub async fn run(
             loop {
                 if INTERRUPTED.load(Ordering::SeqCst) {
                     if let Some(p) = &shared.pacer {
-                        p.stop();
+                        p.stop_at(INTERRUPTED_AT.get().copied().unwrap_or_else(Instant::now));
                     }
                     return;
                 }
@@ -791,7 +800,8 @@ pub async fn run(
         }));
     }
     let users = scenario.load.users.unwrap_or(1);
-    let finished = shared.recorder.finish(end, users);
+    let went = shared.pacer.as_ref().map_or(0, Pacer::went);
+    let finished = shared.recorder.finish(end, users, went);
     let mut summary = Summary {
         format: crate::summary::FORMAT,
         scenario: scenario.name.clone(),

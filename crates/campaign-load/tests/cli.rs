@@ -781,7 +781,10 @@ async fn the_dashboard_and_metrics_serve_mid_run_and_an_interrupted_schedule_dro
             &format!("127.0.0.1:{metrics_port}"),
         ])
         // The dashboard's run folder (Goose writes its report there) in the test's own folder.
-        .arg(format!("--goose=--output-dir={}", tmp("goose-runs").display()))
+        .arg(format!(
+            "--goose=--output-dir={}",
+            tmp("goose-runs").display()
+        ))
         .arg("--summary")
         .arg(&summary)
         .stdout(Stdio::piped())

@@ -1,15 +1,21 @@
 //! `/__sim/` routes: reset, counters, the configuration in force (never its secrets), the fault
 //! settings (read and replaced while the simulator runs) and the clock their schedule runs on.
 //!
-//! | route                 | does                                                         |
-//! |-----------------------|--------------------------------------------------------------|
-//! | `POST /__sim/reset`   | campaigns, counters, request numbers and the clock to zero   |
-//! | `GET /__sim/counters` | requests by route and status, injected faults, window hits   |
-//! | `GET /__sim/config`   | campaigns, auth (whether checked, not with what), faults     |
-//! | `GET /__sim/faults`   | the fault settings in force, schedule included               |
-//! | `PUT /__sim/faults`   | replaces them (JSON, the `[faults]` shape); 400 names a key  |
-//! | `GET /__sim/clock`    | `{"elapsed_us", "zero_unix_ms"}`                             |
-//! | `PUT /__sim/clock`    | `{"elapsed": "900s"}`: sets the clock, which runs on         |
+//! | route                 | does                                                           |
+//! |-----------------------|----------------------------------------------------------------|
+//! | `POST /__sim/reset`   | campaigns, counters, latencies, request numbers, clock to zero |
+//! | `GET /__sim/counters` | requests by route and status, injected faults, window hits     |
+//! | `GET /__sim/metrics`  | the counters, answer latencies, campaigns by state: Prometheus |
+//! | `GET /__sim/config`   | campaigns, auth (whether checked, not with what), faults       |
+//! | `GET /__sim/faults`   | the fault settings in force, schedule included                 |
+//! | `PUT /__sim/faults`   | replaces them (JSON, the `[faults]` shape); 400 names a key    |
+//! | `GET /__sim/clock`    | `{"elapsed_us", "zero_unix_ms"}`                               |
+//! | `PUT /__sim/clock`    | `{"elapsed": "900s"}`: sets the clock, which runs on           |
+//!
+//! `/__sim/metrics` answers `text/plain; version=0.0.4; charset=utf-8` (the classic Prometheus
+//! text format), or `application/openmetrics-text; version=1.0.0; charset=utf-8` when the
+//! request's `Accept` names OpenMetrics, as Prometheus's own scraper does; both are written by
+//! prometheus-client's encoders. The metrics are listed in [`crate::metrics`].
 
 use crate::faults::latency::{fmt_duration, text};
 use crate::faults::{Faults, FaultsError};
@@ -27,11 +33,13 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// `POST /__sim/reset`: campaigns back to their configured state (the room a flood of
-/// campaigns took is given back); counters, window hits, request numbers and the clock to zero.
+/// campaigns took is given back); counters, the latency histogram, window hits, request numbers
+/// and the clock to zero (so `/__sim/metrics` and `/__sim/counters` start again together).
 /// The fault settings in force stay.
 pub async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {
     shared.store.reset(shared.config.entries());
     shared.counters.reset();
+    shared.latency.reset();
     shared.faults.reset_hits();
     shared.sequence.store(0, Ordering::Relaxed);
     shared.clock.set(Duration::ZERO);

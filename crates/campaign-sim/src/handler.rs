@@ -35,6 +35,8 @@ pub struct Shared {
     pub store: Store,
     /// Served counters.
     pub counters: Counters,
+    /// How long answers took, by operation (served by `/__sim/metrics`).
+    pub latency: crate::metrics::Latency,
     /// Number of the next vendor request (what a fault policy sees as `number`).
     pub sequence: AtomicU64,
     /// The fault policies in force.
@@ -62,6 +64,7 @@ impl Shared {
             config,
             store,
             counters: Counters::default(),
+            latency: Default::default(),
             sequence: AtomicU64::new(0),
             faults,
             clock: SimClock::new(),
@@ -352,10 +355,12 @@ pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Resp
 /// outside `/__sim/` (skipping the router's lookup on the hot path); the router's fallback
 /// calls it for the rest.
 pub async fn serve_vendor(shared: &Shared, request: Request) -> Response {
+    let started = std::time::Instant::now();
     let (op, response) = respond(shared, request).await;
     let status = if response.extensions().get::<DropConnection>().is_some() {
         DROPPED
     } else {
+        shared.latency.observe(op, started.elapsed());
         response.status().as_u16()
     };
     shared.counters.record(op, status);

@@ -30,6 +30,7 @@ pub mod faults;
 pub mod handler;
 pub mod impersonate;
 pub mod inject;
+pub mod metrics;
 pub mod server;
 pub mod state;
 pub mod tls;

@@ -106,6 +106,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/__sim/reset", post(admin::reset))
         .route("/__sim/counters", get(admin::counters))
+        .route("/__sim/metrics", get(crate::metrics::metrics))
         .route("/__sim/config", get(admin::config))
         .route("/__sim/faults", get(admin::faults).put(admin::put_faults))
         .route("/__sim/clock", get(admin::clock).put(admin::put_clock))

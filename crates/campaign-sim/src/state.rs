@@ -266,6 +266,17 @@ impl Store {
         &self.lifecycles
     }
 
+    /// How many of `vendor`'s campaigns are in each state (states none is in are absent).
+    /// `/__sim/metrics` asks at scrape time, visiting every campaign, so that the request path
+    /// keeps no per-state bookkeeping.
+    pub fn by_state(&self, vendor: Vendor) -> std::collections::BTreeMap<StateId, u64> {
+        let mut held = std::collections::BTreeMap::new();
+        for c in self.map(vendor).iter() {
+            *held.entry(c.state).or_insert(0) += 1;
+        }
+        held
+    }
+
     /// How many campaigns are dialing (for the admin view).
     pub fn active(&self) -> usize {
         Vendor::ALL

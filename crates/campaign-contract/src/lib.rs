@@ -11,6 +11,8 @@
 //! - [`leaks`] scans written artifacts (snapshots, reports) for credential values from env.
 //! - [`observed`] records what a sandbox answered where the docs are silent (`check --record`),
 //!   so later runs hold that host to it.
+//! - [`openapi`] writes one OpenAPI 3.1 document per vendor from the operation table, the
+//!   schemas and the lifecycle rules, for other people's validators and fuzzers.
 //! - [`schema_diff`] classes changes to `schemas/` (schemas and lifecycle rules) since a git
 //!   revision, as a client reading responses sees them.
 //!
@@ -63,6 +65,7 @@
 pub mod environment;
 pub mod leaks;
 pub mod observed;
+pub mod openapi;
 pub mod report;
 pub mod retry;
 pub mod schema_diff;

@@ -9,7 +9,7 @@
 use campaign_contract::observed::{self, Written};
 use campaign_contract::report::Verdict;
 use campaign_contract::schema_diff::ChangeClass;
-use campaign_contract::{Environment, leaks, schema_diff, suite};
+use campaign_contract::{Environment, leaks, openapi, schema_diff, suite};
 use campaign_schema::{Checker, SchemaRegistry};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -61,6 +61,16 @@ enum Command {
         /// The revision to compare with (`origin/main`, `HEAD~1`, a tag or a commit).
         #[arg(long)]
         base: String,
+        /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
+        #[arg(long, value_name = "DIR")]
+        schemas: Option<PathBuf>,
+    },
+    /// Write one OpenAPI 3.1 document per vendor (kore.json, voicegenie.json), generated from
+    /// the operation table, the schemas and the lifecycle rules. Exit 2 if they cannot be.
+    Openapi {
+        /// Folder to write them to (default: <schemas>/openapi, the committed ones).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
         /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
@@ -133,6 +143,19 @@ async fn main() -> ExitCode {
         Command::DiffSchemas { base, schemas } => {
             let dir = schemas.unwrap_or_else(campaign_schema::registry::default_dir);
             diff_schemas(&dir, &base)
+        }
+        Command::Openapi { out, schemas } => {
+            let dir = schemas.unwrap_or_else(campaign_schema::registry::default_dir);
+            let out = out.unwrap_or_else(|| openapi::default_out_dir(&dir));
+            match openapi::write_all(&out, &dir) {
+                Ok(files) => {
+                    for f in files {
+                        println!("wrote {}", f.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => could_not_run(e),
+            }
         }
     }
 }

@@ -15,6 +15,8 @@ pub enum Route {
     },
     /// A path some operation has, with query values none accepts.
     BadQuery {
+        /// Whose path it is (the operations sharing a path are one vendor's).
+        vendor: campaign_api::Vendor,
         /// The first query key that did not agree.
         key: String,
         /// What the operations sharing the path accept for it.
@@ -34,7 +36,7 @@ impl Route {
 /// Resolves `method path?query` against every operation's documented template.
 pub fn route(method: &http::Method, path: &str, query: Option<&str>) -> Route {
     let mut allowed = Vec::new();
-    let mut bad_query: Option<(String, Vec<String>)> = None;
+    let mut bad_query: Option<(campaign_api::Vendor, String, Vec<String>)> = None;
     let query = Query::parse(query);
     for id in OperationId::ALL {
         let op = id.spec();
@@ -45,19 +47,23 @@ pub fn route(method: &http::Method, path: &str, query: Option<&str>) -> Route {
             Match::Full(_) => allowed.push(op.method.as_http()),
             Match::QueryMismatch { key, expected } if op.method.as_http() == method => {
                 match &mut bad_query {
-                    Some((k, values)) if *k == key => values.push(expected),
+                    Some((_, k, values)) if *k == key => values.push(expected),
                     Some(_) => {}
-                    None => bad_query = Some((key, vec![expected])),
+                    None => bad_query = Some((op.vendor, key, vec![expected])),
                 }
             }
             Match::QueryMismatch { .. } => allowed.push(op.method.as_http()),
             Match::No => {}
         }
     }
-    if let Some((key, mut expected)) = bad_query {
+    if let Some((vendor, key, mut expected)) = bad_query {
         expected.sort();
         expected.dedup();
-        return Route::BadQuery { key, expected };
+        return Route::BadQuery {
+            vendor,
+            key,
+            expected,
+        };
     }
     if !allowed.is_empty() {
         allowed.dedup();
@@ -105,7 +111,7 @@ mod tests {
             "/campaign/api/v1/public/st/campaign/c",
             Some("campaignType=voice&trigger=pause"),
         ) {
-            Route::BadQuery { key, expected } => {
+            Route::BadQuery { key, expected, .. } => {
                 assert_eq!(key, "trigger");
                 assert_eq!(expected, vec!["play".to_string(), "stop".to_string()]);
             }

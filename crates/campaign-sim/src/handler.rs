@@ -161,6 +161,10 @@ fn unauthorized(vendor: Vendor) -> Response {
     }
 }
 
+/// The `code` of a Kore.ai 400 for a query no operation on the path accepts (`trigger=pause`,
+/// `trigger` missing). Our assumption, like every Kore.ai error body: the vendor documents none.
+const KORE_BAD_QUERY: u32 = 4000;
+
 /// How long a client refused for a full store is asked to wait: nothing empties the store
 /// but a reset, so this only paces clients that retry.
 const STORE_FULL_RETRY_AFTER_SECS: u32 = 60;
@@ -411,18 +415,23 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
             }
             return (None, r);
         }
-        Route::BadQuery { key, expected } => {
-            return (
-                None,
-                sim_error(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_QUERY",
-                    format!(
-                        "query parameter {key:?} must be one of {}",
-                        expected.join(", ")
-                    ),
-                ),
+        Route::BadQuery {
+            vendor,
+            key,
+            expected,
+        } => {
+            let message = format!(
+                "query parameter {key:?} must be one of {}",
+                expected.join(", ")
             );
+            // On a Kore.ai path every 400 is held to the one error body we assume for Kore.ai
+            // ({msg, code}; schemas/kore/error.400.json): the simulator's own shape there would
+            // contradict the contract it plays.
+            let answer = match vendor {
+                Vendor::Kore => kore_error(StatusCode::BAD_REQUEST, &message, KORE_BAD_QUERY),
+                Vendor::VoiceGenie => sim_error(StatusCode::BAD_REQUEST, "BAD_QUERY", message),
+            };
+            return (None, answer);
         }
         Route::Unknown => {
             return (

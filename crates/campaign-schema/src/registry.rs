@@ -323,10 +323,11 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(),
             .path();
         if path.is_dir() {
             // Samples are instances, not schemas; `report/` describes our own drift report, not a
-            // vendor response (tests/report_schema.rs compiles it).
+            // vendor response (tests/report_schema.rs compiles it); `openapi/` holds documents
+            // generated from these schemas (`campaign-contract openapi`), not schemas.
             if path
                 .file_name()
-                .is_some_and(|n| n != "samples" && n != "report")
+                .is_some_and(|n| n != "samples" && n != "report" && n != "openapi")
             {
                 walk(&path, root, out)?;
             }
@@ -344,7 +345,8 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(),
 }
 
 impl SchemaRegistry {
-    /// Loads and compiles every `*.json` under `dir` (except `samples/` and `report/`), and checks
+    /// Loads and compiles every `*.json` under `dir` (except `samples/`, `report/` and
+    /// `openapi/`), and checks
     /// that every schema the operation table names is there.
     pub fn load(dir: &Path) -> Result<SchemaRegistry, RegistryError> {
         let mut files = Vec::new();

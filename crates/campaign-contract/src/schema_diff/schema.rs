@@ -13,9 +13,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Whether a path under `schemas/` (`/`-separated) is a schema: a `.json` file outside any
-/// `samples/` folder (samples are instances, as in [`campaign_schema::registry`]).
+/// `samples/` folder (samples are instances, as in [`campaign_schema::registry`]) and outside
+/// `openapi/` (documents generated from the schemas; their changes are the schemas' changes).
 pub(super) fn is_schema_file(rel: &str) -> bool {
-    rel.ends_with(".json") && !rel.split('/').rev().skip(1).any(|c| c == "samples")
+    rel.ends_with(".json")
+        && !rel
+            .split('/')
+            .rev()
+            .skip(1)
+            .any(|c| c == "samples" || c == "openapi")
 }
 
 /// Parses schema files, keyed by their path inside the folder.

@@ -169,7 +169,7 @@ pub async fn serve(
                     let metrics = Arc::clone(&metrics);
                     async move {
                         let _: &hyper::body::Incoming = req.body();
-                        let response = if req.uri().path() == "/metrics" {
+                        if req.uri().path() == "/metrics" {
                             http::Response::builder()
                                 .header(http::header::CONTENT_TYPE, CONTENT_TYPE)
                                 .body(http_body_util::Full::new(bytes::Bytes::from(
@@ -181,8 +181,7 @@ pub async fn serve(
                                 .body(http_body_util::Full::new(bytes::Bytes::from_static(
                                     b"campaign-load serves /metrics\n",
                                 )))
-                        };
-                        response
+                        }
                     }
                 });
                 let io = hyper_util::rt::TokioIo::new(stream);

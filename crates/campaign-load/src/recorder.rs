@@ -170,8 +170,9 @@ impl Recorder {
                 .min(schedule.duration())
                 .as_secs_f64();
             let due = schedule.count_due_by(until);
-            // Seconds of the schedule get their targets, whether or not anything was sent.
-            let whole = schedule.duration().as_secs_f64().ceil() as usize;
+            // Seconds of the schedule up to where it ended get their targets, whether or not
+            // anything was sent (a run stopped early is not padded to its whole schedule).
+            let whole = until.ceil() as usize;
             if seconds.len() < whole {
                 seconds.resize_with(whole, Second::default);
             }

@@ -177,9 +177,35 @@ fn merge(
     }
     // Summary::default() has 0 workers: merging the first input takes its scenario and host.
     let mut merged = Summary::default();
+    let mut seen: Vec<(PathBuf, String)> = Vec::new();
     for p in inputs {
+        // The same worker twice would count its requests twice.
+        let real = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        if let Some((first, _)) = seen
+            .iter()
+            .find(|(r, t)| *r == real || (!t.is_empty() && *t == text))
+        {
+            return fail(
+                COULD_NOT_START,
+                format!(
+                    "{}: the same summary as {}; each worker's summary is merged once",
+                    p.display(),
+                    first.display()
+                ),
+            );
+        }
+        seen.push((real, text));
         match Summary::read(p) {
-            Ok(s) => merged.merge(&s),
+            Ok(s) => {
+                if let Err(e) = merged.mergeable(&s) {
+                    return fail(
+                        COULD_NOT_START,
+                        format!("{}: cannot merge: {e}", p.display()),
+                    );
+                }
+                merged.merge(&s)
+            }
             Err(e) => return fail(COULD_NOT_START, e),
         }
     }
@@ -453,7 +479,12 @@ async fn run_main(a: RunArgs) -> ExitCode {
         );
     }
     if let Err(e) = thresholds::parse_all(&scenario.thresholds) {
-        return fail(COULD_NOT_START, format!("{}: {e}", path.display()));
+        let from = if a.thresholds.is_empty() {
+            path.display().to_string()
+        } else {
+            "--threshold".to_string()
+        };
+        return fail(COULD_NOT_START, format!("{from}: {e}"));
     }
     if let Err(e) = scenario.check() {
         return fail(COULD_NOT_START, format!("{}: {e}", path.display()));

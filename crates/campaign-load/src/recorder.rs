@@ -182,17 +182,24 @@ impl Recorder {
             }
             Arrivals {
                 users,
+                // A stage is judged on the part of it the run lasted: a run stopped at 10 s of
+                // a 1 h stage is held to 10 s of arrivals, over 10 s; stages it never reached
+                // are left out.
                 stages: schedule
                     .stages()
                     .iter()
                     .zip(&g.stage_sent)
-                    .map(|(st, sent)| StageStats {
-                        from_s: st.from,
-                        until_s: st.until,
-                        start_rate: st.start_rate,
-                        end_rate: st.end_rate,
-                        target: st.arrivals(),
-                        sent: *sent,
+                    .filter(|(st, _)| st.from < until || st.from == 0.0)
+                    .map(|(st, sent)| {
+                        let end = st.until.min(until);
+                        StageStats {
+                            from_s: st.from,
+                            until_s: end,
+                            start_rate: st.start_rate,
+                            end_rate: schedule.rate_at(end.min(st.until - 1e-9).max(st.from)),
+                            target: (schedule.due_by(end) - st.before).max(0.0),
+                            sent: *sent,
+                        }
                     })
                     .collect(),
                 due,
@@ -282,6 +289,43 @@ mod tests {
         assert_eq!(f.seconds[1].classes["unavailable"], 1);
         assert_eq!(f.seconds[0].target, Some(10.0));
         assert_eq!(f.duration, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_run_stopped_early_is_judged_on_the_part_it_lasted() {
+        let zero = Instant::now();
+        let r = Recorder::new(Some(Schedule::ramping(
+            10.0,
+            &[
+                crate::pacing::Stage {
+                    target: 10.0,
+                    duration: Duration::from_secs(3600),
+                },
+                crate::pacing::Stage {
+                    target: 100.0,
+                    duration: Duration::from_secs(3600),
+                },
+            ],
+        )));
+        r.start(zero);
+        for i in 0..100u64 {
+            r.record(&Sample {
+                name: "a",
+                fate: &Fate::Ok,
+                status: Some(200),
+                sent: zero + Duration::from_millis(i * 100),
+                due: zero + Duration::from_millis(i * 100),
+                service: Duration::from_millis(1),
+            });
+        }
+        let f = r.finish(zero + Duration::from_secs(10), 1, 100);
+        let a = f.arrivals.expect("open");
+        // Only the first stage, cut at 10 s: 100 arrivals due over 10 s, all sent.
+        assert_eq!(a.stages.len(), 1);
+        assert!((a.stages[0].target - 100.0).abs() < 1e-6);
+        assert!((a.stages[0].until_s - 10.0).abs() < 1e-9);
+        assert_eq!(a.stages[0].shortfall(), 0.0);
+        assert_eq!(f.seconds.len(), 10);
     }
 
     #[test]

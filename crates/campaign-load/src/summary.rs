@@ -139,9 +139,9 @@ impl StageStats {
     }
 
     /// How far short of its target the stage fell, in percent (0 when it met or beat it, or
-    /// asked for nothing).
+    /// had less than one arrival due: a stage of a few milliseconds says nothing about a rate).
     pub fn shortfall(&self) -> f64 {
-        if self.target <= 0.0 {
+        if self.target < 1.0 {
             0.0
         } else {
             ((1.0 - self.sent as f64 / self.target) * 100.0).max(0.0)
@@ -187,17 +187,13 @@ pub struct Arrivals {
 impl Arrivals {
     fn merge(&mut self, o: &Arrivals) {
         self.users += o.users;
-        if self.stages.len() == o.stages.len() {
-            for (a, b) in self.stages.iter_mut().zip(&o.stages) {
-                a.start_rate += b.start_rate;
-                a.end_rate += b.end_rate;
-                a.target += b.target;
-                a.sent += b.sent;
-                a.until_s = a.until_s.max(b.until_s);
-            }
-        } else {
-            // Workers with different schedules: judged as one stage each, side by side.
-            self.stages.extend(o.stages.iter().cloned());
+        // Same schedules (checked by `Summary::mergeable`): stage by stage, the fleet's.
+        for (a, b) in self.stages.iter_mut().zip(&o.stages) {
+            a.start_rate += b.start_rate;
+            a.end_rate += b.end_rate;
+            a.target += b.target;
+            a.sent += b.sent;
+            a.until_s = a.until_s.max(b.until_s);
         }
         self.due += o.due;
         self.sent += o.sent;
@@ -346,6 +342,39 @@ impl Summary {
             if !self.thresholds.iter().any(|x| x.rule == t.rule) {
                 self.thresholds.push(t.clone());
             }
+        }
+    }
+
+    /// Why `o` cannot be merged into this one, if it cannot: a closed-model run with an open
+    /// one, or open-model runs whose schedules have different stages (their stages would be
+    /// judged against each other's windows).
+    pub fn mergeable(&self, o: &Summary) -> Result<(), String> {
+        if self.workers == 0 {
+            return Ok(());
+        }
+        match (&self.arrivals, &o.arrivals) {
+            (None, None) => Ok(()),
+            (Some(a), Some(b)) => {
+                // Stage starts to the millisecond: the schedule's shape, whatever each worker's rate.
+                let shape = |x: &Arrivals| -> Vec<i64> {
+                    x.stages
+                        .iter()
+                        .map(|s| (s.from_s * 1000.0).round() as i64)
+                        .collect()
+                };
+                if shape(a) == shape(b) {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "its schedule has {} stage(s) starting at {:?} s, the others' {} starting at {:?} s: workers of one fleet run one schedule",
+                        b.stages.len(),
+                        b.stages.iter().map(|s| s.from_s).collect::<Vec<_>>(),
+                        a.stages.len(),
+                        a.stages.iter().map(|s| s.from_s).collect::<Vec<_>>()
+                    ))
+                }
+            }
+            _ => Err("it mixes an open-model run (a rate) with a closed-model one".into()),
         }
     }
 
@@ -660,5 +689,71 @@ pub fn fmt_us(us: u64) -> String {
         format!("{:.1}ms", us as f64 / 1000.0)
     } else {
         format!("{:.2}s", us as f64 / 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(stage_starts: &[f64]) -> Summary {
+        Summary {
+            workers: 1,
+            model: Model::Open,
+            arrivals: Some(Arrivals {
+                users: 1,
+                stages: stage_starts
+                    .iter()
+                    .map(|f| StageStats {
+                        from_s: *f,
+                        until_s: f + 1.0,
+                        start_rate: 10.0,
+                        end_rate: 10.0,
+                        target: 10.0,
+                        sent: 10,
+                    })
+                    .collect(),
+                due: 10,
+                sent: 10,
+                late: 0,
+                late_after_us: 10_000,
+                lateness: Histogram::default(),
+                dropped: 0,
+            }),
+            ..Summary::default()
+        }
+    }
+
+    #[test]
+    fn only_runs_of_one_schedule_merge() {
+        let mut fleet = Summary::default();
+        assert!(fleet.mergeable(&open(&[0.0, 1.0])).is_ok());
+        fleet.merge(&open(&[0.0, 1.0]));
+        assert!(fleet.mergeable(&open(&[0.0, 1.0])).is_ok());
+        let e = fleet.mergeable(&open(&[0.0])).expect_err("other stages");
+        assert!(e.contains("one schedule"), "{e}");
+        let closed = Summary {
+            workers: 1,
+            ..Summary::default()
+        };
+        assert!(fleet.mergeable(&closed).is_err());
+        fleet.merge(&open(&[0.0, 1.0]));
+        let a = fleet.arrivals.expect("open");
+        assert_eq!(a.stages.len(), 2);
+        assert!((a.stages[0].target - 20.0).abs() < 1e-9);
+        assert_eq!(a.stages[1].sent, 20);
+    }
+
+    #[test]
+    fn a_stage_with_less_than_one_arrival_due_is_not_short() {
+        let st = StageStats {
+            from_s: 0.0,
+            until_s: 0.001,
+            start_rate: 5.0,
+            end_rate: 5.0,
+            target: 0.005,
+            sent: 0,
+        };
+        assert_eq!(st.shortfall(), 0.0);
     }
 }

@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv="$(tests/openapi/venv.sh)"
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --locked --quiet -p campaign-load
+# The whole workspace, as the tests built it (a no-op after them; a single-package build would
+# unify features differently and compile dependencies again).
+cargo build --workspace --locked --quiet
 mkdir -p "$target/junit"
 out="$target/junit/load-failing.xml"
 rm -f "$out"

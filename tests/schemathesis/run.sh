@@ -2,7 +2,9 @@
 # Schemathesis (pinned in tests/openapi/requirements.txt) against campaign-sim, from the
 # committed OpenAPI documents in schemas/openapi/. Called by .ci/run; run it by hand the same way.
 #
-# Builds a release campaign-sim (cargo reuses one already built), starts it on 127.0.0.1 on a
+# Uses the campaign-sim the workspace build made (CI's test step already built it: dependencies
+# optimised, as every build here; SCHEMATHESIS_SIM_PROFILE=release builds and uses a release one,
+# which cost CI five more minutes for answers that are the same), starts it on 127.0.0.1 on a
 # port the OS picks, waits until /__sim/counters answers (bounded), then runs each vendor's
 # document with a fixed seed and a bounded number of examples, and stops the simulator however
 # the script ends. Exit status: Schemathesis's (non-zero on any failed check).
@@ -19,11 +21,20 @@ report_dir="${SCHEMATHESIS_REPORT_DIR:-$target/schemathesis}"
 mkdir -p "$report_dir"
 
 venv="$(tests/openapi/venv.sh)"
-cargo build --release --locked --quiet -p campaign-sim
+profile="${SCHEMATHESIS_SIM_PROFILE:-dev}"
+if [ "$profile" = release ]; then
+  cargo build --release --locked --quiet -p campaign-sim
+  sim_bin="$target/release/campaign-sim"
+else
+  # The whole workspace, as the tests built it: a single-package build would unify features
+  # differently and compile dependencies again.
+  cargo build --workspace --locked --quiet
+  sim_bin="$target/debug/campaign-sim"
+fi
 
 sim_log="$report_dir/campaign-sim.log"
 : >"$sim_log"
-"$target/release/campaign-sim" --addr 127.0.0.1:0 >"$sim_log" 2>&1 &
+"$sim_bin" --addr 127.0.0.1:0 >"$sim_log" 2>&1 &
 sim_pid=$!
 trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true' EXIT
 

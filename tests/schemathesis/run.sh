@@ -26,9 +26,9 @@ if [ "$profile" = release ]; then
   cargo build --release --locked --quiet -p campaign-sim
   sim_bin="$target/release/campaign-sim"
 else
-  # The whole workspace, as the tests built it: a single-package build would unify features
-  # differently and compile dependencies again.
-  cargo build --workspace --locked --quiet
+  # The binaries the test step built (a no-op after it): `cargo build` would unify features
+  # without the dev-dependencies and compile goose and jsonschema again.
+  cargo test --workspace --locked --quiet --no-run
   sim_bin="$target/debug/campaign-sim"
 fi
 

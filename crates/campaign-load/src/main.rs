@@ -136,6 +136,16 @@ struct RunArgs {
     goose: Vec<String>,
 }
 
+impl RunArgs {
+    /// The HTTPS trust the flags ask for (run and cleanup alike).
+    fn trust(&self) -> campaign_api::Trust {
+        campaign_api::Trust {
+            ca_file: self.ca_file.clone(),
+            insecure: self.insecure,
+        }
+    }
+}
+
 /// `--client`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum ClientArg {
@@ -391,10 +401,7 @@ fn apply_overrides(s: &mut Scenario, a: &RunArgs) -> Result<(), String> {
             ClientArg::Goose => campaign_load::scenario::ClientKind::Goose,
         });
     }
-    s.transport.trust = campaign_api::Trust {
-        ca_file: a.ca_file.clone(),
-        insecure: a.insecure,
-    };
+    s.transport.trust = a.trust();
     if a.metrics_addr.is_some() {
         s.metrics_addr = a.metrics_addr;
     }
@@ -749,8 +756,13 @@ fn main() -> ExitCode {
 /// can be created there. Checked before anything is sent, so a run is not lost at its end.
 fn check_report_paths(scenario: &Scenario) -> Result<(), String> {
     let r = &scenario.report;
-    if let Some(j) = &r.junit {
-        check_junit_path(j)?;
+    if let Some(j) = &r.junit
+        && j.extension().and_then(|e| e.to_str()) != Some("xml")
+    {
+        return Err(format!(
+            "[report] junit (--junit) {}: a JUnit file ends in .xml",
+            j.display()
+        ));
     }
     for (key, p) in [
         ("[report] html", &r.html),
@@ -759,27 +771,35 @@ fn check_report_paths(scenario: &Scenario) -> Result<(), String> {
         ("[report] summary (--summary)", &r.summary),
         ("[report] junit (--junit)", &r.junit),
     ] {
-        let Some(p) = p else { continue };
-        let dir = p
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "{key} {}: cannot create {}: {e}",
-                p.display(),
-                dir.display()
-            )
-        })?;
-        let existed = p.exists();
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .map_err(|e| format!("{key} {}: cannot be written: {e}", p.display()))?;
-        if !existed {
-            let _ = std::fs::remove_file(p);
+        if let Some(p) = p {
+            check_writable(key, p)?;
         }
+    }
+    Ok(())
+}
+
+/// `p`'s folder exists or can be made, and a file can be created there (a file made only to
+/// try is removed again).
+fn check_writable(key: &str, p: &std::path::Path) -> Result<(), String> {
+    let dir = p
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!(
+            "{key} {}: cannot create {}: {e}",
+            p.display(),
+            dir.display()
+        )
+    })?;
+    let existed = p.exists();
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(p)
+        .map_err(|e| format!("{key} {}: cannot be written: {e}", p.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(p);
     }
     Ok(())
 }
@@ -793,18 +813,7 @@ fn check_junit_path(p: &std::path::Path) -> Result<(), String> {
             p.display()
         ));
     }
-    let dir = p
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| {
-        format!(
-            "--junit {}: cannot create {}: {e}",
-            p.display(),
-            dir.display()
-        )
-    })?;
-    Ok(())
+    check_writable("--junit", p)
 }
 
 /// `campaign-load cleanup`: stops what the journal of the run's host shows left started.
@@ -830,10 +839,7 @@ async fn cleanup_main(a: RunArgs) -> ExitCode {
             "no host configured: an embedded simulator's campaigns end with its run; set the vendor's *_BASE_URL or --host",
         );
     }
-    let trust = campaign_api::Trust {
-        ca_file: a.ca_file.clone(),
-        insecure: a.insecure,
-    };
+    let trust = a.trust();
     if let Err(e) = trust.check() {
         return fail(COULD_NOT_START, format!("--ca-file / --insecure: {e}"));
     }

@@ -11,6 +11,49 @@
 use crate::scenario::{CampaignChoice, Scenario};
 use campaign_api::{Channel, Target, Vendor};
 
+/// Why a scenario cannot run on a configured host: it would touch campaigns nobody named.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NamedError {
+    /// Voice and SMS steps in one scenario.
+    #[error(
+        "the scenario mixes voice and SMS steps, and each user drives one campaign: on a configured host, run one channel per scenario so voice calls go only to voice campaigns and SMS calls to SMS ones"
+    )]
+    MixedChannels,
+    /// The variable naming the campaigns is unset or empty.
+    #[error(
+        "a configured host is driven only on campaigns you name: set {vars} (a comma-separated list)"
+    )]
+    NoneNamed {
+        /// The variable(s) to set.
+        vars: String,
+    },
+    /// Fewer named campaigns than users.
+    #[error(
+        "{users} users each drive a campaign of their own, but {vars} names {named}: name at least {users} (comma-separated), or run fewer users (-u {named})"
+    )]
+    TooFew {
+        /// Users asked for.
+        users: usize,
+        /// The variable(s).
+        vars: String,
+        /// Campaigns named.
+        named: usize,
+    },
+    /// The scenario names a campaign the variable does not.
+    #[error(
+        "campaign {id:?} is not one you named in {vars} ({}); a configured host is driven only on those",
+        named.join(", ")
+    )]
+    NotNamed {
+        /// The id.
+        id: String,
+        /// The variable(s).
+        vars: String,
+        /// What they name.
+        named: Vec<String>,
+    },
+}
+
 /// The variable that names `vendor`'s campaigns on `channel`.
 pub fn variable(vendor: Vendor, channel: Channel) -> &'static str {
     match (vendor, channel) {
@@ -23,7 +66,7 @@ pub fn variable(vendor: Vendor, channel: Channel) -> &'static str {
 /// Confines `scenario` to the campaigns named for `target`, and returns the ids it may touch.
 /// A per-user scenario takes one named id per user (its users need that many); a shared or
 /// listed id must be one of them.
-pub fn confine(scenario: &mut Scenario, target: &Target) -> Result<Vec<String>, String> {
+pub fn confine(scenario: &mut Scenario, target: &Target) -> Result<Vec<String>, NamedError> {
     let vendor = scenario.vendor;
     // The channel of the steps that have one (a status read has none); VoiceGenie's are voice.
     let mut channels: Vec<Channel> = scenario
@@ -38,10 +81,7 @@ pub fn confine(scenario: &mut Scenario, target: &Target) -> Result<Vec<String>, 
         channels.push(Channel::Voice);
     }
     if channels.len() > 1 {
-        return Err(
-            "the scenario mixes voice and SMS steps, and each user drives one campaign: on a configured host, run one channel per scenario so voice calls go only to voice campaigns and SMS calls to SMS ones"
-                .into(),
-        );
+        return Err(NamedError::MixedChannels);
     }
     let vars: Vec<&str> = channels.iter().map(|c| variable(vendor, *c)).collect();
     let named: Vec<String> = channels
@@ -51,25 +91,22 @@ pub fn confine(scenario: &mut Scenario, target: &Target) -> Result<Vec<String>, 
         .collect();
     let vars = vars.join(" / ");
     if named.is_empty() {
-        return Err(format!(
-            "a configured host is driven only on campaigns you name: set {vars} (a comma-separated list)"
-        ));
+        return Err(NamedError::NoneNamed { vars });
     }
-    let not_named = |id: &str| {
-        format!(
-            "campaign {id:?} is not one you named in {vars} ({}); a configured host is driven only on those",
-            named.join(", ")
-        )
+    let not_named = |id: &str| NamedError::NotNamed {
+        id: id.to_string(),
+        vars: vars.clone(),
+        named: named.clone(),
     };
     let users = scenario.load.users.unwrap_or(1);
     match &scenario.campaigns {
         CampaignChoice::PerUser { .. } => {
             if named.len() < users {
-                return Err(format!(
-                    "{users} users each drive a campaign of their own, but {vars} names {}: name at least {users} (comma-separated), or run fewer users (-u {})",
-                    named.len(),
-                    named.len()
-                ));
+                return Err(NamedError::TooFew {
+                    users,
+                    vars,
+                    named: named.len(),
+                });
             }
             let ids: Vec<String> = named.into_iter().take(users).collect();
             scenario.campaigns = CampaignChoice::List { ids: ids.clone() };

@@ -242,11 +242,6 @@ impl Pacer {
         }
     }
 
-    /// The schedule.
-    pub fn schedule(&self) -> &Schedule {
-        &self.schedule
-    }
-
     /// Starts the clock now (if it has not started), and returns its zero.
     pub fn start(&self) -> Instant {
         let zero = *self.start.get_or_init(Instant::now);
@@ -286,6 +281,7 @@ impl Pacer {
     }
 
     /// Ends the schedule early (the run was stopped): waiting users give up their turn.
+    #[cfg(test)]
     pub fn stop(&self) {
         self.stop_at(Instant::now());
     }
@@ -303,12 +299,13 @@ impl Pacer {
         self.went.load(Ordering::SeqCst)
     }
 
-    /// When [`Pacer::stop`] was first called.
+    /// When the schedule was first ended early ([`Pacer::stop_at`]).
     pub fn stopped_at(&self) -> Option<Instant> {
         self.stopped_at.get().copied()
     }
 
     /// Arrivals handed out so far (each sent, or on its way).
+    #[cfg(test)]
     pub fn handed_out(&self) -> u64 {
         let n = self.next.load(Ordering::SeqCst);
         let total = self.schedule.due_by(f64::MAX).ceil() as u64;

@@ -8,7 +8,6 @@ use crate::accounting::AccountingSnapshot;
 use crate::histogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
@@ -158,7 +157,8 @@ impl StageStats {
     }
 }
 
-fn trim(x: f64) -> String {
+/// A rate or a second without trailing zeros (`2.5`, `10`).
+pub(crate) fn trim(x: f64) -> String {
     let s = format!("{x:.2}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -240,6 +240,56 @@ impl Arrivals {
     }
 }
 
+/// Why two summaries cannot be merged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Mismatch {
+    /// Open-model runs whose stages start at different seconds.
+    #[error(
+        "its schedule has {} stage(s) starting at {theirs:?} s, the others' {} starting at {ours:?} s: workers of one fleet run one schedule",
+        theirs.len(),
+        ours.len()
+    )]
+    Schedules {
+        /// This summary's stage starts, in seconds.
+        theirs: Vec<f64>,
+        /// The merged summaries' stage starts.
+        ours: Vec<f64>,
+    },
+    /// An open-model run with a closed-model one.
+    #[error("it mixes an open-model run (a rate) with a closed-model one")]
+    Models,
+}
+
+/// A summary file that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {problem}", path.display())]
+pub struct SummaryFileError {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// What is wrong with it.
+    pub problem: SummaryProblem,
+}
+
+/// What is wrong with a summary file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SummaryProblem {
+    /// It could not be read (the OS's reason).
+    #[error("{0}")]
+    Read(String),
+    /// It is not JSON.
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    /// Another format's summary, or none.
+    #[error(
+        "a campaign-load summary of format {FORMAT} is needed (this one says {}); write it again with this build's --summary",
+        .0.map_or("none".to_string(), |f| f.to_string())
+    )]
+    Format(Option<u64>),
+    /// JSON of another shape.
+    #[error("not a campaign-load summary: {0}")]
+    Shape(String),
+}
+
 /// Which load model the run used.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -309,7 +359,7 @@ impl Summary {
     }
 
     /// Adds another run. Thresholds are not carried over as verdicts: a merge is judged again on
-    /// the merged figures ([`crate::thresholds::judge`]); only the rules are kept.
+    /// the merged figures ([`crate::threshold::judge`]); only the rules are kept.
     pub fn merge(&mut self, o: &Summary) {
         if self.workers == 0 {
             self.scenario = o.scenario.clone();
@@ -348,7 +398,7 @@ impl Summary {
     /// Why `o` cannot be merged into this one, if it cannot: a closed-model run with an open
     /// one, or open-model runs whose schedules have different stages (their stages would be
     /// judged against each other's windows).
-    pub fn mergeable(&self, o: &Summary) -> Result<(), String> {
+    pub fn mergeable(&self, o: &Summary) -> Result<(), Mismatch> {
         if self.workers == 0 {
             return Ok(());
         }
@@ -365,16 +415,13 @@ impl Summary {
                 if shape(a) == shape(b) {
                     Ok(())
                 } else {
-                    Err(format!(
-                        "its schedule has {} stage(s) starting at {:?} s, the others' {} starting at {:?} s: workers of one fleet run one schedule",
-                        b.stages.len(),
-                        b.stages.iter().map(|s| s.from_s).collect::<Vec<_>>(),
-                        a.stages.len(),
-                        a.stages.iter().map(|s| s.from_s).collect::<Vec<_>>()
-                    ))
+                    Err(Mismatch::Schedules {
+                        theirs: b.stages.iter().map(|s| s.from_s).collect(),
+                        ours: a.stages.iter().map(|s| s.from_s).collect(),
+                    })
                 }
             }
-            _ => Err("it mixes an open-model run (a rate) with a closed-model one".into()),
+            _ => Err(Mismatch::Models),
         }
     }
 
@@ -384,62 +431,22 @@ impl Summary {
     }
 
     /// Reads a summary file.
-    pub fn read(path: &Path) -> Result<Summary, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<Summary, SummaryFileError> {
+        let fail = |problem: SummaryProblem| SummaryFileError {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let text =
+            std::fs::read_to_string(path).map_err(|e| fail(SummaryProblem::Read(e.to_string())))?;
         let format = serde_json::from_str::<serde_json::Value>(&text)
-            .map_err(|e| format!("{}: not JSON: {e}", path.display()))?
+            .map_err(|e| fail(SummaryProblem::NotJson(e.to_string())))?
             .get("format")
             .and_then(serde_json::Value::as_u64);
         if format != Some(u64::from(FORMAT)) {
-            return Err(format!(
-                "{}: a campaign-load summary of format {} is needed (this one says {}); write it again with this build's --summary",
-                path.display(),
-                FORMAT,
-                format.map_or("none".into(), |f| f.to_string())
-            ));
+            return Err(fail(SummaryProblem::Format(format)));
         }
-        serde_json::from_str(&text)
-            .map_err(|e| format!("{}: not a campaign-load summary: {e}", path.display()))
+        serde_json::from_str(&text).map_err(|e| fail(SummaryProblem::Shape(e.to_string())))
     }
-
-    fn rows(&self) -> Vec<(String, RequestStats)> {
-        let mut rows: Vec<(String, RequestStats)> = self
-            .requests
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        rows.push(("Aggregated".into(), self.aggregate()));
-        rows
-    }
-
-    /// A request row's figures: count, fail, req/s, then p50, p99 and max of the service time
-    /// and of the response time.
-    fn cells(&self, r: &RequestStats) -> [String; 9] {
-        [
-            r.count.to_string(),
-            r.fail.to_string(),
-            format!("{:.1}", self.rps(r.count)),
-            fmt_us(r.service.percentile_us(0.5)),
-            fmt_us(r.service.percentile_us(0.99)),
-            fmt_us(r.service.max_us),
-            fmt_us(r.response.percentile_us(0.5)),
-            fmt_us(r.response.percentile_us(0.99)),
-            fmt_us(r.response.max_us),
-        ]
-    }
-
-    const HEAD: [&'static str; 10] = [
-        "request",
-        "count",
-        "fail",
-        "req/s",
-        "service p50",
-        "service p99",
-        "service max",
-        "response p50",
-        "response p99",
-        "response max",
-    ];
 
     /// Requests per second over the run.
     pub fn rps(&self, count: u64) -> f64 {
@@ -448,247 +455,6 @@ impl Summary {
         } else {
             0.0
         }
-    }
-
-    /// One line on the load model.
-    pub fn model_line(&self) -> String {
-        match (&self.model, &self.arrivals) {
-            (Model::Open, Some(a)) => format!(
-                "open model: arrivals on a schedule, at most {} user(s) in flight (the concurrency cap); response time counts from each arrival's due time",
-                a.users
-            ),
-            _ => "closed model: users loop as fast as the answers come, so the rate is whatever the host allows; response time = service time".into(),
-        }
-    }
-
-    /// Rate rows: stage, window, target, achieved, shortfall.
-    pub fn stage_rows(&self) -> Vec<[String; 5]> {
-        let Some(a) = &self.arrivals else {
-            return Vec::new();
-        };
-        a.stages
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                [
-                    format!("{} ({})", i + 1, s.label()),
-                    format!("{}–{} s", trim(s.from_s), trim(s.until_s)),
-                    format!("{:.1} req/s ({:.0})", s.target_rate(), s.target),
-                    format!("{:.1} req/s ({})", s.achieved_rate(), s.sent),
-                    format!("{:.1}%", s.shortfall()),
-                ]
-            })
-            .collect()
-    }
-
-    /// What became of the schedule's arrivals, in words.
-    pub fn arrivals_line(&self) -> Option<String> {
-        let a = self.arrivals.as_ref()?;
-        let bands: Vec<String> = a
-            .late_bands()
-            .iter()
-            .map(|(b, n)| format!("{b}: {n}"))
-            .collect();
-        Some(format!(
-            "{} arrivals due, {} sent; {} late (sent more than {} after their due time: every user was busy) [{}]; {} dropped (due, but no user came free before the run ended).",
-            a.due,
-            a.sent,
-            a.late,
-            fmt_us(a.late_after_us),
-            bands.join(", "),
-            a.dropped
-        ))
-    }
-
-    /// Markdown, fit for a CI job summary.
-    pub fn markdown(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "## campaign-load: {}\n", self.scenario);
-        let _ = writeln!(
-            out,
-            "Host `{}`, {} worker(s), {:.1} s; {}.\n",
-            self.host,
-            self.workers,
-            self.duration_secs,
-            self.model_line()
-        );
-        let stages = self.stage_rows();
-        if !stages.is_empty() {
-            let _ = writeln!(
-                out,
-                "| stage | window | target | achieved | short |\n| --- | --- | ---: | ---: | ---: |"
-            );
-            for r in stages {
-                let _ = writeln!(out, "| {} |", r.join(" | "));
-            }
-            if let Some(l) = self.arrivals_line() {
-                let _ = writeln!(out, "\n{l}\n");
-            }
-        }
-        let _ = writeln!(out, "| {} |", Self::HEAD.join(" | "));
-        let _ = writeln!(out, "| --- |{}", " ---: |".repeat(Self::HEAD.len() - 1));
-        for (name, r) in self.rows() {
-            let _ = writeln!(out, "| {name} | {} |", self.cells(&r).join(" | "));
-        }
-        let _ = writeln!(out, "\n| class | count |\n| --- | ---: |");
-        for (k, v) in &self.accounting.classes {
-            let _ = writeln!(out, "| {k} | {v} |");
-        }
-        let _ = writeln!(out, "| **sent** | **{}** |", self.accounting.sent);
-        if !self.thresholds.is_empty() {
-            let _ = writeln!(
-                out,
-                "\n| threshold | observed | result |\n| --- | --- | --- |"
-            );
-            for t in &self.thresholds {
-                let _ = writeln!(
-                    out,
-                    "| `{}` | {} | {} |",
-                    t.rule,
-                    t.observed,
-                    if t.passed { "pass" } else { "**FAIL**" }
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "\nCampaigns stopped at the end: {}.",
-            self.campaigns_stopped_at_end
-        );
-        out
-    }
-
-    /// A self-contained HTML page: its charts are SVG drawn into the page, so it renders with no
-    /// network (an air-gapped CI artifact store, a laptop on a plane).
-    pub fn html(&self) -> String {
-        let esc = |s: &str| html_escape::encode_text(s).into_owned();
-        let table = |head: &[&str], rows: Vec<Vec<String>>| -> String {
-            let mut t = String::from("<table><tr>");
-            for h in head {
-                let _ = write!(t, "<th>{}</th>", esc(h));
-            }
-            t.push_str("</tr>");
-            for r in rows {
-                t.push_str("<tr>");
-                for c in r {
-                    let _ = write!(t, "<td>{}</td>", esc(&c));
-                }
-                t.push_str("</tr>");
-            }
-            t.push_str("</table>");
-            t
-        };
-        let mut body = String::new();
-        let _ = write!(
-            body,
-            "<h1>campaign-load: {}</h1><p>Host {}, {} worker(s), {:.1} s; {}.</p>",
-            esc(&self.scenario),
-            esc(&self.host),
-            self.workers,
-            self.duration_secs,
-            esc(&self.model_line())
-        );
-        if !self.thresholds.is_empty() {
-            let failed = self.thresholds.iter().filter(|t| !t.passed).count();
-            let _ = write!(
-                body,
-                "<p class=\"{}\"><b>{}</b></p>",
-                if failed == 0 { "pass" } else { "fail" },
-                if failed == 0 {
-                    "PASS: every threshold held".to_string()
-                } else {
-                    format!("FAIL: {failed} threshold(s) failed")
-                }
-            );
-        }
-        for chart in crate::charts::all(self) {
-            body.push_str(&chart);
-        }
-        let stages = self.stage_rows();
-        if !stages.is_empty() {
-            body.push_str("<h2>Rate</h2>");
-            body.push_str(&table(
-                &["stage", "window", "target", "achieved", "short"],
-                stages.into_iter().map(Vec::from).collect(),
-            ));
-            if let Some(l) = self.arrivals_line() {
-                let _ = write!(body, "<p>{}</p>", esc(&l));
-            }
-        }
-        body.push_str("<h2>Latency</h2>");
-        body.push_str(&table(
-            &Self::HEAD,
-            self.rows()
-                .into_iter()
-                .map(|(n, r)| std::iter::once(n).chain(self.cells(&r)).collect())
-                .collect(),
-        ));
-        body.push_str("<h2>Accounting</h2>");
-        let mut acc: Vec<Vec<String>> = self
-            .accounting
-            .classes
-            .iter()
-            .map(|(k, v)| vec![k.clone(), v.to_string()])
-            .collect();
-        acc.push(vec!["sent".into(), self.accounting.sent.to_string()]);
-        body.push_str(&table(&["class", "count"], acc));
-        if !self.thresholds.is_empty() {
-            body.push_str("<h2>Thresholds</h2>");
-            body.push_str(&table(
-                &["threshold", "observed", "result"],
-                self.thresholds
-                    .iter()
-                    .map(|t| {
-                        vec![
-                            t.rule.clone(),
-                            t.observed.clone(),
-                            if t.passed { "pass" } else { "FAIL" }.into(),
-                        ]
-                    })
-                    .collect(),
-            ));
-        }
-        let _ = write!(
-            body,
-            "<p>Campaigns stopped at the end: {}.</p>",
-            self.campaigns_stopped_at_end
-        );
-        format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>campaign-load: {name}</title>\
-             <style>body{{font-family:sans-serif;max-width:1100px;margin:1em auto}}table{{border-collapse:collapse;margin:0.5em 0}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}.pass{{color:#060}}.fail{{color:#b00}}figure{{margin:0.5em 0}}</style></head>\
-             <body>{body}</body></html>\n",
-            name = esc(&self.scenario),
-        )
-    }
-
-    /// Writes the summary to `path` as JSON, HTML or Markdown, by extension.
-    pub fn write(&self, path: &Path) -> Result<(), String> {
-        let text = match path.extension().and_then(|e| e.to_str()) {
-            Some("json") => serde_json::to_string_pretty(self).map_err(|e| e.to_string())?,
-            Some("html" | "htm") => self.html(),
-            Some("md" | "markdown") => self.markdown(),
-            _ => {
-                return Err(format!(
-                    "{}: report files end in .json, .html or .md",
-                    path.display()
-                ));
-            }
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
-    }
-}
-
-/// `850µs`, `20.3ms`, `1.20s`.
-pub fn fmt_us(us: u64) -> String {
-    if us < 1_000 {
-        format!("{us}µs")
-    } else if us < 1_000_000 {
-        format!("{:.1}ms", us as f64 / 1000.0)
-    } else {
-        format!("{:.2}s", us as f64 / 1e6)
     }
 }
 

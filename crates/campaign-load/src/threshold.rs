@@ -18,7 +18,8 @@
 //! `shortfall<=5%` and `late<=1%` unless the scenario gives its own `shortfall` or `late` rule:
 //! that is how a scenario relaxes them (`shortfall<=20%`).
 
-use crate::summary::{RequestStats, Summary, ThresholdLine, fmt_us};
+use crate::report::fmt_us;
+use crate::summary::{RequestStats, Summary, ThresholdLine};
 
 /// The rules an open-model run gets unless it states its own.
 pub const OPEN_MODEL_DEFAULTS: [&str; 2] = ["shortfall<=5%", "late<=1%"];
@@ -48,9 +49,47 @@ enum Op {
     Ge,
 }
 
-/// A parsed rule.
+/// A threshold rule that does not parse: the rule as written, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("threshold {rule:?}: {problem}")]
+pub struct ThresholdError {
+    /// The rule as written.
+    pub rule: String,
+    /// What to fix.
+    pub problem: ThresholdProblem,
+}
+
+/// What is wrong with a threshold rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThresholdProblem {
+    /// ` for ` with nothing after it.
+    #[error("\"for\" needs a request name, such as \"kore voice-start-v1\"")]
+    NoRequest,
+    /// No `<` or `>`.
+    #[error("write <metric><op><value>, such as p95<250ms or shortfall<=5%")]
+    NoOperator,
+    /// A metric this harness does not measure.
+    #[error(
+        "unknown metric {0:?}; use pNN, avg, max (service time; also service-pNN), response-pNN / response-avg / response-max (from the schedule), error-rate, rps, shortfall or late"
+    )]
+    UnknownMetric(String),
+    /// A time metric's value is not a time.
+    #[error("{0:?} is not a time; use a number with us, ms or s, such as 250ms")]
+    NotATime(String),
+    /// A share's value is not a percent.
+    #[error("{0:?} is not a percent from 0 to 100, such as 5%")]
+    NotAPercent(String),
+    /// `rps`'s value is not a rate.
+    #[error("{0:?} is not a number of requests per second")]
+    NotARate(String),
+    /// `shortfall` or `late` given ` for ` one request.
+    #[error("{0} judges the whole schedule, not one request")]
+    WholeSchedule(String),
+}
+
+/// A parsed threshold rule (`p95<250ms`, `error-rate<1%`, `shortfall<=5%`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rule {
+pub struct Threshold {
     text: String,
     metric: Metric,
     op: Op,
@@ -91,30 +130,24 @@ fn parse_time_metric(m: &str) -> Option<Time> {
     }
 }
 
-impl std::str::FromStr for Rule {
-    type Err = String;
+impl std::str::FromStr for Threshold {
+    type Err = ThresholdError;
 
-    fn from_str(text: &str) -> Result<Rule, String> {
+    fn from_str(text: &str) -> Result<Threshold, ThresholdError> {
         let text = text.trim();
+        let fail = |problem: ThresholdProblem| ThresholdError {
+            rule: text.to_string(),
+            problem,
+        };
         let (body, request) = match text.split_once(" for ") {
             Some((b, r)) if !r.trim().is_empty() => (b.trim(), Some(r.trim().to_string())),
-            None if text.ends_with(" for") => {
-                return Err(format!(
-                    "threshold {text:?}: \"for\" needs a request name, such as \"kore voice-start-v1\""
-                ));
-            }
-            Some(_) => {
-                return Err(format!(
-                    "threshold {text:?}: \"for\" needs a request name, such as \"kore voice-start-v1\""
-                ));
-            }
+            None if text.ends_with(" for") => return Err(fail(ThresholdProblem::NoRequest)),
+            Some(_) => return Err(fail(ThresholdProblem::NoRequest)),
             None => (text, None),
         };
-        let at = body.find(['<', '>']).ok_or_else(|| {
-            format!(
-                "threshold {text:?}: write <metric><op><value>, such as p95<250ms or shortfall<=5%"
-            )
-        })?;
+        let at = body
+            .find(['<', '>'])
+            .ok_or_else(|| fail(ThresholdProblem::NoOperator))?;
         let (metric, rest) = body.split_at(at);
         let (op, value) = if let Some(v) = rest.strip_prefix("<=") {
             (Op::Le, v)
@@ -125,15 +158,11 @@ impl std::str::FromStr for Rule {
         } else if let Some(v) = rest.strip_prefix('>') {
             (Op::Gt, v)
         } else {
-            return Err(format!("threshold {text:?}: unknown operator"));
+            return Err(fail(ThresholdProblem::NoOperator));
         };
         let metric_name = metric.trim();
         let value = value.trim();
-        let bad_metric = || {
-            format!(
-                "threshold {text:?}: unknown metric {metric_name:?}; use pNN, avg, max (service time; also service-pNN), response-pNN / response-avg / response-max (from the schedule), error-rate, rps, shortfall or late"
-            )
-        };
+        let bad_metric = || fail(ThresholdProblem::UnknownMetric(metric_name.to_string()));
         let metric = match metric_name {
             "error-rate" => Metric::ErrorRate,
             "rps" => Metric::Rps,
@@ -149,28 +178,22 @@ impl std::str::FromStr for Rule {
             }
         };
         let limit = match metric {
-            Metric::Service(_) | Metric::Response(_) => parse_time(value).ok_or_else(|| {
-                format!("threshold {text:?}: {value:?} is not a time; use a number with us, ms or s, such as 250ms")
-            })?,
-            Metric::ErrorRate | Metric::Shortfall | Metric::Late => {
-                parse_percent(value).ok_or_else(|| {
-                    format!("threshold {text:?}: {value:?} is not a percent from 0 to 100, such as 5%")
-                })?
-            }
+            Metric::Service(_) | Metric::Response(_) => parse_time(value)
+                .ok_or_else(|| fail(ThresholdProblem::NotATime(value.to_string())))?,
+            Metric::ErrorRate | Metric::Shortfall | Metric::Late => parse_percent(value)
+                .ok_or_else(|| fail(ThresholdProblem::NotAPercent(value.to_string())))?,
             Metric::Rps => value
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite() && *x >= 0.0)
-                .ok_or_else(|| {
-                    format!("threshold {text:?}: {value:?} is not a number of requests per second")
-                })?,
+                .ok_or_else(|| fail(ThresholdProblem::NotARate(value.to_string())))?,
         };
         if request.is_some() && matches!(metric, Metric::Shortfall | Metric::Late) {
-            return Err(format!(
-                "threshold {text:?}: {metric_name} judges the whole schedule, not one request"
-            ));
+            return Err(fail(ThresholdProblem::WholeSchedule(
+                metric_name.to_string(),
+            )));
         }
-        Ok(Rule {
+        Ok(Threshold {
             text: text.to_string(),
             metric,
             op,
@@ -180,12 +203,7 @@ impl std::str::FromStr for Rule {
     }
 }
 
-impl Rule {
-    /// The rule as written.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
+impl Threshold {
     fn holds(&self, observed: f64) -> bool {
         match self.op {
             Op::Lt => observed < self.limit,
@@ -291,17 +309,17 @@ impl Rule {
 }
 
 /// Parses every rule; names the first bad one.
-pub fn parse_all(rules: &[String]) -> Result<Vec<Rule>, String> {
-    rules.iter().map(|r| r.parse::<Rule>()).collect()
+pub fn parse_all(rules: &[String]) -> Result<Vec<Threshold>, ThresholdError> {
+    rules.iter().map(|r| r.parse::<Threshold>()).collect()
 }
 
 /// The rules an `open`-model run is judged by: `rules`, plus [`OPEN_MODEL_DEFAULTS`] for each
 /// kind (`shortfall`, `late`) the scenario did not state.
-pub fn with_defaults(rules: &[String], open: bool) -> Result<Vec<Rule>, String> {
+pub fn with_defaults(rules: &[String], open: bool) -> Result<Vec<Threshold>, ThresholdError> {
     let mut parsed = parse_all(rules)?;
     if open {
         for d in OPEN_MODEL_DEFAULTS {
-            let rule: Rule = d.parse()?;
+            let rule: Threshold = d.parse()?;
             if !parsed.iter().any(|r| r.metric == rule.metric) {
                 parsed.push(rule);
             }
@@ -311,7 +329,7 @@ pub fn with_defaults(rules: &[String], open: bool) -> Result<Vec<Rule>, String> 
 }
 
 /// Judges every rule on `s` and stores the results in it; true when all held.
-pub fn judge(s: &mut Summary, rules: &[Rule]) -> bool {
+pub fn judge(s: &mut Summary, rules: &[Threshold]) -> bool {
     s.thresholds = rules.iter().map(|r| r.judge(s)).collect();
     s.thresholds.iter().all(|t| t.passed)
 }
@@ -354,7 +372,7 @@ mod tests {
             "shortfall<=5%",
             "late<1",
         ] {
-            assert!(ok.parse::<Rule>().is_ok(), "{ok}");
+            assert!(ok.parse::<Threshold>().is_ok(), "{ok}");
         }
         for (bad, says) in [
             ("p100<2s", "unknown metric"),
@@ -365,8 +383,8 @@ mod tests {
             ("latency<2s", "unknown metric"),
             ("p95<250ms for ", "request name"),
         ] {
-            let e = bad.parse::<Rule>().expect_err(bad);
-            assert!(e.contains(says), "{bad}: {e}");
+            let e = bad.parse::<Threshold>().expect_err(bad);
+            assert!(e.to_string().contains(says), "{bad}: {e}");
         }
     }
 

@@ -8,7 +8,6 @@
 
 use crate::summary::Summary;
 use std::fmt::Write as _;
-use std::path::Path;
 
 fn attr(s: &str) -> String {
     // Attribute text: `&`, `<`, `>`, `"` and `'` escaped, and characters XML 1.0 cannot carry
@@ -22,7 +21,7 @@ fn attr(s: &str) -> String {
 
 /// The JUnit document for `s`. `cleanup_problems` are the campaigns the cleanup could not
 /// confirm halted (one failing test case when there are any).
-pub fn xml(s: &Summary, cleanup_problems: &[String]) -> String {
+pub(crate) fn xml(s: &Summary, cleanup_problems: &[String]) -> String {
     let class = format!("campaign-load.{}", s.scenario);
     let mut cases = String::new();
     let mut failures = 0;
@@ -88,14 +87,6 @@ pub fn xml(s: &Summary, cleanup_problems: &[String]) -> String {
         },
         requests = s.accounting.sent,
     )
-}
-
-/// Writes the JUnit document to `path`.
-pub fn write(path: &Path, s: &Summary, cleanup_problems: &[String]) -> Result<(), String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    std::fs::write(path, xml(s, cleanup_problems)).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 #[cfg(test)]

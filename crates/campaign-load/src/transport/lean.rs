@@ -119,6 +119,7 @@ pub struct LeanClient {
 
 impl LeanClient {
     /// A plain-HTTP client for `host:port`.
+    #[cfg(test)]
     pub fn new(authority: String, timeout: Duration) -> LeanClient {
         LeanClient::with_tls(authority, timeout, None)
     }
@@ -256,4 +257,76 @@ fn handshake_error(e: &std::io::Error) -> LeanError {
         | std::io::ErrorKind::UnexpectedEof => LeanError::Reset,
         _ => LeanError::Tls,
     }
+}
+
+/// One exchange on the user's own lean connection (made on its first request), classified
+/// with `classify`, and also recorded into Goose's metrics when something of Goose's reads them
+/// (its dashboard, running metrics, reports).
+pub(crate) async fn exchange(
+    lean: &super::Lean,
+    user: &mut goose::goose::GooseUser,
+    name: &str,
+    method: campaign_api::Method,
+    request: &RenderedRequest,
+    feed_goose: bool,
+    classify: impl FnOnce(super::Answer) -> crate::accounting::Fate,
+) -> Result<super::Measured, Box<goose::goose::TransactionError>> {
+    use crate::accounting::Fate;
+    if user.get_session_data::<Arc<LeanClient>>().is_none() {
+        user.set_session_data(Arc::new(LeanClient::with_tls(
+            lean.authority.clone(),
+            lean.timeout,
+            lean.tls.clone(),
+        )));
+    }
+    let client = match user.get_session_data::<Arc<LeanClient>>() {
+        Some(c) => c.clone(),
+        None => {
+            return Err(Box::new(goose::goose::TransactionError::Custom(
+                "lean client missing from session data".into(),
+            )));
+        }
+    };
+    let sent = tokio::time::Instant::now();
+    let (fate, service, status) = match client.send(request).await {
+        Ok(r) => {
+            let status = r.status.as_u16();
+            let service = r.ttfb;
+            let fate = classify(super::Answer {
+                status: r.status,
+                headers: r.headers,
+                body: r.body,
+                elapsed: r.ttfb,
+            });
+            (fate, service, Some(status))
+        }
+        Err(e) => (Fate::Transport(e.class()), sent.elapsed(), None),
+    };
+    let method = match method {
+        campaign_api::Method::Get => "GET",
+        campaign_api::Method::Post => "POST",
+    };
+    let error = (!fate.is_success()).then(|| fate.label());
+    // Goose's own metrics feed only Goose's readers (its dashboard, running metrics, reports):
+    // the verdict is made from the recorder, so they are fed only when one of those is on (each
+    // request sent into Goose's metrics channel costs about as much CPU as the rest of the
+    // exchange), and a channel closed at shutdown loses nothing.
+    if feed_goose {
+        let _ = user
+            .record_custom_request_duration(
+                method,
+                name,
+                service,
+                fate.is_success(),
+                status,
+                error.as_deref(),
+            )
+            .await;
+    }
+    Ok(super::Measured {
+        fate,
+        status,
+        sent,
+        service,
+    })
 }

@@ -1,0 +1,269 @@
+//! The command line: what a user can say, parsed by clap, and how the flags override a
+//! scenario file (each value is checked afterwards, once, by [`Scenario::check`]).
+
+use crate::error::LoadError;
+use crate::exit::EXIT_CODES_HELP;
+use crate::report::{REPORT_EXTENSIONS, REPORT_FORMATS, ReportError, ReportFormat, ReportProblem};
+use crate::scenario::{CampaignChoice, ClientKind, Reports, Scenario};
+use campaign_api::duration::parse_duration;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  campaign-load -s scenarios/smoke.toml                 a 5 s run on the embedded simulator
+  campaign-load -s scenarios/smoke.toml -u 50 -t 30s    50 users for 30 s
+  campaign-load -s scenarios/smoke.toml --rate 200 -t 1m   200 arrivals/s (the open model)
+  campaign-load -s scenarios/smoke.toml --threshold 'p99<50ms' --threshold 'error-rate<1%'
+  campaign-load merge w0.json w1.json --report-file fleet.html
+  campaign-load cleanup -s scenarios/voice-start-stop.toml   stop what a killed run left started";
+
+/// Load-test vendor campaign APIs with Goose, from scenario files.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    after_help = format!("{EXAMPLES}\n\n{EXIT_CODES_HELP}")
+)]
+pub struct Cli {
+    /// `merge` or `cleanup`; a run when absent.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The run's options.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Stop what an earlier run against the same host left started (killed outright, or aborted
+    /// during its cleanup), as its journal shows, each confirmed by a status read; nothing else
+    /// is sent. Takes the scenario (for the vendor) and host of the run: `cleanup -s FILE`.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Cleanup {
+        /// The run's options (its scenario and host).
+        #[command(flatten)]
+        run: Box<RunArgs>,
+    },
+    /// Merge workers' summary files (`--summary` of each run) exactly: counts add, microsecond
+    /// histograms merge, percentiles are recomputed.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Merge {
+        /// Summary files to merge.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Write the merged report here (.html, .md or .json); may be repeated.
+        #[arg(long = "report-file", required = true)]
+        report_files: Vec<PathBuf>,
+        /// A fleet-wide threshold, judged on the merged figures (repeatable); replaces the
+        /// workers' rules, which are judged again on the merged figures otherwise.
+        #[arg(long = "threshold")]
+        thresholds: Vec<String>,
+        /// Also write the merged verdicts as JUnit XML (.xml).
+        #[arg(long)]
+        junit: Option<PathBuf>,
+    },
+}
+
+/// A run's options; each replaces what the scenario file says.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario file (scenarios/*.toml).
+    #[arg(long, short = 's')]
+    pub scenario: Option<PathBuf>,
+    /// Target host; default: the vendor's *_BASE_URL, else an embedded simulator.
+    #[arg(long, short = 'H')]
+    pub host: Option<String>,
+    /// Allow a host that is not this machine (real campaigns dial real people).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Concurrent users.
+    #[arg(long, short = 'u')]
+    pub users: Option<usize>,
+    /// Users started per second.
+    #[arg(long, short = 'r')]
+    pub hatch_rate: Option<f64>,
+    /// Run time (10s, 2m).
+    #[arg(long, short = 't', value_parser = parse_duration)]
+    pub run_time: Option<std::time::Duration>,
+    /// Iterations per user.
+    #[arg(long)]
+    pub iterations: Option<usize>,
+    /// Cap on total requests per second (Goose's throttle).
+    #[arg(long)]
+    pub throttle: Option<usize>,
+    /// An arrival rate in requests per second over all users, for the run time: the open
+    /// model (the users are then a concurrency cap); replaces the scenario's rate or stages.
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Threshold (p95<250ms, response-p99<1s, error-rate<1%, rps>=200, shortfall<=5%, late<=1%);
+    /// replaces the scenario's.
+    #[arg(long = "threshold")]
+    pub thresholds: Vec<String>,
+    /// Report file (.html with charts that need no network, .json summary, .md); replaces the
+    /// scenario's; repeatable.
+    #[arg(long = "report-file")]
+    pub report_files: Vec<PathBuf>,
+    /// Campaign id prefix for per-user campaigns (give each scale-out worker its own).
+    #[arg(long)]
+    pub campaign_prefix: Option<String>,
+    /// campaign-load's own summary (JSON, mergeable).
+    #[arg(long)]
+    pub summary: Option<PathBuf>,
+    /// JUnit XML of the verdicts (.xml): one test case per threshold, with what was measured.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Fewer progress lines.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Which client sends the load: lean (one keep-alive connection per user, rustls for https;
+    /// the default) or goose (Goose's reqwest client; the default with --throttle).
+    #[arg(long, value_enum)]
+    pub client: Option<ClientArg>,
+    /// Trust only the certificates in this PEM file for an https host (a test host's own CA or
+    /// self-signed certificate), in place of the platform's roots.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_file: Option<PathBuf>,
+    /// Accept any certificate from an https host: for a test host only; the run says so.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Serve live metrics (OpenMetrics text, for Prometheus) at http://ADDR/metrics while the
+    /// run lasts: both latencies, requests by class, late arrivals, the target rate.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Serve Goose's live dashboard while the run lasts (a local web page, its assets bundled;
+    /// on 127.0.0.1:5118 unless --dashboard-port says otherwise).
+    #[arg(long)]
+    pub dashboard: bool,
+    /// The dashboard's port (with --dashboard).
+    #[arg(long, value_name = "PORT", requires = "dashboard")]
+    pub dashboard_port: Option<u16>,
+    /// A Goose flag passed through as is, e.g. --goose=--co-mitigation=average or
+    /// --goose=--running-metrics=5 (repeatable).
+    #[arg(long = "goose", value_name = "FLAG", allow_hyphen_values = true)]
+    pub goose: Vec<String>,
+}
+
+/// `--client`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ClientArg {
+    /// One keep-alive connection per user.
+    Lean,
+    /// Goose's reqwest client.
+    Goose,
+}
+
+impl RunArgs {
+    /// The HTTPS trust the flags ask for (run and cleanup alike).
+    pub(crate) fn trust(&self) -> campaign_api::Trust {
+        campaign_api::Trust {
+            ca_file: self.ca_file.clone(),
+            insecure: self.insecure,
+        }
+    }
+
+    /// Goose flags these options pass through: `--quiet`, the dashboard, `--goose=…`.
+    pub(crate) fn goose_flags(&self) -> Vec<String> {
+        let mut extra = Vec::new();
+        if self.quiet {
+            extra.push("--quiet".into());
+        }
+        if self.dashboard {
+            extra.push("--dashboard".into());
+            if let Some(p) = self.dashboard_port {
+                extra.extend(["--dashboard-port".into(), p.to_string()]);
+            }
+        }
+        extra.extend(self.goose.iter().cloned());
+        extra
+    }
+
+    /// Lays the flags over `s`. Values are checked afterwards by [`Scenario::check`], whichever
+    /// source they came from; what only a flag can get wrong is refused here.
+    pub(crate) fn apply(&self, s: &mut Scenario) -> Result<(), LoadError> {
+        if let Some(p) = &self.campaign_prefix {
+            match &mut s.campaigns {
+                CampaignChoice::PerUser { prefix } if !p.is_empty() => *prefix = p.clone(),
+                _ => {
+                    return Err(LoadError::Flag {
+                        flag: format!("--campaign-prefix {p:?}"),
+                        fix: "needs a non-empty prefix and [campaigns] mode = \"per-user\"".into(),
+                    });
+                }
+            }
+        }
+        if let Some(c) = self.client {
+            s.transport.client = Some(match c {
+                ClientArg::Lean => ClientKind::Lean,
+                ClientArg::Goose => ClientKind::Goose,
+            });
+        }
+        s.transport.trust = self.trust();
+        if self.metrics_addr.is_some() {
+            s.metrics_addr = self.metrics_addr;
+        }
+        if self.users.is_some() {
+            s.load.users = self.users;
+        }
+        if let Some(r) = self.hatch_rate {
+            s.load.hatch_rate = Some(r.to_string());
+        }
+        if self.run_time.is_some() {
+            s.load.run_time = self.run_time;
+            s.load.test_plan = None;
+        }
+        if self.iterations.is_some() {
+            s.load.iterations = self.iterations;
+        }
+        if self.throttle.is_some() {
+            s.load.throttle = self.throttle;
+        }
+        if let Some(r) = self.rate {
+            if !(r > 0.0 && r.is_finite()) {
+                return Err(LoadError::Flag {
+                    flag: format!("--rate {r}"),
+                    fix: "a positive number of requests per second".into(),
+                });
+            }
+            s.load.rate = Some(r);
+            s.load.stages.clear();
+            s.load.start_rate = None;
+            // The open model starts all its users before its schedule: the file's ramp of users
+            // gives way (a --hatch-rate given with --rate is refused by the check).
+            if self.hatch_rate.is_none() {
+                s.load.hatch_rate = None;
+            }
+            s.load.test_plan = None;
+        }
+        if !self.thresholds.is_empty() {
+            s.thresholds = self.thresholds.clone();
+        }
+        if !self.report_files.is_empty() {
+            s.report = Reports::default();
+            for p in &self.report_files {
+                match ReportFormat::of(p).filter(|f| REPORT_FORMATS.contains(f)) {
+                    Some(ReportFormat::Html) => s.report.html = Some(p.clone()),
+                    Some(ReportFormat::Markdown) => s.report.markdown = Some(p.clone()),
+                    Some(ReportFormat::Summary) => s.report.summary = Some(p.clone()),
+                    _ => {
+                        return Err(ReportError {
+                            key: "--report-file".into(),
+                            path: p.clone(),
+                            problem: ReportProblem::Extension(REPORT_EXTENSIONS),
+                        }
+                        .into());
+                    }
+                }
+            }
+        }
+        if self.summary.is_some() {
+            s.report.summary = self.summary.clone();
+        }
+        if self.junit.is_some() {
+            s.report.junit = self.junit.clone();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! The commands as the binary runs them: each prints what a person reads (the banner, the
+//! accounting, the verdict) around the library call it makes, and ends in an [`Exit`].
+
+mod cleanup;
+mod merge;
+mod run;
+mod signals;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Exit;
+
+/// Runs the command `cli` names, printing as it goes; the exit code says how it ended.
+pub async fn execute(cli: Cli) -> Exit {
+    match cli.command {
+        Some(Command::Merge {
+            inputs,
+            report_files,
+            thresholds,
+            junit,
+        }) => merge::main(&inputs, &report_files, &thresholds, junit.as_deref()),
+        Some(Command::Cleanup { run }) => cleanup::main(&run).await,
+        None => run::main(&cli.run).await,
+    }
+}
+
+/// Prints why a command could not run, and says so in the exit code.
+fn could_not_start(why: impl std::fmt::Display) -> Exit {
+    eprintln!("campaign-load: {why}");
+    Exit::CouldNotStart
+}

@@ -1,0 +1,192 @@
+//! A load run as the binary runs it: the scenario with the flags laid over it, checked once;
+//! the host chosen; a banner that says what may be touched; the run; its accounting, reports
+//! and verdict.
+
+use crate::cancel::{Cancel, CancelReason};
+use crate::cli::RunArgs;
+use crate::error::LoadError;
+use crate::exit::Exit;
+use crate::report::{ReportFile, verdict};
+use crate::run::{Outcome, RunConfig};
+use crate::scenario::{ClientKind, Scenario};
+use campaign_api::HostKind;
+
+pub(super) async fn main(a: &RunArgs) -> Exit {
+    let cancel = Cancel::new();
+    let watch = super::signals::install(&cancel);
+    let exit = run(a, &cancel).await;
+    watch.stop();
+    match cancel.reason() {
+        Some(CancelReason::Terminate) => {
+            eprintln!("campaign-load: the run was cut short by SIGTERM");
+            Exit::Terminated
+        }
+        Some(CancelReason::Interrupt | CancelReason::Requested) => {
+            eprintln!("campaign-load: the run was cut short by Ctrl-C");
+            Exit::Interrupted
+        }
+        None => exit,
+    }
+}
+
+/// The scenario as the flags leave it, every value checked, and its reports ready to write:
+/// all before a host is chosen or anything is sent.
+fn prepare(a: &RunArgs) -> Result<(Scenario, Vec<ReportFile>), LoadError> {
+    let path = a.scenario.as_ref().ok_or(LoadError::NoScenario)?;
+    let mut scenario = Scenario::load(path)?;
+    a.apply(&mut scenario)?;
+    crate::threshold::parse_all(&scenario.thresholds).map_err(|source| LoadError::Threshold {
+        from: if a.thresholds.is_empty() {
+            path.display().to_string()
+        } else {
+            "--threshold".to_string()
+        },
+        source,
+    })?;
+    scenario.check().map_err(|source| LoadError::Value {
+        path: path.clone(),
+        source,
+    })?;
+    let reports = scenario.report.prepare()?;
+    if crate::host::is_remote(a.host.as_deref()) && !a.allow_remote {
+        return Err(LoadError::Remote {
+            host: format!("--host {}", a.host.as_deref().unwrap_or_default()),
+        });
+    }
+    Ok((scenario, reports))
+}
+
+async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
+    let (mut scenario, reports) = match prepare(a) {
+        Ok(p) => p,
+        Err(e) => return super::could_not_start(e),
+    };
+    let host = match crate::host::choose(&scenario, a.host.as_deref()).await {
+        Ok(h) => h,
+        Err(e) => return super::could_not_start(e),
+    };
+    // On a configured host, only the campaigns the user named: refused before anything is sent.
+    let may_start = if host.configured {
+        match crate::named::confine(&mut scenario, &host.target.target) {
+            Ok(ids) => Some(ids),
+            Err(source) => {
+                return super::could_not_start(LoadError::Named {
+                    path: scenario.path.clone(),
+                    source,
+                });
+            }
+        }
+    } else {
+        None
+    };
+    if !host.target.target.is_loopback() && !a.allow_remote {
+        return super::could_not_start(LoadError::Remote {
+            host: host.target.target.host_label(),
+        });
+    }
+    banner(&scenario, &host.target, may_start.as_deref());
+    let config = RunConfig {
+        scenario,
+        target: host.target,
+        goose_flags: a.goose_flags(),
+    };
+    let result = crate::run::run(&config, cancel).await;
+    if let Some(sim) = host.sim {
+        sim.stop().await;
+    }
+    match result {
+        Ok(outcome) => finish(&outcome, &reports),
+        Err(e) => super::could_not_start(e),
+    }
+}
+
+/// What the run is about to do, and what it may touch.
+fn banner(scenario: &Scenario, target: &campaign_api::VendorTarget, may_start: Option<&[String]>) {
+    let l = &scenario.load;
+    let users = l.users.unwrap_or(1);
+    let bound = match (l.run_time, l.iterations, &l.test_plan) {
+        (Some(t), _, _) => format!("run time {}s", t.as_secs()),
+        (None, Some(i), _) => format!("{i} iterations per user"),
+        (None, None, Some(p)) => format!("test plan {p}"),
+        (None, None, None) => "unbounded".into(),
+    };
+    println!(
+        "campaign-load: scenario {} ({}) against {} [{}]",
+        scenario.name,
+        scenario.description,
+        target.target.host_label(),
+        match target.kind {
+            HostKind::Simulator => "embedded simulator",
+            HostKind::Sandbox => "configured host",
+        }
+    );
+    println!(
+        "  {} users, {bound}{}; may start up to {} campaign(s); every campaign it starts is stopped at the end",
+        users,
+        l.throttle
+            .map(|t| format!(", throttled to {t} req/s"))
+            .unwrap_or_default(),
+        scenario.campaigns_at_risk(users)
+    );
+    if let Some(ids) = may_start {
+        println!(
+            "  the only campaigns it may touch (named by you): {}",
+            ids.join(", ")
+        );
+    }
+    let https = target.target.base_url.scheme() == "https";
+    let t = &scenario.transport;
+    println!(
+        "  client: {}{}",
+        match t.client_for(l.throttle.is_some()) {
+            ClientKind::Lean => "lean (a keep-alive connection per user)",
+            ClientKind::Goose => "Goose's reqwest client",
+        },
+        match (https, &t.trust.ca_file, t.trust.insecure) {
+            (false, _, _) => String::new(),
+            (true, Some(f), _) => format!("; TLS trusting only {}", f.display()),
+            (true, None, true) =>
+                "; TLS accepting ANY certificate (--insecure: a test host only)".into(),
+            (true, None, false) => "; TLS trusting the platform's roots".into(),
+        }
+    );
+}
+
+/// The accounting, the reports, the verdict; the exit code says which came first: a campaign
+/// not confirmed halted, then a failed threshold.
+fn finish(outcome: &Outcome, reports: &[ReportFile]) -> Exit {
+    let s = &outcome.summary;
+    println!("\ncampaign-load accounting ({} sent):", s.accounting.sent);
+    for (k, v) in &s.accounting.classes {
+        println!("  {k:<40} {v}");
+    }
+    println!(
+        "campaigns confirmed halted at the end: {} ({} cleanup requests: stops and status reads)",
+        s.campaigns_stopped_at_end, s.cleanup_requests
+    );
+    for p in &outcome.cleanup_problems {
+        eprintln!("campaign-load: WARNING: {p}");
+    }
+    for r in reports {
+        match r.write(s, &outcome.cleanup_problems) {
+            Ok(()) if r.format == crate::report::ReportFormat::Junit => {
+                println!("report: {} (JUnit)", r.path.display())
+            }
+            Ok(()) => println!("report: {}", r.path.display()),
+            Err(e) => eprintln!("campaign-load: {e}"),
+        }
+    }
+    println!();
+    print!("{}", verdict(s));
+    if !outcome.cleanup_problems.is_empty() {
+        eprintln!(
+            "campaign-load: {} campaign(s) not confirmed halted: check them by hand (they stay in the journal for `campaign-load cleanup`)",
+            outcome.cleanup_problems.len()
+        );
+        Exit::Unconfirmed
+    } else if outcome.passed {
+        Exit::Pass
+    } else {
+        Exit::ThresholdFailed
+    }
+}

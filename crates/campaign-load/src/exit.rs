@@ -1,0 +1,71 @@
+//! The exit codes of `campaign-load`, in one place: the binary, `cleanup` and `merge` use the
+//! same meanings, and `--help` lists them from here.
+
+/// How a command ended, as the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: every threshold held (`cleanup`: every leftover confirmed halted).
+    Pass,
+    /// 1: a threshold failed (`cleanup`: a leftover could not be confirmed halted).
+    ThresholdFailed,
+    /// 2: nothing was run: a bad scenario, flag or input file, missing credentials, a refused
+    /// remote host, an unbounded run, Goose refused its options.
+    CouldNotStart,
+    /// 3: the run ended, but a campaign it started could not be confirmed halted: someone must
+    /// look (it stays in the journal for `campaign-load cleanup`).
+    Unconfirmed,
+    /// 130: cut short by Ctrl-C (128 + SIGINT, as shells report it); the cleanup still ran.
+    Interrupted,
+    /// 143: cut short by SIGTERM (128 + SIGTERM); the cleanup still ran.
+    Terminated,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Pass => 0,
+            Exit::ThresholdFailed => 1,
+            Exit::CouldNotStart => 2,
+            Exit::Unconfirmed => 3,
+            Exit::Interrupted => 130,
+            Exit::Terminated => 143,
+        }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e.code())
+    }
+}
+
+/// The exit codes in words, for `--help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0    every threshold held (cleanup: every leftover confirmed halted)
+  1    a threshold failed (cleanup: a leftover not confirmed halted)
+  2    nothing was run: bad scenario, flag or input file, missing credential, refused host
+  3    the run ended but a campaign it started is not confirmed halted (see `cleanup`)
+  130  cut short by Ctrl-C; the campaigns it started were still stopped
+  143  cut short by SIGTERM; the campaigns it started were still stopped";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_lists_every_code_once() {
+        for e in [
+            Exit::Pass,
+            Exit::ThresholdFailed,
+            Exit::CouldNotStart,
+            Exit::Unconfirmed,
+            Exit::Interrupted,
+            Exit::Terminated,
+        ] {
+            let code = format!("\n  {:<4} ", e.code());
+            assert_eq!(EXIT_CODES_HELP.matches(&code).count(), 1, "{e:?}");
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! One load run: the scenario's flows as a Goose attack against one host, every campaign it
+//! starts under the run's own cleanup guard, both latencies recorded, and the verdict judged on
+//! campaign-load's own figures.
+
+mod attack;
+mod step;
+
+pub use attack::READY;
+
+use crate::accounting::Accounting;
+use crate::cancel::Cancel;
+use crate::error::LoadError;
+use crate::pacing::Pacer;
+use crate::recorder::Recorder;
+use crate::scenario::Scenario;
+use crate::summary::{Model, Summary};
+use campaign_api::cleanup::{CleanupGuard, Stopped};
+use campaign_api::lifecycle::Lifecycle;
+use campaign_api::{Client, ClientConfig, HostKind, OperationId, VendorTarget};
+use campaign_schema::{Assumptions, Checker};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use step::Shared;
+use tokio::time::Instant;
+
+/// One run, as configured: the scenario as the flags left it (checked), the host it drives, and
+/// Goose flags passed through as they are (`--goose=…`, `--dashboard`, `--quiet`).
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The host, and whether it is the embedded simulator or a configured one.
+    pub target: VendorTarget,
+    /// Goose's own flags, passed through.
+    pub goose_flags: Vec<String>,
+}
+
+impl RunConfig {
+    /// A run of `scenario` against `target`, with no Goose flags of the user's.
+    pub fn new(scenario: Scenario, target: VendorTarget) -> RunConfig {
+        RunConfig {
+            scenario,
+            target,
+            goose_flags: Vec::new(),
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The summary (accounting, histograms, thresholds).
+    pub summary: Summary,
+    /// True when every threshold held.
+    pub passed: bool,
+    /// Campaigns that could not be confirmed halted at the end (should be empty).
+    pub cleanup_problems: Vec<String>,
+}
+
+/// What the end-of-run cleanup came to.
+struct Cleanup {
+    /// Campaigns a status read confirmed halted.
+    stopped: usize,
+    /// Stops, retries and confirming reads sent.
+    calls: usize,
+    /// One line per campaign that may still be running.
+    problems: Vec<String>,
+}
+
+impl Cleanup {
+    fn of(results: Vec<Stopped>) -> Cleanup {
+        Cleanup {
+            stopped: results.iter().filter(|s| s.halted).count(),
+            calls: results.iter().map(|s| s.calls).sum(),
+            problems: results
+                .into_iter()
+                .filter(|s| !s.halted)
+                .map(|s| s.line)
+                .collect(),
+        }
+    }
+}
+
+/// Runs `config` until its bound, or until `cancel` is cancelled; either way every campaign it
+/// started is stopped and confirmed halted before it returns.
+pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadError> {
+    let scenario = &config.scenario;
+    let target = &config.target;
+    let schedule = scenario.load.schedule();
+    let rules = crate::threshold::with_defaults(&scenario.thresholds, schedule.is_some()).map_err(
+        |source| LoadError::Threshold {
+            from: scenario.path.display().to_string(),
+            source,
+        },
+    )?;
+    // Built before the attack: the cleanup after it must not depend on anything that can fail.
+    let cleanup_client = Client::new(ClientConfig {
+        trust: scenario.transport.trust.clone(),
+        ..ClientConfig::default()
+    })?;
+    // The rules the checker's registry reads too (`CAMPAIGN_SCHEMAS_DIR`): the guard's status
+    // reads must mean what the host's lifecycle says.
+    let lifecycle = Arc::new(Lifecycle::load(
+        &campaign_schema::registry::default_dir(),
+        target.target.vendor,
+    )?);
+    // Every campaign a run against a host of someone else's may start is journaled before its
+    // first start; a killed run's leftovers are stopped before this run begins.
+    let mut guard = CleanupGuard::new(cleanup_client, "campaign-load");
+    if target.kind == HostKind::Sandbox {
+        guard = guard.with_journal(campaign_api::journal::default_dir());
+    }
+    let guard = Arc::new(guard);
+    cancel.watch_guard(&guard);
+    let recovered = guard.recover(&target.target, &lifecycle)?;
+    if !recovered.is_empty() {
+        let ids: Vec<String> = recovered.iter().map(ToString::to_string).collect();
+        eprintln!(
+            "campaign-load: an earlier run against {} left {} campaign(s) started ({}); stopping them first:",
+            target.target.host_label(),
+            ids.len(),
+            ids.join(", ")
+        );
+        for s in guard.finish_pending().await {
+            eprintln!("  {}", s.line);
+        }
+    }
+    if cancel.is_cancelled() {
+        return Err(LoadError::CancelledBeforeStart);
+    }
+    let checker = if scenario.contract_sample > 0.0 {
+        Some(
+            Checker::new(campaign_schema::SchemaRegistry::load_default()?)
+                .with_secrets(target.target.credential.secret_values()),
+        )
+    } else {
+        None
+    };
+    // Live metrics are bound before the attack: a taken port ends the run before it sends.
+    let metrics = match scenario.metrics_addr {
+        None => None,
+        Some(addr) => {
+            let m = Arc::new(crate::metrics::LoadMetrics::new());
+            let (bound, task) = crate::metrics::serve(addr, Arc::clone(&m))
+                .await
+                .map_err(|source| LoadError::Metrics { addr, source })?;
+            eprintln!("campaign-load: metrics at http://{bound}/metrics");
+            Some((m, task))
+        }
+    };
+    let args = attack::goose_args(
+        scenario,
+        target.target.base_url.as_str(),
+        &config.goose_flags,
+    );
+    let timeout = attack::request_timeout(scenario);
+    let shared = Arc::new(Shared {
+        scenario: scenario.clone(),
+        target: target.target.clone(),
+        names: OperationId::ALL
+            .iter()
+            .map(|o| o.spec().qualified_name())
+            .collect(),
+        accounting: Accounting::default(),
+        guard: Arc::clone(&guard),
+        secrets: target.target.credential.secret_values(),
+        lifecycle,
+        checker,
+        assumptions: Assumptions::for_kind(target.kind),
+        sample_every: if scenario.contract_sample > 0.0 {
+            (1.0 / scenario.contract_sample).round().max(1.0) as u64
+        } else {
+            u64::MAX
+        },
+        sampled: AtomicU64::new(0),
+        pacer: schedule
+            .clone()
+            .map(|s| Pacer::new(s, scenario.load.users.unwrap_or(1))),
+        recorder: match &metrics {
+            Some((m, _)) => Recorder::new(schedule.clone()).with_metrics(Arc::clone(m)),
+            None => Recorder::new(schedule.clone()),
+        },
+        lean: crate::transport::lean_for(scenario, &target.target, timeout)?,
+        goose_metrics: attack::goose_reads_metrics(&args),
+    });
+    let attack = attack::build(&shared, &args, cancel)?;
+    // A cancel ends the schedule at its instant (users waiting for an arrival give it up, and
+    // the arrivals after it are not counted as dropped), and stops Goose.
+    let watcher = {
+        let shared = Arc::clone(&shared);
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            cancel.cancelled().await;
+            if let Some(p) = &shared.pacer {
+                p.stop_at(cancel.at().unwrap_or_else(Instant::now));
+            }
+            goose::trigger_killswitch("cancelled");
+        })
+    };
+    let result = attack.execute().await;
+    watcher.abort();
+    if let Some((_, task)) = &metrics {
+        task.abort();
+    }
+    let end = shared
+        .pacer
+        .as_ref()
+        .and_then(Pacer::stopped_at)
+        .unwrap_or_else(Instant::now);
+    let cleanup = Cleanup::of(shared.guard.finish_pending().await);
+    if let Err(e) = result {
+        for p in &cleanup.problems {
+            eprintln!("campaign-load: WARNING: {p}");
+        }
+        // Goose names its option and value; whether anything ran is ours to say.
+        let what = match &e {
+            goose::GooseError::InvalidOption {
+                option,
+                value,
+                detail,
+            } => format!("Goose refused {option} = {value:?}: {detail}"),
+            other => format!("{other}: {other:?}"),
+        };
+        return Err(LoadError::Goose {
+            what,
+            sent: shared.accounting.snapshot().sent,
+            stopped: cleanup.stopped,
+        });
+    }
+    let users = scenario.load.users.unwrap_or(1);
+    let went = shared.pacer.as_ref().map_or(0, Pacer::went);
+    let finished = shared.recorder.finish(end, users, went);
+    let mut summary = Summary {
+        format: crate::summary::FORMAT,
+        scenario: scenario.name.clone(),
+        host: target.target.host_label(),
+        workers: 1,
+        duration_secs: finished.duration.as_secs_f64(),
+        model: if schedule.is_some() {
+            Model::Open
+        } else {
+            Model::Closed
+        },
+        requests: finished.requests,
+        accounting: shared.accounting.snapshot(),
+        arrivals: finished.arrivals,
+        timeline: finished.seconds,
+        campaigns_stopped_at_end: cleanup.stopped,
+        cleanup_requests: cleanup.calls,
+        thresholds: Vec::new(),
+    };
+    let passed = crate::threshold::judge(&mut summary, &rules);
+    Ok(Outcome {
+        summary,
+        passed,
+        cleanup_problems: cleanup.problems,
+    })
+}

@@ -304,7 +304,7 @@ pub enum Model {
 /// A run (or a merge of runs).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// The summary format ([`FORMAT`]).
+    /// The summary format (2 for this build; `merge` refuses others).
     pub format: u32,
     /// Scenario name.
     pub scenario: String,
@@ -359,7 +359,7 @@ impl Summary {
     }
 
     /// Adds another run. Thresholds are not carried over as verdicts: a merge is judged again on
-    /// the merged figures ([`crate::threshold::judge`]); only the rules are kept.
+    /// the merged figures; only the rules are kept.
     pub fn merge(&mut self, o: &Summary) {
         if self.workers == 0 {
             self.scenario = o.scenario.clone();
@@ -497,7 +497,7 @@ mod tests {
         fleet.merge(&open(&[0.0, 1.0]));
         assert!(fleet.mergeable(&open(&[0.0, 1.0])).is_ok());
         let e = fleet.mergeable(&open(&[0.0])).expect_err("other stages");
-        assert!(e.contains("one schedule"), "{e}");
+        assert!(e.to_string().contains("one schedule"), "{e}");
         let closed = Summary {
             workers: 1,
             ..Summary::default()

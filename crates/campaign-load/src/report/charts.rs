@@ -152,7 +152,7 @@ fn figure(title: &str, unit: &str, series: &[Series], legend: SeriesLabelPositio
         Err(e) => format!(
             "<figure><figcaption>{}: not drawn ({})</figcaption></figure>",
             esc(title),
-            esc(&e)
+            esc(&e.to_string())
         ),
     }
 }
@@ -162,7 +162,7 @@ fn svg(
     unit: &str,
     series: &[Series],
     legend: SeriesLabelPosition,
-) -> Result<String, String> {
+) -> Result<String, DrawingAreaErrorKind<std::io::Error>> {
     let x_max = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0))
@@ -176,22 +176,21 @@ fn svg(
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-        let e = |e: DrawingAreaErrorKind<_>| e.to_string();
-        root.fill(&WHITE).map_err(e)?;
+        root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 16))
             .margin(8)
             .x_label_area_size(32)
             .y_label_area_size(56)
             .build_cartesian_2d(0.0..x_max, 0.0..y_max)
-            .map_err(e)?;
+            ?;
         chart
             .configure_mesh()
             .x_desc("seconds into the run")
             .y_desc(unit)
             .light_line_style(WHITE.mix(0.0))
             .draw()
-            .map_err(e)?;
+            ?;
         for s in series {
             let color = s.color;
             let style = ShapeStyle::from(&color).stroke_width(2);
@@ -201,7 +200,7 @@ fn svg(
                 chart.draw_series(LineSeries::new(s.points.iter().copied(), style))
             };
             drawn
-                .map_err(e)?
+                ?
                 .label(s.name.as_str())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
@@ -213,8 +212,8 @@ fn svg(
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))
             .draw()
-            .map_err(e)?;
-        root.present().map_err(e)?;
+            ?;
+        root.present()?;
     }
     Ok(out)
 }

@@ -262,6 +262,7 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     const GOOD: &str = r#"
 name = "t"

@@ -1,6 +1,6 @@
 //! How close campaign-load's figures come to what the simulator was told to do, on this machine:
 //! the median it reports for a fixed 20 ms delay, and the rate it holds when paced at 200
-//! requests per second. The tests (`campaign-load/tests/measurement.rs`) check only what holds
+//! requests per second. The tests (`campaign-load/tests/it/measurement.rs`) check only what holds
 //! on any machine (no time below the injected delay, no request before its slot); these two
 //! figures depend on how busy the cores are, so they are measured here and not gated.
 //!
@@ -12,8 +12,7 @@
 
 use campaign_api::{Credential, Target, Vendor, target::parse_base_url};
 use campaign_api::{HostKind, VendorTarget};
-use campaign_load::run::{goose_args, run};
-use campaign_load::scenario::Scenario;
+use campaign_load::{Cancel, RunConfig, Scenario, Summary, run};
 use campaign_sim::{Faults, SimConfig};
 use secrecy::SecretString;
 use std::path::Path;
@@ -27,7 +26,7 @@ fn scenario(load: &str) -> Scenario {
 
 /// The run's summary, whether it passed, and the requests the simulator served to it (its total
 /// less the cleanup's).
-async fn against(faults: Faults, s: &Scenario) -> (campaign_load::summary::Summary, bool, u64) {
+async fn against(faults: Faults, s: &Scenario) -> (Summary, bool, u64) {
     let sim = campaign_sim::start(SimConfig {
         faults,
         ..SimConfig::default()
@@ -44,12 +43,11 @@ async fn against(faults: Faults, s: &Scenario) -> (campaign_load::summary::Summa
         target,
         kind: HostKind::Simulator,
     };
-    let args = goose_args(
-        s,
-        &sim.base_url(),
-        &["--quiet".to_string(), "--no-print-metrics".to_string()],
-    );
-    let result = run(s, &rt, &args).await.expect("run");
+    let config = RunConfig {
+        goose_flags: vec!["--quiet".to_string()],
+        ..RunConfig::new(s.clone(), rt)
+    };
+    let result = run(&config, &Cancel::new()).await.expect("run");
     let served = sim.counters().total - result.summary.cleanup_requests as u64;
     sim.stop().await;
     (result.summary, result.passed, served)

@@ -330,3 +330,7 @@ pub(crate) async fn exchange(
         service,
     })
 }
+
+#[cfg(test)]
+#[path = "lean_tests.rs"]
+mod tests;

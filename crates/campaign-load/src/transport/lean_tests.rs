@@ -1,12 +1,13 @@
 //! The lean client over HTTPS against the simulator serving a certificate made at run time:
 //! trusted through `Trust { ca_file }` it sends several requests on one connection; with the
 //! default trust the handshake fails as a TLS error; insecure accepts the certificate. Every
-//! assertion is on statuses and the simulator's counters; nothing is timed.
+//! assertion is on statuses and the simulator's counters; nothing is timed. (Unit tests: the
+//! lean client is private to the crate.)
 
+use super::*;
 use campaign_api::{
     Credential, OperationId, RenderedRequest, Target, TransportClass, Trust, Vendor,
 };
-use campaign_load::lean::{LeanClient, LeanError, LeanTls};
 use campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID;
 use campaign_sim::{RunningSim, SimConfig, SimTls};
 use secrecy::SecretString;
@@ -158,6 +159,36 @@ async fn lean_tls_to_a_plain_http_port_is_a_tls_error() {
     assert!(
         matches!(e, LeanError::Tls | LeanError::Reset),
         "a plain-HTTP host answers the ClientHello with a 400 or closes: {e:?}"
+    );
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn lean_plain_http_sends_several_requests_on_one_connection() {
+    // Arrange: the simulator over plain HTTP, and the client for it.
+    let sim = campaign_sim::start(SimConfig::default())
+        .await
+        .expect("simulator starts");
+    let lean = LeanClient::new(sim.addr().to_string(), TIMEOUT);
+
+    // Act
+    let mut statuses = Vec::new();
+    for op in [
+        OperationId::VoiceGenieStart,
+        OperationId::VoiceGenieStart,
+        OperationId::VoiceGenieCampaign,
+    ] {
+        let answer = lean.send(&request(&sim, op)).await.expect("an answer");
+        statuses.push(answer.status.as_u16());
+    }
+
+    // Assert
+    assert_eq!(statuses, [200, 400, 200], "start, start again, read");
+    let c = sim.counters();
+    assert_eq!(c.total, 3, "{c:#?}");
+    assert_eq!(
+        c.connections.accepted, 1,
+        "one keep-alive connection: {c:#?}"
     );
     sim.stop().await;
 }

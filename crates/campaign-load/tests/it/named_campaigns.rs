@@ -2,69 +2,56 @@
 //! notes every request line; the shipped per-user smoke scenario is run against it as a user
 //! would, with `KORE_BASE_URL` set.
 
-mod support;
-
+use crate::support::host::{request_lines, serve};
+use crate::support::{bin, shipped, text, tmp};
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-/// campaign-load configured for a Kore.ai host at `port` of the test's, with `voice_ids` named.
-fn configured(port: u16, voice_ids: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_campaign-load"));
-    c.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .env(
-            "CAMPAIGN_HARNESS_JOURNAL_DIR",
-            std::env::temp_dir().join(format!("campaign-load-journal-{}", std::process::id())),
-        )
-        .env_remove("VOICEGENIE_BASE_URL")
-        .envs([
-            ("KORE_BASE_URL", format!("http://127.0.0.1:{port}")),
-            (
-                "KORE_JWT",
-                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJuYW1lZCJ9.c2lnbmF0dXJl".into(),
-            ),
-            ("KORE_ACCOUNT_ID", "acc-named".into()),
-            ("KORE_APP_ID", "st-named".into()),
-            ("KORE_VOICE_CAMPAIGN_ID", voice_ids.into()),
-        ]);
+/// `command` configured for a Kore.ai host at `port` of the test's, with `voice_ids` named.
+fn configured(command: Command, port: u16, voice_ids: &str) -> Command {
+    let mut c = command;
+    c.envs([
+        ("KORE_BASE_URL", format!("http://127.0.0.1:{port}")),
+        (
+            "KORE_JWT",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJuYW1lZCJ9.c2lnbmF0dXJl".into(),
+        ),
+        ("KORE_ACCOUNT_ID", "acc-named".into()),
+        ("KORE_APP_ID", "st-named".into()),
+        ("KORE_VOICE_CAMPAIGN_ID", voice_ids.into()),
+    ]);
     c
 }
 
-/// Runs `scenarios/smoke.toml` (per-user campaigns) against a noting host with `voice_ids` named
-/// and extra flags; returns the request lines the host saw, the exit code and the output.
-fn smoke(voice_ids: &str, flags: &[&str]) -> (Vec<String>, Option<i32>, String) {
+/// Runs `scenarios/smoke.toml` (per-user campaigns), its files in `dir`, against a noting host
+/// with `voice_ids` named and extra flags; returns the request lines the host saw, the exit code
+/// and the output.
+fn smoke(dir: &Path, voice_ids: &str, flags: &[&str]) -> (Vec<String>, Option<i32>, String) {
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
     // Every call answered as a status read of a stopped campaign: cleanup confirms at once.
     let body = r#"{"status":"success","data":{"id":"x","status":"Stopped","name":"n"}}"#;
-    let port = support::serve(
+    let port = serve(
         format!(
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         ),
         seen.clone(),
     );
-    let out = configured(port, voice_ids)
-        .args([
-            "--scenario",
-            "scenarios/smoke.toml",
-            "--run-time",
-            "1s",
-            "--quiet",
-        ])
-        .args(["--summary", "/dev/null"])
+    let out = configured(shipped(dir, "smoke"), port, voice_ids)
+        .args(["--run-time", "1s", "--quiet"])
+        .arg("--summary")
+        .arg(dir.join("smoke.summary.json"))
         .args(flags)
         .output()
         .expect("campaign-load runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (support::request_lines(&seen), out.status.code(), text)
+    (request_lines(&seen), out.status.code(), text(&out))
 }
 
 #[test]
 fn a_per_user_scenario_with_fewer_named_campaigns_than_users_is_refused_before_anything_is_sent() {
-    let (seen, code, text) = smoke("some-id", &[]);
+    let dir = tmp("named-fewer");
+    let (seen, code, text) = smoke(&dir, "some-id", &[]);
     assert_eq!(code, Some(2), "{text}");
     assert!(
         text.contains("8 users each drive a campaign of their own, but KORE_VOICE_CAMPAIGN_ID names 1: name at least 8"),
@@ -76,7 +63,8 @@ fn a_per_user_scenario_with_fewer_named_campaigns_than_users_is_refused_before_a
 #[test]
 fn a_run_touches_only_the_named_campaigns() {
     // Act
-    let (seen, code, text) = smoke("cmp-a, cmp-b", &["-u", "2"]);
+    let dir = tmp("named-only");
+    let (seen, code, text) = smoke(&dir, "cmp-a, cmp-b", &["-u", "2"]);
 
     // Assert: the banner lists them, and every request named one of them.
     assert!(
@@ -102,20 +90,20 @@ fn a_run_touches_only_the_named_campaigns() {
 
 #[test]
 fn a_scenario_naming_a_campaign_the_user_did_not_is_refused() {
+    let dir = tmp("named-unnamed");
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let port = support::serve(
+    let port = serve(
         "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".into(),
         seen.clone(),
     );
-    let out = configured(port, "cmp-mine")
-        .args([
-            "--scenario",
-            "scenarios/contention-single-campaign.toml",
-            "--run-time",
-            "1s",
-        ])
-        .output()
-        .expect("campaign-load runs");
+    let out = configured(
+        shipped(&dir, "contention-single-campaign"),
+        port,
+        "cmp-mine",
+    )
+    .args(["--run-time", "1s"])
+    .output()
+    .expect("campaign-load runs");
     let text = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
@@ -124,14 +112,15 @@ fn a_scenario_naming_a_campaign_the_user_did_not_is_refused() {
         ),
         "{text}"
     );
-    assert!(support::request_lines(&seen).is_empty());
+    assert!(request_lines(&seen).is_empty());
 }
 
 #[test]
 fn a_dot_segment_id_is_refused_before_anything_is_sent() {
     // `..` would be normalised away: `POST /campaign/api/v1/public/st/?…` on the real host.
     for ids in ["..", "cmp-a,.", "cmp-a, .."] {
-        let (seen, code, text) = smoke(ids, &["-u", "1"]);
+        let dir = tmp("named-dots");
+        let (seen, code, text) = smoke(&dir, ids, &["-u", "1"]);
         assert_eq!(code, Some(2), "{ids}: {text}");
         assert!(
             text.contains("KORE_VOICE_CAMPAIGN_ID: campaign id")
@@ -146,8 +135,7 @@ fn a_dot_segment_id_is_refused_before_anything_is_sent() {
 fn calls_go_only_to_campaigns_of_their_channel() {
     // A scenario mixing voice and SMS steps would send SMS calls to voice campaigns (each user
     // drives one id); an SMS scenario with only voice ids named would too. Both are refused.
-    let dir = std::env::temp_dir().join(format!("named-channels-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = tmp("named-channels");
     for (name, steps, why) in [
         (
             "mixed",
@@ -169,11 +157,11 @@ fn calls_go_only_to_campaigns_of_their_channel() {
         )
         .expect("scenario");
         let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-        let port = support::serve(
+        let port = serve(
             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".into(),
             seen.clone(),
         );
-        let out = configured(port, "voice-1")
+        let out = configured(bin(&dir), port, "voice-1")
             .arg("--scenario")
             .arg(&scenario)
             .output()
@@ -182,7 +170,7 @@ fn calls_go_only_to_campaigns_of_their_channel() {
         assert_eq!(out.status.code(), Some(2), "{name}: {text}");
         assert!(text.contains(why), "{name}: {text}");
         assert!(
-            support::request_lines(&seen).is_empty(),
+            request_lines(&seen).is_empty(),
             "{name}: the host was asked"
         );
     }

@@ -1,6 +1,7 @@
 //! Scale-out: three worker processes against one simulator, their summaries merged exactly.
 
-use campaign_load::summary::{RequestStats, Summary};
+use crate::support::{bin, blocking, shipped};
+use campaign_load::{RequestStats, Summary};
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -13,8 +14,7 @@ async fn three_workers_merge_to_what_the_simulator_served() {
     // Each worker writes its own summary and reports in a folder of its own (the scenario's
     // `target/load/smoke.*` would have all three, and any other smoke run, write one file). The
     // folder starts empty, so the merge can only read what these workers wrote.
-    let dir = std::env::temp_dir().join(format!("campaign-load-scale-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::tmp("scale-out");
     let worker_dirs: Vec<_> = (0..3).map(|i| dir.join(format!("worker-{i}"))).collect();
     for d in &worker_dirs {
         std::fs::create_dir_all(d).expect("dir");
@@ -27,12 +27,8 @@ async fn three_workers_merge_to_what_the_simulator_served() {
     for (i, f) in files.iter().enumerate() {
         let prefix = format!("load-w{i}-");
         children.push(
-            Command::new(env!("CARGO_BIN_EXE_campaign-load"))
-                .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-                .env_remove("KORE_BASE_URL")
+            shipped(&worker_dirs[i], "smoke")
                 .args([
-                    "--scenario",
-                    "scenarios/smoke.toml",
                     "--run-time",
                     "3s",
                     "--users",
@@ -50,6 +46,10 @@ async fn three_workers_merge_to_what_the_simulator_served() {
                 // The scenario's p95<250ms is a wall-clock figure; on a busy machine it could
                 // fail a worker that merged fine. No request fails here, so this one holds.
                 .args(["--threshold", "error-rate<1%"])
+                // Each worker capped at 25 requests a second (Goose's throttle): however the
+                // machine shares its cores among the three, no worker alone comes near the
+                // fleet's rate, which the fleet threshold below needs.
+                .args(["--throttle", "25"])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -61,7 +61,7 @@ async fn three_workers_merge_to_what_the_simulator_served() {
         // Bounded: a 3 s run that has not ended in two minutes is a failure, not a hang.
         let Ok(out) = tokio::time::timeout(
             std::time::Duration::from_secs(120),
-            tokio::task::spawn_blocking(move || c.wait_with_output()),
+            blocking(move || c.wait_with_output()),
         )
         .await
         else {
@@ -72,7 +72,7 @@ async fn three_workers_merge_to_what_the_simulator_served() {
             }
             panic!("worker {i} still running two minutes into a 3 s run");
         };
-        let out = out.expect("join").expect("worker runs");
+        let out = out.expect("worker runs");
         assert!(
             out.status.success(),
             "{}",
@@ -81,7 +81,7 @@ async fn three_workers_merge_to_what_the_simulator_served() {
     }
     let merged_json = dir.join("merged.json");
     let merged_html = dir.join("merged.html");
-    let out = Command::new(env!("CARGO_BIN_EXE_campaign-load"))
+    let out = bin(&dir)
         .arg("merge")
         .args(&files)
         .arg("--report-file")
@@ -183,7 +183,7 @@ async fn three_workers_merge_to_what_the_simulator_served() {
     );
     let between = format!("{:.1}", (fleet_rps + best_worker) / 2.0);
     let merge_with = |inputs: &[std::path::PathBuf], rule: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_campaign-load"))
+        let out = bin(&dir)
             .arg("merge")
             .args(inputs)
             .arg("--report-file")

@@ -3,15 +3,16 @@
 //! error body, so a campaign the host shows halted is never reported as "may still be running",
 //! whatever the host answered to the stop.
 
-#[path = "../../../tests/fixtures/standin.rs"]
-mod standin;
+// The path is relative to this file's folder (tests/it/): the workspace's tests/fixtures.
+#[path = "../../../../tests/fixtures/standin.rs"]
+mod fixture;
 
-use standin::{StandIn, scratch};
-use std::process::Command;
+use crate::support::{bin, text, tmp};
+use fixture::StandIn;
 
 /// A 2 s run of 4 users on the stand-in's named voice campaign, doing `steps` in a loop.
 fn load(s: &StandIn, name: &str, steps: &str) -> (Option<i32>, String) {
-    let dir = scratch(name);
+    let dir = tmp(&format!("standin-{name}"));
     let scenario = dir.join("scenario.toml");
     std::fs::write(
         &scenario,
@@ -38,30 +39,24 @@ run_time = "2s"
 [report]
 summary = "{summary}"
 "#,
-            id = standin::KORE_VOICE,
+            id = fixture::KORE_VOICE,
             summary = dir.join("summary.json").display()
         ),
     )
     .expect("scenario written");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_campaign-load"));
-    cmd.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let mut cmd = bin(&dir);
     for var in StandIn::VARS {
         cmd.env_remove(var);
     }
     let out = cmd
         .envs(s.env())
-        .env("CAMPAIGN_HARNESS_JOURNAL_DIR", dir.join("journal"))
         .arg("--scenario")
         .arg(&scenario)
         .output()
         .expect("campaign-load runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = text(&out);
     assert!(
-        !text.contains(standin::KORE_CLIENT_SECRET),
+        !text.contains(fixture::KORE_CLIENT_SECRET),
         "a credential reached the output"
     );
     (out.status.code(), text)
@@ -80,7 +75,7 @@ fn cleanup_on_a_foreign_host_trusts_the_status_read_and_raises_no_false_alarm() 
         "{text}"
     );
     assert!(!text.contains("WARNING"), "{text}");
-    assert_eq!(s.state()["kore"][standin::KORE_VOICE], "Stopped");
+    assert_eq!(s.state()["kore"][fixture::KORE_VOICE], "Stopped");
 
     // Start, stop: the campaign is usually already Stopped when cleanup sends its stop, and the
     // stand-in answers that stop 200 "Campaign already stopped", where our rules assume a 400
@@ -98,7 +93,7 @@ fn cleanup_on_a_foreign_host_trusts_the_status_read_and_raises_no_false_alarm() 
     );
     assert!(!text.contains("WARNING"), "{text}");
     let state = s.state();
-    assert_eq!(state["kore"][standin::KORE_VOICE], "Stopped", "{state}");
+    assert_eq!(state["kore"][fixture::KORE_VOICE], "Stopped", "{state}");
     assert!(
         state["calls"]["kore_start"].as_u64().unwrap_or_default() > 4,
         "the run drove the host: {state}"

@@ -4,11 +4,9 @@
 //! Kore.ai's `auth` JWT and VoiceGenie's `x-api-key` alike. The redirects are counted as what
 //! they are, never as ok, so the run fails its error-rate threshold.
 
-mod support;
-
-use std::process::Command;
+use crate::support::host::serve;
+use crate::support::{bin, text, tmp};
 use std::sync::{Arc, Mutex};
-use support::serve;
 
 const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJyZWRpcmVjdC10ZXN0In0.c2VjcmV0LXNpZ25hdHVyZQ";
 const API_KEY: &str = "vg-redirect-test-key-5d1e";
@@ -28,11 +26,7 @@ fn run(vendor: &str, goose_client: bool) -> (Vec<String>, usize, Option<i32>, St
         ),
         first.clone(),
     );
-    let dir = std::env::temp_dir().join(format!(
-        "campaign-load-redirects-{}-{vendor}-{goose_client}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = tmp(&format!("redirects-{vendor}-{goose_client}"));
     let scenario = dir.join("redirects.toml");
     let steps = if vendor == "kore" {
         r#""voice-start-v1", "voice-stop-v1""#
@@ -66,19 +60,7 @@ run_time = "2s"
     )
     .expect("scenario");
     let base = format!("http://127.0.0.1:{port}");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_campaign-load"));
-    cmd.env(
-        "CAMPAIGN_HARNESS_JOURNAL_DIR",
-        std::env::temp_dir().join(format!("campaign-load-journal-{}", std::process::id())),
-    );
-    for v in [
-        "KORE_BASE_URL",
-        "VOICEGENIE_BASE_URL",
-        "KORE_CLIENT_ID",
-        "VOICEGENIE_SESSION_TOKEN",
-    ] {
-        cmd.env_remove(v);
-    }
+    let mut cmd = bin(&dir);
     if vendor == "kore" {
         cmd.envs([
             ("KORE_BASE_URL", base.as_str()),
@@ -97,14 +79,9 @@ run_time = "2s"
     let out = cmd
         .arg("--scenario")
         .arg(&scenario)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .output()
         .expect("campaign-load runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = text(&out);
     let seen = elsewhere.lock().map(|s| s.clone()).unwrap_or_default();
     let asked = first.lock().map(|s| s.len()).unwrap_or_default();
     (seen, asked, out.status.code(), text)

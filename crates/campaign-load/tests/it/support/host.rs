@@ -1,6 +1,5 @@
 //! Test hosts of our own, written as plain sockets: they answer every request the same way and
 //! note what they were asked, so a test can say what reached them.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -56,6 +55,19 @@ fn connection(stream: TcpStream, answer: &str, seen: &Mutex<Vec<String>>) {
             return;
         }
     }
+}
+
+/// A host that accepts connections and never answers; its port.
+pub fn never_answers() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    port
 }
 
 /// The request lines (`POST /path?query HTTP/1.1`) of the heads in `seen`.

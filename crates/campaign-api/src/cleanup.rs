@@ -93,6 +93,46 @@ pub struct Stopped {
     pub calls: usize,
 }
 
+/// What [`CleanupGuard::stop_leftovers`] found on one host and did about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    /// Whose host.
+    pub vendor: Vendor,
+    /// `host:port`.
+    pub host: String,
+    /// The campaigns earlier runs left started and never saw halted, in the order found.
+    pub campaigns: Vec<CampaignId>,
+    /// One result per campaign stopped (leftovers, and anything else that was pending).
+    pub stopped: Vec<Stopped>,
+}
+
+impl Recovered {
+    /// True when no earlier run left anything started there.
+    pub fn is_empty(&self) -> bool {
+        self.campaigns.is_empty()
+    }
+
+    /// The leftovers not confirmed halted: someone must look at them by hand.
+    pub fn unconfirmed(&self) -> impl Iterator<Item = &Stopped> {
+        self.stopped.iter().filter(|s| !s.halted)
+    }
+}
+
+impl std::fmt::Display for Recovered {
+    /// `kore at kore.example:443: an earlier run left 2 started (c1, c2); stopped first:`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self.campaigns.iter().map(CampaignId::as_str).collect();
+        write!(
+            f,
+            "{} at {}: an earlier run left {} started ({}); stopped first:",
+            self.vendor,
+            self.host,
+            ids.len(),
+            ids.join(", ")
+        )
+    }
+}
+
 /// Stops every campaign the run may have started and has not seen halted since.
 pub struct CleanupGuard {
     client: Client,
@@ -363,6 +403,50 @@ impl CleanupGuard {
             crate::journal::Journal::settle(orphan)?;
         }
         Ok(ids)
+    }
+
+    /// Recovers an earlier run's leftovers on `target`'s host and stops them, before this run
+    /// sends anything there: [`CleanupGuard::recover`] then, if it found any,
+    /// [`CleanupGuard::finish_pending`]. The one way both tools clean up after a killed run (the
+    /// contract suite per vendor, the load runner before its attack and in `campaign-load
+    /// cleanup`). Call it while nothing else of this run is under the guard: whatever is pending
+    /// is stopped with the leftovers.
+    ///
+    /// ```no_run
+    /// # async fn example(target: campaign_api::Target) -> Result<(), Box<dyn std::error::Error>> {
+    /// use campaign_api::{CleanupGuard, Client, ClientConfig, journal, lifecycle::Lifecycle};
+    /// use std::sync::Arc;
+    ///
+    /// let lifecycle = Arc::new(Lifecycle::embedded(target.vendor)?);
+    /// let guard = CleanupGuard::new(Client::new(ClientConfig::default())?, "campaign-load")
+    ///     .with_journal(journal::default_dir());
+    /// let left = guard.stop_leftovers(&target, &lifecycle).await?;
+    /// if !left.is_empty() {
+    ///     eprintln!("{left}");
+    ///     for s in &left.stopped {
+    ///         eprintln!("  {}", s.line);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn stop_leftovers(
+        &self,
+        target: &Target,
+        lifecycle: &Arc<Lifecycle>,
+    ) -> Result<Recovered, JournalError> {
+        let campaigns = self.recover(target, lifecycle)?;
+        let stopped = if campaigns.is_empty() {
+            Vec::new()
+        } else {
+            self.finish_pending().await
+        };
+        Ok(Recovered {
+            vendor: target.vendor,
+            host: target.host_label(),
+            campaigns,
+            stopped,
+        })
     }
 
     /// A status read showed the campaign halted: nothing left to stop.

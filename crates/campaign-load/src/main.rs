@@ -4,8 +4,8 @@
 //! Exit codes: 0 every threshold held; 1 a threshold failed; 2 the run could not start (bad
 //! scenario, missing credentials, refused remote host, unbounded run, Goose refused).
 
-use campaign_api::duration::parse_duration;
-use campaign_api::{Credential, HostKind, Target, Vendor, VendorTarget, target::parse_base_url};
+use campaign_api::parse_duration;
+use campaign_api::{Credential, HostKind, Target, Vendor, VendorTarget, parse_base_url};
 use campaign_load::run::{goose_args, run};
 use campaign_load::scenario::Scenario;
 use campaign_load::summary::{Summary, fmt_us};
@@ -379,7 +379,7 @@ async fn target_for(
 /// True when `host` is given and is not this machine.
 fn is_remote(host: Option<&str>) -> bool {
     host.and_then(|h| parse_base_url("--host", h).ok())
-        .is_some_and(|u| !campaign_api::target::is_loopback(&u))
+        .is_some_and(|u| !campaign_api::is_loopback(&u))
 }
 
 fn apply_overrides(s: &mut Scenario, a: &RunArgs) -> Result<(), String> {
@@ -688,7 +688,7 @@ fn take_over_ctrl_c() {
         }
         2 => eprintln!(
             "campaign-load: Ctrl-C again: stopping the campaigns this run started, within {}s; a third Ctrl-C aborts and leaves them in the journal",
-            campaign_api::cleanup::CLEANUP_BOUND.as_secs()
+            campaign_api::CLEANUP_BOUND.as_secs()
         ),
         _ => {
             let ids = campaign_load::run::ACTIVE_GUARD

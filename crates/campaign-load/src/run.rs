@@ -8,7 +8,7 @@ use crate::pacing::{Pacer, Turn};
 use crate::recorder::{Recorder, Sample};
 use crate::scenario::{ClientKind, Scenario};
 use crate::summary::{Model, Summary};
-use campaign_api::cleanup::CleanupGuard;
+use campaign_api::CleanupGuard;
 use campaign_api::lifecycle::Lifecycle;
 use campaign_api::{
     Action, Client, ClientConfig, Exchange, HostKind, OperationId, Target, TransportClass,
@@ -84,7 +84,7 @@ struct Cleanup {
 }
 
 impl Cleanup {
-    fn of(results: Vec<campaign_api::cleanup::Stopped>) -> Cleanup {
+    fn of(results: Vec<campaign_api::Stopped>) -> Cleanup {
         Cleanup {
             stopped: results.iter().filter(|s| s.halted).count(),
             calls: results.iter().map(|s| s.calls).sum(),
@@ -197,7 +197,7 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
 pub async fn cleanup_leftovers(
     target: &VendorTarget,
     trust: &campaign_api::Trust,
-) -> Result<Vec<campaign_api::cleanup::Stopped>, String> {
+) -> Result<Vec<campaign_api::Stopped>, String> {
     let client = Client::new(ClientConfig {
         trust: trust.clone(),
         ..ClientConfig::default()
@@ -367,7 +367,7 @@ async fn goose_exchange(
 async fn read_body(response: &mut reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
     let mut body = bytes::BytesMut::new();
     while let Some(chunk) = response.chunk().await? {
-        if body.len() < campaign_api::client::DEFAULT_MAX_BODY {
+        if body.len() < campaign_api::DEFAULT_MAX_BODY {
             body.extend_from_slice(&chunk);
         }
     }

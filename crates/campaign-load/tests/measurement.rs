@@ -11,7 +11,7 @@
 //! machine as much as of the code, so it is measured in the `load_accuracy` bench
 //! (`cargo bench -p campaign-benches --bench load_accuracy`), not gated here.
 
-use campaign_api::{Credential, Target, Vendor, target::parse_base_url};
+use campaign_api::{Credential, Target, Vendor, parse_base_url};
 use campaign_api::{HostKind, VendorTarget};
 use campaign_load::run::{goose_args, run};
 use campaign_load::scenario::Scenario;

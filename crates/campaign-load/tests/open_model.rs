@@ -9,7 +9,7 @@
 //! Goose's killswitch is process-wide, so the runs in this file happen one after another inside
 //! a single test.
 
-use campaign_api::{Credential, HostKind, Target, Vendor, VendorTarget, target::parse_base_url};
+use campaign_api::{Credential, HostKind, Target, Vendor, VendorTarget, parse_base_url};
 use campaign_load::run::{RunResult, goose_args, run};
 use campaign_load::scenario::Scenario;
 use campaign_sim::faults::Window;

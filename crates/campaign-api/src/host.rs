@@ -257,3 +257,88 @@ impl HostChoice {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn a_loopback_host_flag_without_variables_is_local_with_placeholder_ids() {
+        let choice = HostChoice::with_host(Vendor::Kore, "--host", "http://127.0.0.1:9", vars(&[]))
+            .expect("a loopback host needs no variables");
+        let HostChoice::Local(t) = &choice else {
+            panic!("{choice:?}")
+        };
+        assert_eq!(
+            (t.account_id.as_str(), t.app_id.as_str()),
+            ("acc-sim", "st-sim")
+        );
+        assert!(!choice.is_configured() && !choice.needs_simulator());
+        let vt = choice.resolve(None, &SimCredentials::default());
+        assert_eq!(vt.map(|vt| vt.kind), Some(HostKind::Sandbox));
+    }
+
+    #[test]
+    fn a_remote_host_flag_takes_the_vendors_variables_and_names_what_is_missing() {
+        let complete = vars(&[
+            ("VOICEGENIE_API_KEY", "k-1"),
+            ("VOICEGENIE_CAMPAIGN_ID", "cmp-1"),
+        ]);
+        let choice =
+            HostChoice::with_host(Vendor::VoiceGenie, "--host", "https://vg.example", complete)
+                .expect("configured");
+        let HostChoice::Configured(t) = &choice else {
+            panic!("{choice:?}")
+        };
+        assert_eq!(t.host_label(), "vg.example:443");
+        assert_eq!(t.campaigns.voice[0].as_str(), "cmp-1");
+
+        let e = HostChoice::with_host(
+            Vendor::VoiceGenie,
+            "--host",
+            "https://vg.example",
+            vars(&[]),
+        )
+        .expect_err("no key");
+        assert!(
+            matches!(e, ConfigError::Missing { ref missing, .. } if missing.contains("VOICEGENIE_API_KEY")),
+            "{e}"
+        );
+        let e = HostChoice::with_host(Vendor::Kore, "--host", "ftp://x", vars(&[]))
+            .expect_err("scheme");
+        assert!(
+            matches!(e, ConfigError::BadScheme { ref var, .. } if var == "--host"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_simulator_choice_resolves_only_with_a_simulator_address() {
+        let choice = HostChoice::from_lookup(Vendor::Kore, vars(&[])).expect("nothing set");
+        assert!(choice.needs_simulator());
+        assert!(
+            choice
+                .clone()
+                .resolve(None, &SimCredentials::default())
+                .is_none()
+        );
+        let url = parse_base_url("simulator", "http://127.0.0.1:7").expect("url");
+        let vt = choice
+            .resolve(Some(&url), &SimCredentials::new("s-1", "k-1"))
+            .expect("resolves");
+        assert_eq!(vt.kind, HostKind::Simulator);
+        match &vt.target.credential {
+            Credential::KoreClient(s) => assert_eq!(s.client_id(), SIM_KORE_CLIENT_ID),
+            other => panic!("{other:?}"),
+        }
+    }
+}

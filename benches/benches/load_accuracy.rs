@@ -10,7 +10,7 @@
 //! Goose's own `--throttle-requests` cap lets about 178 req/s through for 200 (11% short), which
 //! is why campaign-load paces on its own schedule. Run nothing heavy meanwhile (`uptime`).
 
-use campaign_api::{Credential, Target, Vendor, target::parse_base_url};
+use campaign_api::{Credential, Target, Vendor, parse_base_url};
 use campaign_api::{HostKind, VendorTarget};
 use campaign_load::{Cancel, RunConfig, Scenario, Summary, run};
 use campaign_sim::{Faults, SimConfig};

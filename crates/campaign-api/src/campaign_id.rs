@@ -34,19 +34,18 @@ pub enum CampaignIdError {
         /// The refused id.
         id: String,
     },
-    /// The id is longer than [`MAX_LEN`] bytes.
+    /// The id is longer than [`CampaignId::MAX_LEN`] bytes.
     #[error("campaign id is {len} bytes long; the limit is {max}")]
     TooLong {
         /// Its length in bytes.
         len: usize,
-        /// [`MAX_LEN`].
+        /// [`CampaignId::MAX_LEN`].
         max: usize,
     },
 }
 
-/// The longest campaign id accepted, in bytes (vendor ids are uuids or short slugs; a longer one
-/// is a paste error, and the simulator refuses what the client refuses).
-pub const MAX_LEN: usize = 128;
+/// The longest campaign id accepted, in bytes ([`CampaignId::MAX_LEN`]).
+const MAX_LEN: usize = 128;
 
 /// A campaign id that is safe to put into a request path.
 ///
@@ -62,6 +61,10 @@ pub const MAX_LEN: usize = 128;
 pub struct CampaignId(String);
 
 impl CampaignId {
+    /// The longest campaign id accepted, in bytes (vendor ids are uuids or short slugs; a longer
+    /// one is a paste error, and the simulator refuses what the client refuses).
+    pub const MAX_LEN: usize = MAX_LEN;
+
     /// Checks and wraps an id.
     pub fn new(id: impl Into<String>) -> Result<Self, CampaignIdError> {
         let id = id.into();

@@ -16,19 +16,23 @@
 //! under the guard. Stopping is concurrent and bounded in total time ([`CLEANUP_BOUND`]): a dead
 //! host cannot hold a run's end for minutes, and what was not confirmed stays in the journal.
 
-use crate::class::is_unavailable_status;
+mod stop;
+
+pub use stop::{Stopped, read_state};
+
 use crate::client::Client;
 use crate::journal::{Journal, JournalError};
-use crate::lifecycle::{Lifecycle, StateRead};
+use crate::lifecycle::Lifecycle;
 use crate::operation::OperationId;
 use crate::sync::lock;
 use crate::target::Target;
-use crate::vendor::{Action, Vendor};
+use crate::vendor::Vendor;
 use crate::{CampaignId, CampaignIdError};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use stop::{Started, stop_all};
 
 /// The longest the end-of-run cleanup takes, all campaigns together: stops and confirming reads
 /// run concurrently, and what is not confirmed by then is reported (and stays in the journal).
@@ -36,9 +40,6 @@ pub const CLEANUP_BOUND: Duration = Duration::from_secs(10);
 
 /// Open journals, by vendor and `host:port`.
 type Journals = BTreeMap<(Vendor, String), Arc<Journal>>;
-
-/// Campaigns stopped at once.
-const CONCURRENT_STOPS: usize = 32;
 
 /// Why the guard refused to take a campaign (and so the start must not be sent).
 #[derive(Debug, thiserror::Error)]
@@ -51,46 +52,44 @@ pub enum GuardError {
     Journal(#[from] JournalError),
 }
 
-/// One status read outside any recorded step (no retry): what `campaign`'s state is.
-pub async fn read_state(
-    client: &Client,
-    target: &Target,
-    lifecycle: &Lifecycle,
-    campaign: &str,
-) -> StateRead {
-    let Some(op) =
-        OperationId::of_vendor(target.vendor).find(|op| op.spec().action == Action::Status)
-    else {
-        return StateRead::Lost;
-    };
-    match client.call(target, op, campaign).await {
-        Ok(x) => StateRead::from_answer(lifecycle, x.status.as_u16(), &x.body),
-        Err(_) => StateRead::Lost,
+/// What [`CleanupGuard::stop_leftovers`] found on one host and did about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    /// Whose host.
+    pub vendor: Vendor,
+    /// `host:port`.
+    pub host: String,
+    /// The campaigns earlier runs left started and never saw halted, in the order found.
+    pub campaigns: Vec<CampaignId>,
+    /// One result per campaign stopped (leftovers, and anything else that was pending).
+    pub stopped: Vec<Stopped>,
+}
+
+impl Recovered {
+    /// True when no earlier run left anything started there.
+    pub fn is_empty(&self) -> bool {
+        self.campaigns.is_empty()
+    }
+
+    /// The leftovers not confirmed halted: someone must look at them by hand.
+    pub fn unconfirmed(&self) -> impl Iterator<Item = &Stopped> {
+        self.stopped.iter().filter(|s| !s.halted)
     }
 }
 
-/// One campaign that may be dialing because of the run.
-struct Started {
-    target: Target,
-    stop: OperationId,
-    lifecycle: Arc<Lifecycle>,
-    campaign: CampaignId,
-}
-
-/// What stopping one campaign came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stopped {
-    /// Whose campaign.
-    pub vendor: Vendor,
-    /// Its id.
-    pub campaign: String,
-    /// `kore demo-voice: kore voice-stop-v1 answered 200; reads halted`.
-    pub line: String,
-    /// True when a status read confirmed the campaign halted; false when it may still be
-    /// dialing and someone must look at it by hand.
-    pub halted: bool,
-    /// Requests sent to stop and confirm it (stops, retries and the status read).
-    pub calls: usize,
+impl std::fmt::Display for Recovered {
+    /// `kore at kore.example:443: an earlier run left 2 started (c1, c2); stopped first:`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self.campaigns.iter().map(CampaignId::as_str).collect();
+        write!(
+            f,
+            "{} at {}: an earlier run left {} started ({}); stopped first:",
+            self.vendor,
+            self.host,
+            ids.len(),
+            ids.join(", ")
+        )
+    }
 }
 
 /// Stops every campaign the run may have started and has not seen halted since.
@@ -126,124 +125,6 @@ impl std::fmt::Debug for CleanupGuard {
             )
             .finish()
     }
-}
-
-/// Waits between stop attempts that met a 429 or 5xx.
-const RETRY_WAIT: Duration = Duration::from_millis(500);
-/// Stop attempts, and confirming reads, per campaign.
-const STOP_ATTEMPTS: u32 = 4;
-
-async fn stop_one(client: &Client, s: &Started) -> Stopped {
-    let label = format!("{} {}", s.target.vendor, s.campaign);
-    // A stop that meets a 5xx or 429 is retried a few times: leaving a campaign dialing is the
-    // one outcome a run must avoid.
-    let mut answer = String::new();
-    let mut calls = 0;
-    for attempt in 1..=STOP_ATTEMPTS {
-        calls += 1;
-        match client.call(&s.target, s.stop, s.campaign.as_str()).await {
-            Ok(x) if is_unavailable_status(x.status.as_u16()) && attempt < STOP_ATTEMPTS => {
-                answer = format!("{} answered {}", s.stop, x.status.as_u16());
-            }
-            Ok(x) => {
-                answer = format!("{} answered {}", s.stop, x.status.as_u16());
-                break;
-            }
-            Err(e) => answer = format!("{} failed: {e}", s.stop),
-        }
-        tokio::time::sleep(RETRY_WAIT * attempt).await;
-    }
-    // Whatever the stop answered, only a status read tells whether the campaign is halted. A read
-    // that gets no usable answer, or shows an in-between value, is tried again a few times: a
-    // noisy host or a read that lags the stop must not turn a halted campaign into a false alarm.
-    let mut read = StateRead::Lost;
-    for attempt in 1..=STOP_ATTEMPTS {
-        calls += 1;
-        read = read_state(client, &s.target, &s.lifecycle, s.campaign.as_str()).await;
-        let settled = matches!(
-            read,
-            StateRead::In(_) | StateRead::Unknown(_) | StateRead::NotFound
-        );
-        if settled || attempt == STOP_ATTEMPTS {
-            break;
-        }
-        tokio::time::sleep(RETRY_WAIT * attempt).await;
-    }
-    if matches!(read, StateRead::NotFound) {
-        // The host does not know the campaign (404 on its status read): nothing of it dials.
-        return Stopped {
-            vendor: s.target.vendor,
-            campaign: s.campaign.to_string(),
-            line: format!("{label}: {answer}; the host does not know it (404): nothing to stop"),
-            halted: true,
-            calls,
-        };
-    }
-    let (line, halted) = match read.state().map(|st| s.lifecycle.state(st).dialing) {
-        Some(false) => (format!("{label}: {answer}; reads halted"), true),
-        Some(true) => (
-            format!("{label}: {answer}; STILL DIALING -- STOP IT BY HAND"),
-            false,
-        ),
-        None => (
-            format!(
-                "{label}: {answer}; state not confirmed ({}) -- CHECK IT BY HAND",
-                read.describe()
-            ),
-            false,
-        ),
-    };
-    Stopped {
-        vendor: s.target.vendor,
-        campaign: s.campaign.to_string(),
-        line,
-        halted,
-        calls,
-    }
-}
-
-/// Stops every campaign in `pending`, [`CONCURRENT_STOPS`] at a time, within `bound` in all;
-/// one result per campaign, in vendor and id order. A campaign not confirmed within the bound is
-/// reported as such.
-async fn stop_all(client: &Client, pending: Vec<Started>, bound: Duration) -> Vec<Stopped> {
-    let gate = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_STOPS));
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut unfinished: BTreeMap<(Vendor, String), ()> = BTreeMap::new();
-    for s in pending {
-        unfinished.insert((s.target.vendor, s.campaign.to_string()), ());
-        let (client, gate) = (client.clone(), Arc::clone(&gate));
-        tasks.spawn(async move {
-            let _permit = gate.acquire_owned().await;
-            stop_one(&client, &s).await
-        });
-    }
-    let mut out = Vec::new();
-    let deadline = tokio::time::Instant::now() + bound;
-    while !tasks.is_empty() {
-        match tokio::time::timeout_at(deadline, tasks.join_next()).await {
-            Ok(Some(Ok(stopped))) => {
-                unfinished.remove(&(stopped.vendor, stopped.campaign.clone()));
-                out.push(stopped);
-            }
-            Ok(Some(Err(_))) => {}
-            Ok(None) | Err(_) => break,
-        }
-    }
-    tasks.abort_all();
-    for ((vendor, campaign), ()) in unfinished {
-        out.push(Stopped {
-            line: format!(
-                "{vendor} {campaign}: not confirmed halted within the cleanup bound of {}s -- CHECK IT BY HAND",
-                bound.as_secs()
-            ),
-            vendor,
-            campaign,
-            halted: false,
-            calls: 0,
-        });
-    }
-    out.sort_by(|a, b| (a.vendor, &a.campaign).cmp(&(b.vendor, &b.campaign)));
-    out
 }
 
 impl CleanupGuard {
@@ -363,6 +244,50 @@ impl CleanupGuard {
             crate::journal::Journal::settle(orphan)?;
         }
         Ok(ids)
+    }
+
+    /// Recovers an earlier run's leftovers on `target`'s host and stops them, before this run
+    /// sends anything there: [`CleanupGuard::recover`] then, if it found any,
+    /// [`CleanupGuard::finish_pending`]. The one way both tools clean up after a killed run (the
+    /// contract suite per vendor, the load runner before its attack and in `campaign-load
+    /// cleanup`). Call it while nothing else of this run is under the guard: whatever is pending
+    /// is stopped with the leftovers.
+    ///
+    /// ```no_run
+    /// # async fn example(target: campaign_api::Target) -> Result<(), Box<dyn std::error::Error>> {
+    /// use campaign_api::{CleanupGuard, Client, ClientConfig, journal, lifecycle::Lifecycle};
+    /// use std::sync::Arc;
+    ///
+    /// let lifecycle = Arc::new(Lifecycle::embedded(target.vendor)?);
+    /// let guard = CleanupGuard::new(Client::new(ClientConfig::default())?, "campaign-load")
+    ///     .with_journal(journal::default_dir());
+    /// let left = guard.stop_leftovers(&target, &lifecycle).await?;
+    /// if !left.is_empty() {
+    ///     eprintln!("{left}");
+    ///     for s in &left.stopped {
+    ///         eprintln!("  {}", s.line);
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn stop_leftovers(
+        &self,
+        target: &Target,
+        lifecycle: &Arc<Lifecycle>,
+    ) -> Result<Recovered, JournalError> {
+        let campaigns = self.recover(target, lifecycle)?;
+        let stopped = if campaigns.is_empty() {
+            Vec::new()
+        } else {
+            self.finish_pending().await
+        };
+        Ok(Recovered {
+            vendor: target.vendor,
+            host: target.host_label(),
+            campaigns,
+            stopped,
+        })
     }
 
     /// A status read showed the campaign halted: nothing left to stop.

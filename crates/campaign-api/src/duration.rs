@@ -6,29 +6,61 @@ use std::time::Duration;
 /// Longest duration accepted anywhere (a week): a longer one is a typo, not a plan.
 pub const MAX: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// Why a duration did not read. Each variant carries the text as given, so the message can
+/// show the user what to retype, and says what a good one looks like.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// A bare number: `20` could mean milliseconds in a latency and seconds in a run time.
+    #[error("{text:?} needs a unit (us, ms, s, m, h), e.g. 10s")]
+    NoUnit {
+        /// The text as given.
+        text: String,
+    },
+    /// The part before the unit is not a decimal number.
+    #[error("{text:?} is not a duration (e.g. 250ms, 10s, 2m)")]
+    NotANumber {
+        /// The text as given.
+        text: String,
+    },
+    /// A unit other than `us`/`µs`, `ms`, `s`, `m`, `h`.
+    #[error("{text:?}: unknown unit {unit:?} (use us, ms, s, m, h)")]
+    UnknownUnit {
+        /// The text as given.
+        text: String,
+        /// The unit it names.
+        unit: String,
+    },
+    /// Negative, not finite, or longer than a week (a longer one is a typo, not a plan).
+    #[error("{text:?} is out of range (0 to 7 days)")]
+    OutOfRange {
+        /// The text as given.
+        text: String,
+    },
+}
+
 /// Parses a decimal number and a unit: `250us` (or `µs`), `20ms`, `1.5s`, `2m`, `1h`.
 ///
 /// The unit is required: a bare `20` could mean milliseconds in a latency and seconds in a run
 /// time, and a wrong guess is silent. The error says what was wrong and shows an example.
 ///
 /// ```
-/// use campaign_api::duration::parse_duration;
+/// use campaign_api::{DurationError, parse_duration};
 /// use std::time::Duration;
 /// assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
 /// assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
 /// assert_eq!(parse_duration(" 2m "), Ok(Duration::from_secs(120)));
-/// assert!(parse_duration("20").unwrap_err().contains("needs a unit"));
+/// assert!(matches!(parse_duration("20"), Err(DurationError::NoUnit { .. })));
 /// assert!(parse_duration("3 days").is_err());
 /// ```
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("{text:?} needs a unit (us, ms, s, m, h), e.g. 10s"))?;
+        .ok_or_else(|| DurationError::NoUnit { text: text.into() })?;
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()
-        .map_err(|_| format!("{text:?} is not a duration (e.g. 250ms, 10s, 2m)"))?;
+        .map_err(|_| DurationError::NotANumber { text: text.into() })?;
     let secs = match unit {
         "us" | "µs" => n / 1e6,
         "ms" => n / 1e3,
@@ -36,13 +68,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => n * 60.0,
         "h" => n * 3600.0,
         other => {
-            return Err(format!(
-                "{text:?}: unknown unit {other:?} (use us, ms, s, m, h)"
-            ));
+            return Err(DurationError::UnknownUnit {
+                text: text.into(),
+                unit: other.into(),
+            });
         }
     };
     if !secs.is_finite() || !(0.0..=MAX.as_secs_f64()).contains(&secs) {
-        return Err(format!("{text:?} is out of range (0 to 7 days)"));
+        return Err(DurationError::OutOfRange { text: text.into() });
     }
     Ok(Duration::from_secs_f64(secs))
 }

@@ -2,16 +2,18 @@
 //! campaign operation's path, query, headers, body, credentials and response bodies.
 //!
 //! The simulator routes on the same [`template::Template`]s the client renders, the contract
-//! suite finds schemas through [`operation::Operation::responses`], and load scenarios name
-//! operations by [`OperationId::find`]. No other non-test code in the workspace spells a vendor
-//! path (tests spell some on purpose, to hold the table to the vendor pages).
+//! suite finds schemas through [`Operation::responses`], and load scenarios name operations by
+//! [`OperationId::find`]. No other non-test code in the workspace spells a vendor path (tests
+//! spell some on purpose, to hold the table to the vendor pages).
 //!
-//! Anything that may start a campaign puts it under the one [`cleanup::CleanupGuard`] first:
-//! the contract suite and the load runner alike stop what they started and confirm it halted by
-//! a status read.
+//! Where a tool sends is decided once, here: [`HostChoice`] (the configured host, else the
+//! embedded simulator, aimed at with [`Target::for_simulator`]). Anything that may start a
+//! campaign puts it under the one [`CleanupGuard`] first: the contract suite and the load runner
+//! alike stop what they started, confirm it halted by a status read, and stop an earlier run's
+//! leftovers with [`CleanupGuard::stop_leftovers`].
 //!
 //! ```
-//! use campaign_api::{Credential, OperationId, Target, Vendor, target::parse_base_url};
+//! use campaign_api::{Credential, OperationId, Target, Vendor, parse_base_url};
 //! use secrecy::SecretString;
 //!
 //! let target = Target::new(
@@ -28,34 +30,55 @@
 //! assert_eq!(req.headers["accountid"], "67777ce93e25326494e9xxxx");
 //! ```
 
-pub mod campaign_id;
-pub mod class;
-pub mod cleanup;
-pub mod client;
-pub mod credential;
-pub mod duration;
-pub mod host;
+mod campaign_id;
+mod class;
+mod cleanup;
+mod client;
+mod credential;
+mod duration;
+mod host;
+mod operation;
+mod request;
+mod target;
+mod trust;
+mod vendor;
+
+// Groups whose names read best behind their module (`journal::default_dir`, `jwt::verify`):
+// each module's public items are its curated list.
 pub mod journal;
 pub mod jwt;
 pub mod lifecycle;
 pub mod observed;
-pub mod operation;
-pub mod request;
 pub mod response;
 pub mod secret_forms;
 pub mod sync;
-pub mod target;
 pub mod template;
-pub mod trust;
-pub mod vendor;
+
+/// The vendors' header names, as the client sends them (lower case; header names are
+/// case-insensitive).
+pub mod headers {
+    pub use crate::credential::{ACCOUNT_ID, AUTH, IID, X_API_KEY};
+}
 
 pub use campaign_id::{CampaignId, CampaignIdError};
-pub use class::{TransportClass, is_unavailable_status};
-pub use client::{CallError, Client, ClientConfig, ClientSetupError, Exchange, TransportError};
-pub use credential::Credential;
-pub use host::{HostKind, VendorTarget};
+pub use class::{TransportClass, is_tls, is_unavailable_status};
+pub use cleanup::{CLEANUP_BOUND, CleanupGuard, GuardError, Recovered, Stopped, read_state};
+pub use client::{
+    CallError, Client, ClientConfig, ClientSetupError, DEFAULT_MAX_BODY, Exchange, TransportError,
+};
+pub use credential::{Credential, CredentialError};
+pub use duration::{DurationError, parse_duration};
+pub use host::{
+    HostChoice, HostKind, SIM_KORE_ACCOUNT_ID, SIM_KORE_APP_ID, SIM_KORE_CLIENT_ID,
+    SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY, SimCredentials, VendorTarget,
+};
 pub use operation::{Method, Operation, OperationId, ResponseSpec, Source};
-pub use request::{RenderError, RenderedRequest};
-pub use target::{Campaigns, ConfigError, Target, TargetProfile};
-pub use trust::{Trust, TrustError};
+pub use request::{KORE_BODY, RenderError, RenderedRequest};
+/// The URL type of [`Target::base_url`].
+pub use reqwest::Url;
+pub use target::{
+    Campaigns, ConfigError, ProfileError, ProfileProblem, Target, TargetProfile, is_loopback,
+    parse_base_url,
+};
+pub use trust::{CaFileProblem, MAX_PEM_BYTES, PemError, Trust, TrustError, read_pem_file};
 pub use vendor::{Action, Channel, Vendor};

@@ -34,7 +34,7 @@ impl RenderedRequest {
     /// takes any value).
     ///
     /// ```
-    /// use campaign_api::{Credential, OperationId, Target, Vendor, target::parse_base_url};
+    /// use campaign_api::{Credential, OperationId, Target, Vendor, parse_base_url};
     /// use secrecy::SecretString;
     ///
     /// let url = parse_base_url("VOICEGENIE_BASE_URL", "http://127.0.0.1:8080").unwrap();
@@ -117,7 +117,7 @@ impl OperationId {
     /// Renders this operation against `target` for the campaign `campaign`.
     ///
     /// ```
-    /// use campaign_api::{Credential, OperationId, Target, Vendor, target::parse_base_url};
+    /// use campaign_api::{Credential, OperationId, Target, Vendor, parse_base_url};
     /// use secrecy::SecretString;
     /// let target = Target::new(
     ///     Vendor::VoiceGenie,

@@ -47,12 +47,12 @@ pub struct Trust {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrustError {
     /// The CA file is missing, unreadable, too large or holds no usable certificate.
-    #[error("CA file {}: {reason}", path.display())]
+    #[error("CA file {}: {problem}", path.display())]
     CaFile {
         /// The file.
         path: PathBuf,
         /// What is wrong with it.
-        reason: String,
+        problem: CaFileProblem,
     },
     /// A CA file and `insecure` were both given: one says verify, the other says do not.
     #[error("a CA file ({}) and insecure were both given; choose one", path.display())]
@@ -68,44 +68,99 @@ pub enum TrustError {
     },
 }
 
+/// What is wrong with a CA file (see [`TrustError::CaFile`], which names the file).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaFileProblem {
+    /// The file does not read as PEM certificates.
+    #[error(transparent)]
+    Pem(#[from] PemError),
+    /// The certificate at this position (from 1) is not X.509 rustls can use.
+    #[error("certificate {index} does not parse: {detail}")]
+    BadCertificate {
+        /// Its position in the file, from 1.
+        index: usize,
+        /// What rustls said.
+        detail: String,
+    },
+    /// reqwest refuses a certificate rustls took.
+    #[error("reqwest refuses a certificate: {detail}")]
+    RefusedByReqwest {
+        /// What reqwest said.
+        detail: String,
+    },
+}
+
+/// What is wrong with a PEM file. Carries no path: the caller puts it beside the file's name
+/// or the flag that gave it (`--ca-file`, `--tls-cert`), which is what the user must fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PemError {
+    /// The file cannot be opened or read (missing, no permission, …).
+    #[error("{detail}")]
+    Unreadable {
+        /// What the operating system said.
+        detail: String,
+    },
+    /// The path names a folder, a device or a pipe.
+    #[error("not a regular file")]
+    NotAFile,
+    /// The file is over [`MAX_PEM_BYTES`] (a mistyped path to a log or an image).
+    #[error("{bytes} bytes, over the {MAX_PEM_BYTES}-byte limit for a PEM file")]
+    TooLarge {
+        /// Its size when opened.
+        bytes: u64,
+    },
+    /// The file grew past [`MAX_PEM_BYTES`] while being read.
+    #[error("over the {MAX_PEM_BYTES}-byte limit for a PEM file")]
+    GrewTooLarge,
+    /// A PEM block that does not decode.
+    #[error("not PEM: {detail}")]
+    NotPem {
+        /// What the PEM reader said.
+        detail: String,
+    },
+    /// Well-formed, but no `CERTIFICATE` block in it.
+    #[error("no PEM certificate (-----BEGIN CERTIFICATE-----) in it")]
+    NoCertificate,
+}
+
 /// Reads a PEM file of at most [`MAX_PEM_BYTES`]: the one reader for every PEM file the harness
 /// takes (a CA file here, the simulator's certificate and key). The error is a reason without
 /// the path, for the caller to put beside the file's name (or the flag's).
-pub fn read_pem_file(path: &Path) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+pub fn read_pem_file(path: &Path) -> Result<Vec<u8>, PemError> {
+    let unreadable = |e: std::io::Error| PemError::Unreadable {
+        detail: e.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     // The metadata of the file opened, not of the path again: nothing can swap it in between.
-    let meta = file.metadata().map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {
-        return Err("not a regular file".into());
+        return Err(PemError::NotAFile);
     }
     if meta.len() > MAX_PEM_BYTES {
-        return Err(format!(
-            "{} bytes, over the {MAX_PEM_BYTES}-byte limit for a PEM file",
-            meta.len()
-        ));
+        return Err(PemError::TooLarge { bytes: meta.len() });
     }
     let mut bytes = Vec::new();
     // Bounded again while reading: a file that grows after the check is still cut off.
     file.take(MAX_PEM_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+        .map_err(unreadable)?;
     if bytes.len() as u64 > MAX_PEM_BYTES {
-        return Err(format!(
-            "over the {MAX_PEM_BYTES}-byte limit for a PEM file"
-        ));
+        return Err(PemError::GrewTooLarge);
     }
     Ok(bytes)
 }
 
 /// The certificates of a PEM file: at least one, each a well-formed PEM block. The error is a
 /// reason without the path (see [`read_pem_file`]).
-pub fn pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(crate) fn pem_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemError> {
     let bytes = read_pem_file(path)?;
     let certs = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("not PEM: {e}"))?;
+        .map_err(|e| PemError::NotPem {
+            detail: e.to_string(),
+        })?;
     if certs.is_empty() {
-        return Err("no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into());
+        return Err(PemError::NoCertificate);
     }
     Ok(certs)
 }
@@ -132,15 +187,22 @@ impl Trust {
         if self.insecure {
             return Err(TrustError::Conflict { path: path.clone() });
         }
-        let err = |reason: String| TrustError::CaFile {
+        let err = |problem: CaFileProblem| TrustError::CaFile {
             path: path.clone(),
-            reason,
+            problem,
         };
         let mut roots = RootCertStore::empty();
-        for (i, cert) in pem_certificates(path).map_err(err)?.into_iter().enumerate() {
-            roots
-                .add(cert)
-                .map_err(|e| err(format!("certificate {} does not parse: {e}", i + 1)))?;
+        for (i, cert) in pem_certificates(path)
+            .map_err(|e| err(e.into()))?
+            .into_iter()
+            .enumerate()
+        {
+            roots.add(cert).map_err(|e| {
+                err(CaFileProblem::BadCertificate {
+                    index: i + 1,
+                    detail: e.to_string(),
+                })
+            })?;
         }
         Ok(Some(roots))
     }
@@ -189,16 +251,17 @@ impl Trust {
         // The same checks as `rustls_config`, so both paths refuse the same files.
         self.check()?;
         if let Some(path) = &self.ca_file {
-            let err = |reason: String| TrustError::CaFile {
+            let err = |problem: CaFileProblem| TrustError::CaFile {
                 path: path.clone(),
-                reason,
+                problem,
             };
             let mut certs = Vec::new();
-            for der in pem_certificates(path).map_err(err)? {
-                certs.push(
-                    reqwest::Certificate::from_der(&der)
-                        .map_err(|e| err(format!("reqwest refuses a certificate: {e}")))?,
-                );
+            for der in pem_certificates(path).map_err(|e| err(e.into()))? {
+                certs.push(reqwest::Certificate::from_der(&der).map_err(|e| {
+                    err(CaFileProblem::RefusedByReqwest {
+                        detail: e.to_string(),
+                    })
+                })?);
             }
             return Ok(builder.tls_certs_only(certs));
         }

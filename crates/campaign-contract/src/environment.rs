@@ -2,13 +2,12 @@
 //! embedded simulator.
 
 use crate::retry::{CallPolicy, PolicyError};
-use campaign_api::jwt::{JwtOptions, JwtSigner};
 use campaign_api::observed::{HostRecord, ObservedError};
 use campaign_api::{
-    CampaignId, Campaigns, ConfigError, Credential, HostKind, Target, Vendor, VendorTarget,
+    CampaignId, Campaigns, ConfigError, HostChoice, HostKind, SimCredentials, Target, Vendor,
+    VendorTarget,
 };
 use campaign_sim::{AuthConfig, RunningSim, SimConfig};
-use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -34,12 +33,8 @@ pub struct Environment {
     sim: Option<RunningSim>,
 }
 
-/// Client id the embedded simulator checks Kore.ai JWTs against.
-pub const SIM_KORE_CLIENT_ID: &str = "cs-campaign-harness-sim";
-/// Client secret of the embedded simulator (not a real credential).
-pub const SIM_KORE_CLIENT_SECRET: &str = "sim-only-client-secret";
-/// VoiceGenie key the embedded simulator accepts (not a real credential).
-pub const SIM_VOICEGENIE_KEY: &str = "sim-only-api-key";
+/// The embedded simulator's credentials, defined once in campaign-api.
+pub use campaign_api::{SIM_KORE_CLIENT_ID, SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY};
 
 impl Environment {
     /// Reads `KORE_*` and `VOICEGENIE_*`; vendors without a base URL use one embedded simulator.
@@ -68,37 +63,25 @@ impl Environment {
         let policy = CallPolicy::from_lookup(&lookup)?;
         let mut found = Vec::new();
         for vendor in Vendor::ALL {
-            found.push((vendor, Target::from_lookup(vendor, &lookup)?));
+            found.push(HostChoice::from_lookup(vendor, &lookup)?);
         }
-        let need_sim = found.iter().any(|(_, t)| t.is_none());
-        let sim = if need_sim {
-            Some(
-                Environment::start_sim(SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY, schemas_dir)
-                    .await?,
-            )
+        let credentials = SimCredentials::default();
+        let sim = if found.iter().any(HostChoice::needs_simulator) {
+            Some(Environment::start_sim(&credentials, schemas_dir).await?)
         } else {
             None
         };
+        let sim_url = sim.as_ref().map(sim_url).transpose()?;
         let hosts_dir = match lookup(HOSTS_DIR_VAR).filter(|v| !v.is_empty()) {
             Some(dir) => PathBuf::from(dir),
             None => schemas_dir.join("hosts"),
         };
-        let mut targets = Vec::new();
-        for (vendor, t) in found {
-            let target = match (t, &sim) {
-                (Some(target), _) => VendorTarget {
-                    target,
-                    kind: HostKind::Sandbox,
-                },
-                (None, Some(sim)) => VendorTarget {
-                    target: sim_target(sim, vendor, SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY)?,
-                    kind: HostKind::Simulator,
-                },
-                // `need_sim` guarantees a simulator for every unconfigured vendor.
-                (None, None) => continue,
-            };
-            targets.push(target);
-        }
+        // A simulator runs whenever a vendor needs one, so every choice resolves.
+        let targets = found
+            .into_iter()
+            .filter_map(|choice| choice.resolve(sim_url.as_ref(), &credentials))
+            .map(with_sim_campaigns)
+            .collect();
         let mut env = Environment {
             targets,
             policy,
@@ -191,16 +174,18 @@ impl Environment {
         kore_client_secret: &str,
         voicegenie_key: &str,
     ) -> Result<Environment, EnvironmentError> {
-        let sim = Environment::start_sim(kore_client_secret, voicegenie_key, schemas_dir).await?;
+        let credentials = SimCredentials::new(kore_client_secret, voicegenie_key);
+        let sim = Environment::start_sim(&credentials, schemas_dir).await?;
+        let url = sim_url(&sim)?;
         let targets = Vendor::ALL
             .into_iter()
             .map(|v| {
-                Ok(VendorTarget {
-                    target: sim_target(&sim, v, kore_client_secret, voicegenie_key)?,
+                with_sim_campaigns(VendorTarget {
+                    target: Target::for_simulator(v, url.clone(), &credentials),
                     kind: HostKind::Simulator,
                 })
             })
-            .collect::<Result<_, EnvironmentError>>()?;
+            .collect();
         Ok(Environment {
             targets,
             policy: CallPolicy::default(),
@@ -212,17 +197,16 @@ impl Environment {
     }
 
     async fn start_sim(
-        kore_secret: &str,
-        vg_key: &str,
+        credentials: &SimCredentials,
         schemas_dir: &Path,
     ) -> Result<RunningSim, EnvironmentError> {
         let mut config = SimConfig {
             auth: AuthConfig {
                 kore_client: Some((
-                    SIM_KORE_CLIENT_ID.into(),
-                    SecretString::from(kore_secret.to_string()),
+                    credentials.kore_client_id.clone(),
+                    credentials.kore_client_secret.clone(),
                 )),
-                voicegenie_keys: vec![SecretString::from(vg_key.to_string())],
+                voicegenie_keys: vec![credentials.voicegenie_key.clone()],
             },
             ..SimConfig::default()
         };
@@ -256,37 +240,24 @@ impl Environment {
     }
 }
 
-fn sim_target(
-    sim: &RunningSim,
-    vendor: Vendor,
-    kore_secret: &str,
-    vg_key: &str,
-) -> Result<Target, EnvironmentError> {
-    let base = campaign_api::target::parse_base_url("simulator", &sim.base_url())
-        .map_err(|e| EnvironmentError::Simulator(e.to_string()))?;
-    let id = |s: &str| CampaignId::new(s).ok();
-    Ok(match vendor {
-        Vendor::Kore => Target::new(
-            vendor,
-            base,
-            Credential::KoreClient(JwtSigner::new(
-                SIM_KORE_CLIENT_ID,
-                SecretString::from(kore_secret.to_string()),
-                JwtOptions::default(),
-            )),
-        )
-        .with_kore_ids("acc-sim", "st-sim", None)
-        .with_campaigns(Campaigns::one_each(id("demo-voice"), id("demo-sms"))),
-        Vendor::VoiceGenie => Target::new(
-            vendor,
-            base,
-            Credential::ApiKey(SecretString::from(vg_key.to_string())),
-        )
-        .with_campaigns(Campaigns::one_each(
-            id(campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID),
-            None,
-        )),
-    })
+/// The simulator's base URL, checked as any other.
+fn sim_url(sim: &RunningSim) -> Result<campaign_api::Url, EnvironmentError> {
+    campaign_api::parse_base_url("simulator", &sim.base_url())
+        .map_err(|e| EnvironmentError::Simulator(e.to_string()))
+}
+
+/// On the embedded simulator, the campaigns it seeds (a configured host keeps the ones named).
+fn with_sim_campaigns(mut vt: VendorTarget) -> VendorTarget {
+    if vt.kind == HostKind::Simulator {
+        let id = |s: &str| CampaignId::new(s).ok();
+        vt.target.campaigns = match vt.target.vendor {
+            Vendor::Kore => Campaigns::one_each(id("demo-voice"), id("demo-sms")),
+            Vendor::VoiceGenie => {
+                Campaigns::one_each(id(campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID), None)
+            }
+        };
+    }
+    vt
 }
 
 /// Why the run could not be set up.

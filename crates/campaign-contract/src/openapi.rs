@@ -36,9 +36,9 @@
 //!   `accountId` headers are parameters: ids, not secrets.
 //! - **The lifecycle** is `x-lifecycle`; see [`lifecycle_extension`] for why not `links`.
 
-use campaign_api::credential::{ACCOUNT_ID, AUTH, IID, X_API_KEY};
+use campaign_api::KORE_BODY;
+use campaign_api::headers::{ACCOUNT_ID, AUTH, IID, X_API_KEY};
 use campaign_api::lifecycle::{Lifecycle, LifecycleError, RawLifecycle};
-use campaign_api::request::KORE_BODY;
 use campaign_api::{Method, Operation, OperationId, Source, Vendor};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -369,7 +369,7 @@ fn campaign_id_schema() -> Value {
     json!({
         "type": "string",
         "minLength": 1,
-        "maxLength": campaign_api::campaign_id::MAX_LEN,
+        "maxLength": campaign_api::CampaignId::MAX_LEN,
         "pattern": "^[^/?\\u0000-\\u001f\\u007f-\\u009f]+$",
         "not": { "enum": [".", ".."] },
         "x-grade": "assumed",
@@ -377,7 +377,7 @@ fn campaign_id_schema() -> Value {
             "campaign-api's CampaignId: the harness never sends an empty id, `.` or `..`, one \
              over {} bytes, or one holding `/`, `?` or a control character. Our rule, not the \
              vendor's.",
-            campaign_api::campaign_id::MAX_LEN
+            campaign_api::CampaignId::MAX_LEN
         ),
     })
 }

@@ -2,7 +2,7 @@
 //! write: wiremock stand-ins answering the Kore.ai stop and status read from the vendor docs
 //! alone, and hostile ones (a redirect, a reset-like 503 storm, silence past the timeout).
 
-use campaign_api::cleanup::CleanupGuard;
+use campaign_api::CleanupGuard;
 use campaign_api::lifecycle::Lifecycle;
 use campaign_api::{Client, ClientConfig, Credential, OperationId, Target, Vendor};
 use secrecy::SecretString;
@@ -35,10 +35,10 @@ fn status_answer(status: &str) -> ResponseTemplate {
     )
 }
 
-async fn guard_on(server: &MockServer) -> Vec<campaign_api::cleanup::Stopped> {
+async fn guard_on(server: &MockServer) -> Vec<campaign_api::Stopped> {
     let target = Target::new(
         Vendor::Kore,
-        campaign_api::target::parse_base_url("KORE_BASE_URL", &server.uri()).expect("url"),
+        campaign_api::parse_base_url("KORE_BASE_URL", &server.uri()).expect("url"),
         Credential::KoreJwt(SecretString::from("guard.test.jwt")),
     )
     .with_kore_ids("acc-g", "st-g", None);

@@ -2,8 +2,8 @@
 //! credential shows none: secrets stay in `secrecy` types to the edge where they are compared
 //! or sent, so a `dbg!`, a panic message or a `tracing` field cannot print one.
 
-use campaign_api::cleanup::CleanupGuard;
-use campaign_api::credential::CredentialError;
+use campaign_api::CleanupGuard;
+use campaign_api::CredentialError;
 use campaign_api::jwt::{JwtOptions, JwtSigner};
 use campaign_api::{Client, ClientConfig, Credential, OperationId, Target, Vendor};
 use campaign_contract::Environment;
@@ -93,8 +93,7 @@ async fn debug_of_every_type_that_can_hold_a_secret_shows_none() {
         .expect_err("a newline cannot go in a header");
     let target = Target::new(
         Vendor::VoiceGenie,
-        campaign_api::target::parse_base_url("VOICEGENIE_BASE_URL", "http://127.0.0.1:9")
-            .expect("url"),
+        campaign_api::parse_base_url("VOICEGENIE_BASE_URL", "http://127.0.0.1:9").expect("url"),
         Credential::ApiKey(SecretString::from(API_KEY)),
     );
     let request = OperationId::VoiceGenieStart

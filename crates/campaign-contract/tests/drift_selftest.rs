@@ -14,7 +14,7 @@ const GOOD: &str = r#"{"status":"Active","message":"Campaign Started","totalCall
 fn kore(uri: &str) -> Target {
     Target::new(
         Vendor::Kore,
-        campaign_api::target::parse_base_url("KORE_BASE_URL", uri).expect("url"),
+        campaign_api::parse_base_url("KORE_BASE_URL", uri).expect("url"),
         Credential::KoreJwt(SecretString::from("SECRET-selftest-jwt")),
     )
     .with_kore_ids("acc", "st", None)
@@ -236,7 +236,7 @@ async fn nested_drift_points_into_the_body() {
         .await;
     let t = Target::new(
         Vendor::VoiceGenie,
-        campaign_api::target::parse_base_url("VOICEGENIE_BASE_URL", &server.uri()).expect("url"),
+        campaign_api::parse_base_url("VOICEGENIE_BASE_URL", &server.uri()).expect("url"),
         Credential::ApiKey(SecretString::from("k")),
     );
     let client = Client::new(ClientConfig::default()).expect("client");

@@ -67,7 +67,7 @@ async fn host_in(
 fn environment(sim: &RunningSim) -> Environment {
     let target = Target::new(
         Vendor::VoiceGenie,
-        campaign_api::target::parse_base_url("VOICEGENIE_BASE_URL", &sim.base_url()).expect("url"),
+        campaign_api::parse_base_url("VOICEGENIE_BASE_URL", &sim.base_url()).expect("url"),
         Credential::ApiKey(SecretString::from(KEY)),
     )
     .with_campaigns(Campaigns::one_each(CampaignId::new(CAMPAIGN).ok(), None));
@@ -84,7 +84,7 @@ fn environment(sim: &RunningSim) -> Environment {
 fn kore_environment(sim: &RunningSim) -> Environment {
     let target = Target::new(
         Vendor::Kore,
-        campaign_api::target::parse_base_url("KORE_BASE_URL", &sim.base_url()).expect("url"),
+        campaign_api::parse_base_url("KORE_BASE_URL", &sim.base_url()).expect("url"),
         Credential::KoreClient(JwtSigner::new(
             CLIENT_ID,
             SecretString::from(KEY),

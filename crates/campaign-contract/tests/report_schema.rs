@@ -148,7 +148,7 @@ fn from_json<T: serde::de::DeserializeOwned>(v: Value) -> T {
 fn kore(uri: &str) -> Target {
     Target::new(
         Vendor::Kore,
-        campaign_api::target::parse_base_url("KORE_BASE_URL", uri).expect("url"),
+        campaign_api::parse_base_url("KORE_BASE_URL", uri).expect("url"),
         Credential::KoreJwt(SecretString::from(ECHOED_SECRET)),
     )
     .with_kore_ids("acc", "st", None)

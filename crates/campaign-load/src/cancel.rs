@@ -6,7 +6,7 @@
 //! instant of the cancel (arrivals after it are not counted as dropped), stops Goose, and still
 //! stops every campaign it started.
 
-use campaign_api::cleanup::CleanupGuard;
+use campaign_api::CleanupGuard;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use tokio::sync::Notify;

@@ -3,8 +3,8 @@
 //! read, and nothing else is sent.
 
 use crate::error::LoadError;
-use campaign_api::cleanup::{CleanupGuard, Stopped};
 use campaign_api::lifecycle::Lifecycle;
+use campaign_api::{CleanupGuard, Stopped};
 use campaign_api::{Client, ClientConfig, Trust, VendorTarget};
 use std::sync::Arc;
 
@@ -22,9 +22,8 @@ pub async fn cleanup(target: &VendorTarget, trust: &Trust) -> Result<Vec<Stopped
     )?);
     let guard = CleanupGuard::new(client, "campaign-load")
         .with_journal(campaign_api::journal::default_dir());
-    let left = guard.recover(&target.target, &lifecycle)?;
-    if left.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(guard.finish_pending().await)
+    Ok(guard
+        .stop_leftovers(&target.target, &lifecycle)
+        .await?
+        .stopped)
 }

@@ -5,7 +5,7 @@ use crate::error::LoadError;
 use crate::exit::EXIT_CODES_HELP;
 use crate::report::{REPORT_EXTENSIONS, REPORT_FORMATS, ReportError, ReportFormat, ReportProblem};
 use crate::scenario::{CampaignChoice, ClientKind, Reports, Scenario};
-use campaign_api::duration::parse_duration;
+use campaign_api::parse_duration;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

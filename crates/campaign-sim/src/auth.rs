@@ -1,7 +1,7 @@
 //! Credential checks, as each vendor documents them.
 
 use crate::config::AuthConfig;
-use campaign_api::credential::{ACCOUNT_ID, AUTH, IID, X_API_KEY};
+use campaign_api::headers::{ACCOUNT_ID, AUTH, IID, X_API_KEY};
 use campaign_api::{Vendor, jwt};
 use http::HeaderMap;
 use secrecy::ExposeSecret;

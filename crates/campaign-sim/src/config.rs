@@ -107,7 +107,7 @@ impl Default for Limits {
             max_connections: 512,
             eviction_grace: None,
             // The client's own limit: the simulator refuses what the client refuses.
-            max_id_bytes: campaign_api::campaign_id::MAX_LEN,
+            max_id_bytes: campaign_api::CampaignId::MAX_LEN,
             max_campaigns: 100_000,
         }
     }

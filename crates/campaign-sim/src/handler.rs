@@ -483,7 +483,7 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
     // The simulator refuses what the client refuses: an id campaign-api would never send (`.`,
     // `..`, `/`, `?`, a control character) reached it some other way, and a real host would
     // read it as another resource.
-    if campaign.len() <= campaign_api::campaign_id::MAX_LEN
+    if campaign.len() <= campaign_api::CampaignId::MAX_LEN
         && let Err(e) = campaign_api::CampaignId::new(campaign)
     {
         return (

@@ -1,6 +1,6 @@
 //! `campaign-sim`: run the reference simulator as a process.
 
-use campaign_api::duration::parse_duration;
+use campaign_api::parse_duration;
 use campaign_sim::faults::{Latency, Window};
 use campaign_sim::{Faults, SimConfig};
 use clap::Parser;
@@ -285,7 +285,7 @@ async fn run(args: Args) -> ExitCode {
 /// Curl lines for a first look, rendered through campaign-api like every request the harness
 /// sends: a Kore.ai voice start and a VoiceGenie start of the documented sample campaign.
 fn try_lines(base: &str) -> Vec<String> {
-    use campaign_api::{Credential, OperationId, Target, Vendor, target::parse_base_url};
+    use campaign_api::{Credential, OperationId, Target, Vendor, parse_base_url};
     use secrecy::SecretString;
     let Ok(url) = parse_base_url("simulator", base) else {
         return Vec::new();

@@ -108,17 +108,17 @@ impl SimTls {
     /// From PEM files (each at most campaign-api's [`MAX_PEM_BYTES`]); the error names the
     /// file and the flag that gave it.
     ///
-    /// [`MAX_PEM_BYTES`]: campaign_api::trust::MAX_PEM_BYTES
+    /// [`MAX_PEM_BYTES`]: campaign_api::MAX_PEM_BYTES
     pub fn from_pem_files(cert: &Path, key: &Path) -> Result<SimTls, TlsFileError> {
         let path_of = |part| match part {
             TlsPart::Cert => cert,
             TlsPart::Key => key,
         };
         let read = |part| {
-            campaign_api::trust::read_pem_file(path_of(part)).map_err(|reason| TlsFileError {
+            campaign_api::read_pem_file(path_of(part)).map_err(|e| TlsFileError {
                 part,
                 path: path_of(part).to_path_buf(),
-                reason,
+                reason: e.to_string(),
             })
         };
         let (cert_pem, key_pem) = (read(TlsPart::Cert)?, read(TlsPart::Key)?);

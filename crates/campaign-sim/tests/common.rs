@@ -16,7 +16,7 @@ pub async fn sim(config: SimConfig) -> RunningSim {
 pub fn kore(sim: &RunningSim, credential: Credential) -> Target {
     Target::new(
         Vendor::Kore,
-        campaign_api::target::parse_base_url("KORE_BASE_URL", &sim.base_url()).expect("url"),
+        campaign_api::parse_base_url("KORE_BASE_URL", &sim.base_url()).expect("url"),
         credential,
     )
     .with_kore_ids("acc-test", "st-test", None)
@@ -34,7 +34,7 @@ pub fn kore_jwt(sim: &RunningSim) -> Target {
 pub fn voicegenie(sim: &RunningSim, key: &str) -> Target {
     Target::new(
         Vendor::VoiceGenie,
-        campaign_api::target::parse_base_url("VOICEGENIE_BASE_URL", &sim.base_url()).expect("url"),
+        campaign_api::parse_base_url("VOICEGENIE_BASE_URL", &sim.base_url()).expect("url"),
         Credential::ApiKey(SecretString::from(key.to_string())),
     )
 }

@@ -59,7 +59,7 @@ impl RuleOutcome {
 
 /// What one action does in one state.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
+pub struct LifecycleRule {
     /// The state the campaign is in.
     pub state: StateId,
     /// The action applied.
@@ -72,7 +72,7 @@ pub struct Rule {
     pub note: Option<String>,
 }
 
-impl Rule {
+impl LifecycleRule {
     /// The outcome for `status`, if the rule allows it.
     pub fn outcome(&self, status: u16) -> Option<&RuleOutcome> {
         self.outcomes.iter().find(|o| o.status == status)
@@ -95,7 +95,7 @@ pub struct Lifecycle {
     pub status_pointer: String,
     pub(super) states: Vec<StateDef>,
     pub(super) entry: Vec<StateId>,
-    pub(super) rules: Vec<Rule>,
+    pub(super) rules: Vec<LifecycleRule>,
 }
 
 /// A rule file that could not be used: names the file, the rule (when one is at fault) and why.
@@ -254,7 +254,7 @@ impl Lifecycle {
 
     /// The rule for `action` in `state`. Every (state, vendor action) pair has one (checked at
     /// load); an action the vendor lacks panics, as no operation can perform it.
-    pub fn rule(&self, state: StateId, action: Action) -> &Rule {
+    pub fn rule(&self, state: StateId, action: Action) -> &LifecycleRule {
         self.rules
             .iter()
             .find(|r| r.state == state && r.action == action)
@@ -269,12 +269,12 @@ impl Lifecycle {
     }
 
     /// Every rule, in file order.
-    pub fn rules(&self) -> &[Rule] {
+    pub fn rules(&self) -> &[LifecycleRule] {
         &self.rules
     }
 
     /// `[Active, start]`: how messages name a rule.
-    pub fn label(&self, rule: &Rule) -> String {
+    pub fn label(&self, rule: &LifecycleRule) -> String {
         super::rule_label(&self.state(rule.state).name, action_name(rule.action))
     }
 }

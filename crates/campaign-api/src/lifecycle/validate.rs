@@ -1,13 +1,15 @@
 //! Building the checked [`Lifecycle`] from a [`RawLifecycle`]: every check a rule file must
 //! pass, in the order a reader would meet the problems (the file's shape, then its meaning).
 
-use super::checked::{Lifecycle, LifecycleError, Rule, RuleOutcome, RuleSource, StateDef, StateId};
+use super::checked::{
+    Lifecycle, LifecycleError, LifecycleRule, RuleOutcome, RuleSource, StateDef, StateId,
+};
 use super::raw::{RawLifecycle, RawOutcome, RawRule, RawState, UnknownKeys};
 use super::{action_name, parse_action, rule_label, vendor_actions};
 use crate::operation::OperationId;
 use crate::vendor::{Action, Vendor};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A rule file with no unknown key and every key the checked model needs.
 struct Complete {
@@ -27,29 +29,49 @@ struct CompleteRule {
 /// A problem with the file's shape: the rule at fault (`[state, action]`), if one is, and why.
 type ShapeError = (Option<String>, String);
 
-/// The first key of `unknown`, worded as serde words an unknown field.
-fn refuse_unknown(unknown: &UnknownKeys, known: &[&str]) -> Result<(), String> {
+/// A key a rule file must not have or must have, worded as serde words an unknown or missing
+/// field, so a shape problem reads the same whichever reader met it first.
+#[derive(Debug, thiserror::Error)]
+enum KeyProblem {
+    /// A key the model does not know.
+    #[error("unknown field `{key}`, expected one of {expected}")]
+    Unknown {
+        /// The key as written.
+        key: String,
+        /// The keys allowed there, each in backticks.
+        expected: String,
+    },
+    /// A key the checked model needs.
+    #[error("missing field `{key}`")]
+    Missing {
+        /// The key.
+        key: &'static str,
+    },
+}
+
+/// The first key of `unknown`, if any, as a problem.
+fn refuse_unknown(unknown: &UnknownKeys, known: &[&str]) -> Result<(), KeyProblem> {
     match unknown.keys().next() {
         None => Ok(()),
         Some(key) => {
             let expected: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
-            Err(format!(
-                "unknown field `{key}`, expected one of {}",
-                expected.join(", ")
-            ))
+            Err(KeyProblem::Unknown {
+                key: key.clone(),
+                expected: expected.join(", "),
+            })
         }
     }
 }
 
-/// A required key, worded as serde words a missing field.
-fn require<T>(value: Option<T>, key: &str) -> Result<T, String> {
-    value.ok_or_else(|| format!("missing field `{key}`"))
+/// A required key.
+fn require<T>(value: Option<T>, key: &'static str) -> Result<T, KeyProblem> {
+    value.ok_or(KeyProblem::Missing { key })
 }
 
 /// Refuses keys the model does not know and requires the keys the raw model leaves optional
 /// (`vendor`, `entry`, `status_pointer`, `states`, each rule's `source`).
 fn complete(raw: RawLifecycle) -> Result<Complete, ShapeError> {
-    let top = |reason: String| (None, reason);
+    let top = |problem: KeyProblem| (None, problem.to_string());
     refuse_unknown(&raw.unknown, RawLifecycle::KEYS).map_err(top)?;
     let vendor = require(raw.vendor, "vendor").map_err(top)?;
     let entry = require(raw.entry, "entry").map_err(top)?;
@@ -57,16 +79,16 @@ fn complete(raw: RawLifecycle) -> Result<Complete, ShapeError> {
     let states = require(raw.states, "states").map_err(top)?;
     for (name, state) in &states {
         refuse_unknown(&state.unknown, RawState::KEYS)
-            .map_err(|why| top(format!("state {name}: {why}")))?;
+            .map_err(|why| (None, format!("state {name}: {why}")))?;
     }
     let mut rules = Vec::new();
     for rule in raw.rules {
         let label = rule.label();
-        let at_rule = |reason: String| (Some(label.clone()), reason);
+        let at_rule = |problem: KeyProblem| (Some(label.clone()), problem.to_string());
         refuse_unknown(&rule.unknown, RawRule::KEYS).map_err(at_rule)?;
         for o in &rule.outcomes {
             refuse_unknown(&o.unknown, RawOutcome::KEYS)
-                .map_err(|why| at_rule(format!("outcome {}: {why}", o.status)))?;
+                .map_err(|why| (Some(label.clone()), format!("outcome {}: {why}", o.status)))?;
         }
         let source = require(rule.source.clone(), "source").map_err(at_rule)?;
         rules.push(CompleteRule { rule, source });
@@ -153,7 +175,7 @@ pub(super) fn lifecycle(
         return Err(fail(None, "no entry state".into()));
     }
     let allowed = vendor_actions(vendor);
-    let mut rules: Vec<Rule> = Vec::new();
+    let mut rules: Vec<LifecycleRule> = Vec::new();
     for CompleteRule { rule: r, source } in raw.rules {
         let label = r.label();
         let state = id_of(&r.state).ok_or_else(|| {
@@ -223,10 +245,10 @@ pub(super) fn lifecycle(
                 next,
             };
             check_schema(vendor, action, &outcome, schemas_dir)
-                .map_err(|why| fail(Some(label.clone()), why))?;
+                .map_err(|why| fail(Some(label.clone()), why.to_string()))?;
             outcomes.push(outcome);
         }
-        rules.push(Rule {
+        rules.push(LifecycleRule {
             state,
             action,
             source,
@@ -278,6 +300,50 @@ pub(super) fn lifecycle(
     Ok(lifecycle)
 }
 
+/// Why an outcome's schema cannot stand: each names the schema or status in the rule file that
+/// must change, and the operation it was checked against.
+#[derive(Debug, thiserror::Error)]
+enum SchemaProblem {
+    /// `{channel}` in the schema of an operation that has none.
+    #[error("schema {schema} names {{channel}}, but {operation} has no channel")]
+    NoChannel {
+        /// The schema as written.
+        schema: String,
+        /// The operation without a channel.
+        operation: String,
+    },
+    /// The schema file is not in the schemas folder.
+    #[error("schema file {schema} does not exist under {}", dir.display())]
+    NoFile {
+        /// The schema, `{channel}` filled in.
+        schema: String,
+        /// The schemas folder.
+        dir: PathBuf,
+    },
+    /// The operation table lists no such status for the operation.
+    #[error("status {status} is not a response of {operation} in the operation table")]
+    NotInTable {
+        /// The status.
+        status: u16,
+        /// The operation.
+        operation: String,
+    },
+    /// The operation table names another schema for the status.
+    #[error(
+        "schema {schema} for status {status} disagrees with the operation table's {table} for {operation}"
+    )]
+    Disagrees {
+        /// The rule file's schema.
+        schema: String,
+        /// The status.
+        status: u16,
+        /// The table's schema.
+        table: &'static str,
+        /// The operation.
+        operation: String,
+    },
+}
+
 /// Checks an outcome's schema against the operation table (every operation performing `action`
 /// must list the status with the same schema) and, with a folder, that the file exists.
 fn check_schema(
@@ -285,40 +351,38 @@ fn check_schema(
     action: Action,
     outcome: &RuleOutcome,
     schemas_dir: Option<&Path>,
-) -> Result<(), String> {
+) -> Result<(), SchemaProblem> {
     for op in OperationId::of_vendor(vendor).filter(|op| op.spec().action == action) {
         let spec = op.spec();
         if outcome.schema.contains("{channel}") && spec.channel.is_none() {
-            return Err(format!(
-                "schema {} names {{channel}}, but {} has no channel",
-                outcome.schema,
-                spec.qualified_name()
-            ));
+            return Err(SchemaProblem::NoChannel {
+                schema: outcome.schema.clone(),
+                operation: spec.qualified_name(),
+            });
         }
         let schema = outcome.schema_for(spec.channel);
         if let Some(dir) = schemas_dir
             && !dir.join(&schema).is_file()
         {
-            return Err(format!(
-                "schema file {schema} does not exist under {}",
-                dir.display()
-            ));
+            return Err(SchemaProblem::NoFile {
+                schema,
+                dir: dir.to_path_buf(),
+            });
         }
         match spec.response(outcome.status) {
             None => {
-                return Err(format!(
-                    "status {} is not a response of {} in the operation table",
-                    outcome.status,
-                    spec.qualified_name()
-                ));
+                return Err(SchemaProblem::NotInTable {
+                    status: outcome.status,
+                    operation: spec.qualified_name(),
+                });
             }
             Some(r) if r.schema != schema => {
-                return Err(format!(
-                    "schema {schema} for status {} disagrees with the operation table's {} for {}",
-                    outcome.status,
-                    r.schema,
-                    spec.qualified_name()
-                ));
+                return Err(SchemaProblem::Disagrees {
+                    schema,
+                    status: outcome.status,
+                    table: r.schema,
+                    operation: spec.qualified_name(),
+                });
             }
             Some(_) => {}
         }

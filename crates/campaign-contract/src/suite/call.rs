@@ -3,8 +3,8 @@
 //! despite its lost answer, checked by a status read before it is sent again.
 
 use super::Run;
-use campaign_api::cleanup::read_state;
 use campaign_api::lifecycle::{Lifecycle, StateId};
+use campaign_api::read_state;
 use campaign_api::{
     CallError, Exchange, OperationId, RenderedRequest, VendorTarget, is_unavailable_status,
 };
@@ -23,7 +23,7 @@ pub enum Tamper {
 
 /// Applies `how` to the credential headers of `request` (campaign-api's header names).
 fn tamper(request: &mut RenderedRequest, how: Tamper) {
-    use campaign_api::credential::{AUTH, X_API_KEY};
+    use campaign_api::headers::{AUTH, X_API_KEY};
     let names = [&AUTH, &X_API_KEY, &http::header::COOKIE];
     match how {
         Tamper::None => {}

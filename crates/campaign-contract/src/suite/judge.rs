@@ -7,7 +7,7 @@
 use super::Run;
 use super::call::Sent;
 use crate::report::StepResult;
-use campaign_api::lifecycle::{Lifecycle, Rule as LifecycleRule, RuleSource, action_name};
+use campaign_api::lifecycle::{Lifecycle, LifecycleRule, RuleSource, action_name};
 use campaign_api::observed::ObservedAnswer;
 use campaign_api::{HostKind, OperationId, Vendor, VendorTarget, is_unavailable_status};
 use campaign_schema::finding::describe;

@@ -32,7 +32,7 @@ pub use judge::{Expect, Recorded};
 use crate::environment::Environment;
 use crate::report::{Report, TargetLine};
 use crate::retry::{Budget, CallPolicy};
-use campaign_api::cleanup::CleanupGuard;
+use campaign_api::CleanupGuard;
 use campaign_api::{CampaignId, Channel, Client, ClientConfig, HostKind, Vendor, VendorTarget};
 use campaign_schema::Checker;
 use std::sync::Arc;
@@ -168,18 +168,11 @@ impl Run<'_> {
     /// started on this host, as its journal shows; says so in the report's cleanup lines.
     async fn recover(&mut self, vt: &VendorTarget) {
         let lifecycle = Arc::new(self.checker.registry().lifecycle(vt.target.vendor).clone());
-        match self.guard.recover(&vt.target, &lifecycle) {
+        match self.guard.stop_leftovers(&vt.target, &lifecycle).await {
             Ok(left) if left.is_empty() => {}
             Ok(left) => {
-                let ids: Vec<String> = left.iter().map(ToString::to_string).collect();
-                self.report.cleanup.push(format!(
-                    "{} at {}: an earlier run left {} started ({}); stopped first:",
-                    vt.target.vendor,
-                    vt.target.host_label(),
-                    ids.len(),
-                    ids.join(", ")
-                ));
-                for s in self.guard.finish_pending().await {
+                self.report.cleanup.push(left.to_string());
+                for s in left.stopped {
                     if !s.halted {
                         self.report
                             .unavailable

@@ -25,7 +25,7 @@ pub(super) fn install(cancel: &Cancel) -> Watch {
         }
         2 => eprintln!(
             "campaign-load: Ctrl-C again: stopping the campaigns this run started, within {}s; a third Ctrl-C aborts and leaves them in the journal",
-            campaign_api::cleanup::CLEANUP_BOUND.as_secs()
+            campaign_api::CLEANUP_BOUND.as_secs()
         ),
         _ => {
             let ids = on_ctrl_c.pending_ids();

@@ -182,15 +182,13 @@ fn svg(
             .margin(8)
             .x_label_area_size(32)
             .y_label_area_size(56)
-            .build_cartesian_2d(0.0..x_max, 0.0..y_max)
-            ?;
+            .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
         chart
             .configure_mesh()
             .x_desc("seconds into the run")
             .y_desc(unit)
             .light_line_style(WHITE.mix(0.0))
-            .draw()
-            ?;
+            .draw()?;
         for s in series {
             let color = s.color;
             let style = ShapeStyle::from(&color).stroke_width(2);
@@ -199,20 +197,16 @@ fn svg(
             } else {
                 chart.draw_series(LineSeries::new(s.points.iter().copied(), style))
             };
-            drawn
-                ?
-                .label(s.name.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                });
+            drawn?.label(s.name.as_str()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+            });
         }
         chart
             .configure_series_labels()
             .position(legend)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))
-            .draw()
-            ?;
+            .draw()?;
         root.present()?;
     }
     Ok(out)

@@ -14,8 +14,8 @@ use crate::pacing::Pacer;
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 use crate::summary::{Model, Summary};
-use campaign_api::cleanup::{CleanupGuard, Stopped};
 use campaign_api::lifecycle::Lifecycle;
+use campaign_api::{CleanupGuard, Stopped};
 use campaign_api::{Client, ClientConfig, HostKind, OperationId, VendorTarget};
 use campaign_schema::{Assumptions, Checker};
 use std::sync::Arc;
@@ -112,16 +112,10 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
     }
     let guard = Arc::new(guard);
     cancel.watch_guard(&guard);
-    let recovered = guard.recover(&target.target, &lifecycle)?;
-    if !recovered.is_empty() {
-        let ids: Vec<String> = recovered.iter().map(ToString::to_string).collect();
-        eprintln!(
-            "campaign-load: an earlier run against {} left {} campaign(s) started ({}); stopping them first:",
-            target.target.host_label(),
-            ids.len(),
-            ids.join(", ")
-        );
-        for s in guard.finish_pending().await {
+    let left = guard.stop_leftovers(&target.target, &lifecycle).await?;
+    if !left.is_empty() {
+        eprintln!("campaign-load: {left}");
+        for s in &left.stopped {
             eprintln!("  {}", s.line);
         }
     }

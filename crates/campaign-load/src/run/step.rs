@@ -7,7 +7,7 @@ use crate::pacing::{Pacer, Turn};
 use crate::recorder::{Recorder, Sample};
 use crate::scenario::Scenario;
 use crate::transport::{Answer, Lean, goose_exchange, lean_exchange};
-use campaign_api::cleanup::CleanupGuard;
+use campaign_api::CleanupGuard;
 use campaign_api::lifecycle::Lifecycle;
 use campaign_api::{Action, Exchange, OperationId, Target, is_unavailable_status};
 use campaign_schema::{Assumptions, Checker, Class};

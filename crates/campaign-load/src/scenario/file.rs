@@ -292,7 +292,7 @@ impl Scenario {
         let dur = |key: &str, v: &Option<String>| -> Result<Option<Duration>, ScenarioError> {
             v.as_deref()
                 .map(|t| {
-                    campaign_api::duration::parse_duration(t)
+                    campaign_api::parse_duration(t)
                         .map_err(|e| err(bad(format!("[load] {key}"), e.to_string())))
                 })
                 .transpose()

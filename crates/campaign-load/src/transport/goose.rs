@@ -75,7 +75,7 @@ pub(crate) async fn exchange(
 async fn read_body(response: &mut reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
     let mut body = bytes::BytesMut::new();
     while let Some(chunk) = response.chunk().await? {
-        if body.len() < campaign_api::client::DEFAULT_MAX_BODY {
+        if body.len() < campaign_api::DEFAULT_MAX_BODY {
             body.extend_from_slice(&chunk);
         }
     }

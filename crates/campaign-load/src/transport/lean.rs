@@ -206,7 +206,7 @@ impl LeanClient {
         let left = self.timeout.saturating_sub(ttfb);
         let body = match tokio::time::timeout(
             left,
-            Limited::new(body, campaign_api::client::DEFAULT_MAX_BODY).collect(),
+            Limited::new(body, campaign_api::DEFAULT_MAX_BODY).collect(),
         )
         .await
         {
@@ -247,7 +247,7 @@ where
 /// A failed TLS handshake: the host closing or resetting the connection is a reset (as at any
 /// other moment); anything rustls refused, or any other failure, is a TLS failure.
 fn handshake_error(e: &std::io::Error) -> LeanError {
-    if campaign_api::class::is_tls(e) {
+    if campaign_api::is_tls(e) {
         return LeanError::Tls;
     }
     match e.kind() {

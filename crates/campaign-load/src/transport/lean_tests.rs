@@ -46,7 +46,7 @@ fn client(sim: &RunningSim, trust: &Trust) -> LeanClient {
 fn request(sim: &RunningSim, op: OperationId) -> RenderedRequest {
     let target = Target::new(
         Vendor::VoiceGenie,
-        campaign_api::target::parse_base_url("VOICEGENIE_BASE_URL", &sim.base_url()).expect("url"),
+        campaign_api::parse_base_url("VOICEGENIE_BASE_URL", &sim.base_url()).expect("url"),
         Credential::ApiKey(SecretString::from("k")),
     );
     op.render(&target, DOC_SAMPLE_VOICEGENIE_ID)

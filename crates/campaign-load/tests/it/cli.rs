@@ -438,7 +438,7 @@ run_time = "5s"
     // The run is bounded by its run time, one request timeout (never more than the run time) and
     // the cleanup bound; how long it takes is not measured here: the bound only turns a hang
     // into a failure, at ten times that sum.
-    let stated = Duration::from_secs(5 + 5) + campaign_api::cleanup::CLEANUP_BOUND;
+    let stated = Duration::from_secs(5 + 5) + campaign_api::CLEANUP_BOUND;
     let (status, t) = child.exit(10 * stated).await;
 
     // Assert: it ended by itself, unavailable, not ok; the campaign that may have started is

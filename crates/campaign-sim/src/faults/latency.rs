@@ -1,6 +1,6 @@
 //! Added latency: how long to wait before answering, and the duration text it is written in.
 
-use campaign_api::duration::parse_duration;
+use campaign_api::parse_duration;
 use rand::Rng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, LogNormal};
@@ -32,9 +32,9 @@ pub enum Latency {
 pub const MAX_LATENCY: Duration = Duration::from_secs(3600);
 
 /// A latency value: the workspace's one duration grammar
-/// ([`campaign_api::duration::parse_duration`]), at most [`MAX_LATENCY`].
+/// ([`campaign_api::parse_duration`]), at most [`MAX_LATENCY`].
 fn latency_value(s: &str) -> Result<Duration, String> {
-    let d = parse_duration(s)?;
+    let d = parse_duration(s).map_err(|e| e.to_string())?;
     if d > MAX_LATENCY {
         return Err(format!("latency {:?} is over 1h", s.trim()));
     }
@@ -162,7 +162,7 @@ impl Latency {
 /// `until`.
 pub(crate) mod text {
     use super::fmt_duration;
-    use campaign_api::duration::parse_duration;
+    use campaign_api::parse_duration;
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 

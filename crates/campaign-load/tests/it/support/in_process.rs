@@ -5,7 +5,7 @@
 //! binary shares it: in-process runs take [`LOAD`] for their whole length, so they happen one at
 //! a time. Tests that spawn the binary are processes of their own and run alongside.
 
-use campaign_api::{Credential, HostKind, Target, Vendor, VendorTarget, target::parse_base_url};
+use campaign_api::{Credential, HostKind, Target, Vendor, VendorTarget, parse_base_url};
 use campaign_load::{Cancel, CancelReason, Outcome, RunConfig, Scenario, ThresholdLine};
 use campaign_sim::{CountersSnapshot, Faults, SimConfig};
 use secrecy::SecretString;

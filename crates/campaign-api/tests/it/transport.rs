@@ -10,11 +10,8 @@ use tokio::net::TcpListener;
 fn target(port: u16) -> Target {
     Target::new(
         Vendor::VoiceGenie,
-        campaign_api::target::parse_base_url(
-            "VOICEGENIE_BASE_URL",
-            &format!("http://127.0.0.1:{port}"),
-        )
-        .expect("url"),
+        campaign_api::parse_base_url("VOICEGENIE_BASE_URL", &format!("http://127.0.0.1:{port}"))
+            .expect("url"),
         Credential::ApiKey(SecretString::from("SECRET-transport-key")),
     )
 }

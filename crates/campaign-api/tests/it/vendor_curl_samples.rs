@@ -2,7 +2,7 @@
 //! query, header names and body. The expected requests below are transcribed from the pages in
 //! `vendor-docs/` with their placeholders filled in.
 
-use campaign_api::{Credential, OperationId, Target, Vendor, target::parse_base_url};
+use campaign_api::{Credential, OperationId, Target, Vendor, parse_base_url};
 use secrecy::SecretString;
 
 const IID: &str = "st-0603182c-7ffb-53c3-b307-47ca14b9xxxx";

@@ -54,7 +54,7 @@ pub use class::{TransportClass, is_unavailable_status};
 pub use client::{CallError, Client, ClientConfig, ClientSetupError, Exchange, TransportError};
 pub use credential::Credential;
 pub use host::{HostKind, VendorTarget};
-pub use operation::{Method, Operation, OperationId, ResponseSpec, Source};
+pub use operation::{Grade, Method, Operation, OperationId, ResponseSpec, Source};
 pub use request::{RenderError, RenderedRequest};
 pub use target::{Campaigns, ConfigError, Target, TargetProfile};
 pub use trust::{Trust, TrustError};

@@ -44,7 +44,7 @@ pub const SIM_VOICEGENIE_KEY: &str = "sim-only-api-key";
 impl Environment {
     /// Reads `KORE_*` and `VOICEGENIE_*`; vendors without a base URL use one embedded simulator.
     pub async fn from_env() -> Result<Environment, EnvironmentError> {
-        Environment::from_env_in(&campaign_schema::registry::default_dir()).await
+        Environment::from_env_in(&campaign_schema::default_dir()).await
     }
 
     /// As [`Environment::from_env`], with the simulator following the lifecycle rules of the
@@ -57,7 +57,7 @@ impl Environment {
     pub async fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Environment, EnvironmentError> {
-        Environment::from_lookup_in(lookup, &campaign_schema::registry::default_dir()).await
+        Environment::from_lookup_in(lookup, &campaign_schema::default_dir()).await
     }
 
     /// As [`Environment::from_lookup`], with the simulator following `schemas_dir`'s rules.
@@ -120,7 +120,7 @@ impl Environment {
         Environment {
             targets,
             policy: CallPolicy::default(),
-            hosts_dir: campaign_schema::registry::default_dir().join("hosts"),
+            hosts_dir: campaign_schema::default_dir().join("hosts"),
             observed: BTreeMap::new(),
             // A test's hosts are its own: their journal is the test process's, never the user's.
             journal_dir: std::env::temp_dir()
@@ -177,7 +177,7 @@ impl Environment {
         voicegenie_key: &str,
     ) -> Result<Environment, EnvironmentError> {
         Environment::simulator_in(
-            &campaign_schema::registry::default_dir(),
+            &campaign_schema::default_dir(),
             kore_client_secret,
             voicegenie_key,
         )

@@ -2,7 +2,7 @@
 //! must report each with the right class and JSON pointer, naming the operation — and never panic.
 
 use campaign_api::{Client, ClientConfig, Credential, OperationId, Target, Vendor};
-use campaign_schema::finding::Finding;
+use campaign_schema::Finding;
 use campaign_schema::{Assumptions, Checker, Class, Grade, SchemaRegistry};
 use secrecy::SecretString;
 use std::time::Duration;

@@ -205,7 +205,7 @@ pub async fn cleanup_leftovers(
     .map_err(|e| e.to_string())?;
     let lifecycle = Arc::new(
         Lifecycle::load(
-            &campaign_schema::registry::default_dir(),
+            &campaign_schema::default_dir(),
             target.target.vendor,
         )
         .map_err(|e| e.to_string())?,
@@ -392,7 +392,7 @@ fn classify(
     if status.is_client_error() {
         // A vendor code is host text: a hostile host may echo a credential there.
         let vendor = vendor_code(&body).map(|c| {
-            let clean = campaign_schema::finding::scrub(&c, &shared.secrets);
+            let clean = campaign_schema::scrub(&c, &shared.secrets);
             if clean == c {
                 c
             } else {
@@ -586,7 +586,7 @@ pub async fn run(
     // reads must mean what the host's lifecycle says.
     let lifecycle = Arc::new(
         Lifecycle::load(
-            &campaign_schema::registry::default_dir(),
+            &campaign_schema::default_dir(),
             target.target.vendor,
         )
         .map_err(|e| RunError::Schemas(e.to_string()))?,

@@ -32,7 +32,7 @@ pub mod raw;
 mod reading;
 mod validate;
 
-pub use checked::{Lifecycle, LifecycleError, Rule, RuleOutcome, RuleSource, StateDef, StateId};
+pub use checked::{Lifecycle, LifecycleError, Rule, RuleOutcome, StateDef, StateId};
 pub use raw::RawLifecycle;
 pub use reading::StateRead;
 

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Whether a path under `schemas/` (`/`-separated) is a schema: a `.json` file outside any
-/// `samples/` folder (samples are instances, as in [`campaign_schema::registry`]) and outside
+/// `samples/` folder (samples are instances, as in [`campaign_schema::SchemaRegistry`]) and outside
 /// `openapi/` (documents generated from the schemas; their changes are the schemas' changes).
 pub(super) fn is_schema_file(rel: &str) -> bool {
     rel.ends_with(".json")

@@ -24,10 +24,10 @@
 mod call;
 mod judge;
 mod negatives;
-pub mod walk;
+mod untouched;
+mod walk;
 
-pub use call::Tamper;
-pub use judge::{Expect, Recorded};
+pub use judge::Recorded;
 
 use crate::environment::Environment;
 use crate::report::{Report, TargetLine};
@@ -48,7 +48,7 @@ pub struct SuiteRun {
 }
 
 /// Runs the suite against every target of `env`.
-pub async fn run(env: &Environment, checker: &Checker, strict: bool) -> SuiteRun {
+pub async fn run_suite(env: &Environment, checker: &Checker, strict: bool) -> SuiteRun {
     let client = match Client::new(ClientConfig::default()) {
         Ok(c) => c,
         Err(e) => {

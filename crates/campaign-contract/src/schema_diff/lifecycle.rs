@@ -191,7 +191,7 @@ pub fn diff_lifecycle_trees(
 /// assert_eq!(changes[0].path, "[Active, stop]");
 /// assert_eq!(changes[0].kind, "status 409 now allowed");
 /// assert_eq!(changes[0].class, ChangeClass::Breaking);
-/// # Ok::<(), String>(())
+/// # Ok::<(), campaign_contract::RulesError>(())
 /// ```
 pub fn diff_lifecycle(
     file: &str,

@@ -11,14 +11,11 @@
 //!   changes an observed answer fails, naming it;
 //! - the suite entry point `cargo test` runs reaches the CLI's verdict on the same host.
 
-#[path = "../../../tests/fixtures/standin.rs"]
-mod standin;
-
+use crate::support::standin::{self, StandIn, scratch};
 use campaign_contract::Verdict;
 use campaign_contract::{Environment, run_suite};
 use campaign_schema::{Checker, SchemaRegistry};
 use serde_json::Value;
-use standin::{StandIn, scratch};
 use std::path::Path;
 use std::process::Command;
 

@@ -6,13 +6,14 @@
 //! `FaultRequest`). The suite holds it as a vendor sandbox (`HostKind::Sandbox`), as it would a host
 //! we did not write: the simulator's behaviour comes to it only over HTTP.
 
+use crate::support;
 use campaign_api::jwt::{JwtOptions, JwtSigner};
 use campaign_api::{
     Action, CampaignId, Campaigns, Credential, HostKind, OperationId, Target, Vendor, VendorTarget,
 };
 use campaign_contract::Verdict;
 use campaign_contract::{Environment, run_suite};
-use campaign_schema::{Checker, Class, Grade, SchemaRegistry};
+use campaign_schema::{Checker, Class, Grade};
 use campaign_sim::{
     Answer, AuthConfig, CampaignSeed, FaultDecision, FaultPolicy, FaultRequest, RunningSim,
     SimConfig,
@@ -103,8 +104,7 @@ fn kore_environment(sim: &RunningSim) -> Environment {
 }
 
 fn checker() -> Checker {
-    Checker::new(SchemaRegistry::load_default().expect("schemas"))
-        .with_secrets(vec![SecretString::from(KEY)])
+    support::checker().with_secrets(vec![SecretString::from(KEY)])
 }
 
 fn unavailable() -> Answer {

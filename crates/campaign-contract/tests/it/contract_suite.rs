@@ -79,7 +79,7 @@ fn redacted(mut value: serde_json::Value) -> serde_json::Value {
 /// simulator is ours; what it sends is decided in review).
 fn assert_simulator_snapshots(snapshots: &BTreeMap<String, (HostKind, serde_json::Value)>) {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../../../snapshots");
+    settings.set_snapshot_path("../../../../snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_snapshot_suffix(HostKind::Simulator.label());
@@ -116,7 +116,7 @@ fn review_sandbox_snapshots(
         }
         let new = file.with_extension("snap.new");
         let text = format!(
-            "---\nsource: crates/campaign-contract/tests/contract_suite.rs\n---\n{content}\n"
+            "---\nsource: crates/campaign-contract/tests/it/contract_suite.rs\n---\n{content}\n"
         );
         std::fs::write(&new, text).unwrap_or_else(|e| panic!("writing {}: {e}", new.display()));
         pending.push(name.clone());
@@ -238,7 +238,7 @@ fn a_pending_sandbox_snapshot_is_one_insta_reads_and_only_a_difference_is_pendin
     assert_eq!(first, ["kore__x__200__shape"]);
     assert_eq!(
         read.metadata().source(),
-        Some("crates/campaign-contract/tests/contract_suite.rs")
+        Some("crates/campaign-contract/tests/it/contract_suite.rs")
     );
     let text = read.contents().as_text().expect("text").to_string();
     assert!(text.contains("\"updatedAt\": \"[timestamp]\""), "{text}");

@@ -26,7 +26,7 @@ use campaign_api::secret_forms::forms as needles;
 
 /// Variables that hold credentials, read raw as well: a vendor whose configuration is incomplete
 /// (and so yields no target) still has its secrets looked for.
-pub const SECRET_VARS: [&str; 4] = [
+pub(crate) const SECRET_VARS: [&str; 4] = [
     "KORE_JWT",
     "KORE_CLIENT_SECRET",
     "VOICEGENIE_API_KEY",
@@ -98,14 +98,14 @@ pub fn scan_for_leaks(
     }
 }
 
-/// The credential values configured in the process environment, for [`scan`].
+/// The credential values configured in the process environment, for [`scan_for_leaks`].
 pub fn env_secret_values() -> Vec<SecretString> {
     secret_values_from(|k| std::env::var(k).ok())
 }
 
 /// As [`env_secret_values`], reading variables through `lookup`: each configured vendor
 /// target's credential values (a Kore.ai client secret and the JWT signed from it), plus the raw
-/// and trimmed values of [`SECRET_VARS`]. Sorted, deduplicated, none shorter than
+/// and trimmed values of `KORE_JWT`, `KORE_CLIENT_SECRET`, `VOICEGENIE_API_KEY` and `VOICEGENIE_SESSION_TOKEN`. Sorted, deduplicated, none shorter than
 /// [`MIN_SECRET_LEN`].
 pub fn secret_values_from(lookup: impl Fn(&str) -> Option<String>) -> Vec<SecretString> {
     let mut out: Vec<SecretString> = Vec::new();

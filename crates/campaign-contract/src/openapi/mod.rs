@@ -129,7 +129,7 @@ pub fn write_openapi(out_dir: &Path, schemas_dir: &Path) -> Result<Vec<PathBuf>,
     Ok(written)
 }
 
-/// The documents in `dir` that differ from what [`render`] writes now (a missing file counts),
+/// The documents in `dir` that differ from what [`write_openapi`] writes now (a missing file counts),
 /// each with the first line that differs, for a message saying how to regenerate.
 pub fn stale_openapi(
     dir: &Path,

@@ -59,7 +59,7 @@ pub fn schemas_in_dir(dir: &Path) -> Result<BTreeMap<String, Value>, DiffError> 
 
 /// Compares two sets of schemas keyed by file: a file only in `base` is a removed status
 /// (breaking), one only in `head` a new status (additive), and each file in both is compared with
-/// [`diff_schema`]. Sorted by file, then path.
+/// `diff_schema`. Sorted by file, then path.
 pub fn diff_trees(
     base: &BTreeMap<String, Value>,
     head: &BTreeMap<String, Value>,

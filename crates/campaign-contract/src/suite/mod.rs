@@ -43,7 +43,7 @@ pub struct SuiteRun {
     /// The drift report.
     pub report: Report,
     /// Every exchange with a response, for snapshots and for recording what a host answered
-    /// ([`crate::observed::recordings`]).
+    /// (`check --record`).
     pub exchanges: Vec<Recorded>,
 }
 

@@ -72,7 +72,7 @@ pub use host::{
     HostChoice, HostKind, SIM_KORE_ACCOUNT_ID, SIM_KORE_APP_ID, SIM_KORE_CLIENT_ID,
     SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY, SimCredentials, VendorTarget,
 };
-pub use operation::{Method, Operation, OperationId, ResponseSpec, Source};
+pub use operation::{Grade, Method, Operation, OperationId, ResponseSpec, Source};
 pub use request::{KORE_BODY, RenderError, RenderedRequest};
 /// The URL type of [`Target::base_url`].
 pub use reqwest::Url;

@@ -55,7 +55,62 @@ pub enum Source {
 impl Source {
     /// True when a vendor page (copied or not) states it.
     pub fn is_documented(self) -> bool {
-        !matches!(self, Source::Assumption)
+        self.grade() == Grade::Documented
+    }
+
+    /// The grade of what it cites: [`Grade::Documented`] for a vendor page (copied or not),
+    /// [`Grade::Assumed`] for our assumption. The one place a citation becomes a grade.
+    pub fn grade(self) -> Grade {
+        match self {
+            Source::Page { .. } | Source::Beyond { .. } => Grade::Documented,
+            Source::Assumption => Grade::Assumed,
+        }
+    }
+}
+
+/// How sure we are of an expectation: who says the host must do this. The one vocabulary the
+/// operation table ([`Source::grade`]), the lifecycle rules and every finding and report use.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Grade {
+    /// A vendor page says so (a finding's `source` cites it): a departure is drift.
+    #[default]
+    Documented,
+    /// Our guess where the docs are silent (marked `"x-grade": "assumed"` in a schema, `source =
+    /// "assumption"` in a lifecycle rule, or [`Source::Assumption`] in the operation table): a
+    /// departure is reported, and fails only when strict.
+    Assumed,
+    /// What this host answered before, recorded by `campaign-contract check --record` under
+    /// `schemas/hosts/` and reviewed: a departure is drift for that host.
+    Observed,
+}
+
+impl Grade {
+    /// The word reports show.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::Documented => "documented",
+            Grade::Assumed => "assumed",
+            Grade::Observed => "observed",
+        }
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

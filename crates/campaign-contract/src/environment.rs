@@ -33,13 +33,10 @@ pub struct Environment {
     sim: Option<RunningSim>,
 }
 
-/// The embedded simulator's credentials, defined once in campaign-api.
-pub use campaign_api::{SIM_KORE_CLIENT_ID, SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY};
-
 impl Environment {
     /// Reads `KORE_*` and `VOICEGENIE_*`; vendors without a base URL use one embedded simulator.
     pub async fn from_env() -> Result<Environment, EnvironmentError> {
-        Environment::from_env_in(&campaign_schema::registry::default_dir()).await
+        Environment::from_env_in(&campaign_schema::default_dir()).await
     }
 
     /// As [`Environment::from_env`], with the simulator following the lifecycle rules of the
@@ -52,7 +49,7 @@ impl Environment {
     pub async fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Environment, EnvironmentError> {
-        Environment::from_lookup_in(lookup, &campaign_schema::registry::default_dir()).await
+        Environment::from_lookup_in(lookup, &campaign_schema::default_dir()).await
     }
 
     /// As [`Environment::from_lookup`], with the simulator following `schemas_dir`'s rules.
@@ -103,7 +100,7 @@ impl Environment {
         Environment {
             targets,
             policy: CallPolicy::default(),
-            hosts_dir: campaign_schema::registry::default_dir().join("hosts"),
+            hosts_dir: campaign_schema::default_dir().join("hosts"),
             observed: BTreeMap::new(),
             // A test's hosts are its own: their journal is the test process's, never the user's.
             journal_dir: std::env::temp_dir()
@@ -160,7 +157,7 @@ impl Environment {
         voicegenie_key: &str,
     ) -> Result<Environment, EnvironmentError> {
         Environment::simulator_in(
-            &campaign_schema::registry::default_dir(),
+            &campaign_schema::default_dir(),
             kore_client_secret,
             voicegenie_key,
         )

@@ -5,13 +5,11 @@
 //! A finding names the file, never the value: the error is safe to print in a CI log.
 //!
 //! ```
-//! use campaign_contract::leaks;
-//!
 //! let dir = std::env::temp_dir().join(format!("leaks-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir).unwrap();
 //! std::fs::write(dir.join("report.md"), "auth: tok-1234-abcd").unwrap();
 //! let secret = secrecy::SecretString::from("tok-1234-abcd");
-//! let err = leaks::scan(&[dir.clone()], &[secret]).unwrap_err();
+//! let err = campaign_contract::scan_for_leaks(&[dir.clone()], &[secret]).unwrap_err();
 //! assert!(err.to_string().contains("report.md"));
 //! assert!(!err.to_string().contains("tok-1234-abcd"));
 //! std::fs::remove_dir_all(&dir).unwrap();
@@ -23,12 +21,12 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use campaign_api::secret_forms::MIN_SECRET_LEN;
 use campaign_api::secret_forms::forms as needles;
-pub use campaign_api::secret_forms::{MIN_BASE64_SECRET_LEN, MIN_SECRET_LEN};
 
 /// Variables that hold credentials, read raw as well: a vendor whose configuration is incomplete
 /// (and so yields no target) still has its secrets looked for.
-pub const SECRET_VARS: [&str; 4] = [
+pub(crate) const SECRET_VARS: [&str; 4] = [
     "KORE_JWT",
     "KORE_CLIENT_SECRET",
     "VOICEGENIE_API_KEY",
@@ -76,10 +74,13 @@ fn lines(leaked: &[PathBuf], unreadable: &[Unreadable]) -> String {
 
 /// Scans every file under `paths` (files, or folders walked recursively, following symlinks
 /// once) for any of `secrets` at least [`MIN_SECRET_LEN`] bytes long: verbatim, JSON-escaped,
-/// percent-encoded, and (from [`MIN_BASE64_SECRET_LEN`] bytes) base64 or base64url at any
+/// percent-encoded, and (from [`MIN_BASE64_SECRET_LEN`](campaign_api::secret_forms::MIN_BASE64_SECRET_LEN) bytes) base64 or base64url at any
 /// alignment. Returns the files scanned; fails naming every file that holds one, and every path
 /// that could not be read (a missing path included).
-pub fn scan(paths: &[PathBuf], secrets: &[SecretString]) -> Result<Vec<PathBuf>, LeakError> {
+pub fn scan_for_leaks(
+    paths: &[PathBuf],
+    secrets: &[SecretString],
+) -> Result<Vec<PathBuf>, LeakError> {
     let needles = needles(secrets);
     let mut walk = Scan {
         needles: &needles,
@@ -97,14 +98,14 @@ pub fn scan(paths: &[PathBuf], secrets: &[SecretString]) -> Result<Vec<PathBuf>,
     }
 }
 
-/// The credential values configured in the process environment, for [`scan`].
+/// The credential values configured in the process environment, for [`scan_for_leaks`].
 pub fn env_secret_values() -> Vec<SecretString> {
     secret_values_from(|k| std::env::var(k).ok())
 }
 
 /// As [`env_secret_values`], reading variables through `lookup`: each configured vendor
 /// target's credential values (a Kore.ai client secret and the JWT signed from it), plus the raw
-/// and trimmed values of [`SECRET_VARS`]. Sorted, deduplicated, none shorter than
+/// and trimmed values of `KORE_JWT`, `KORE_CLIENT_SECRET`, `VOICEGENIE_API_KEY` and `VOICEGENIE_SESSION_TOKEN`. Sorted, deduplicated, none shorter than
 /// [`MIN_SECRET_LEN`].
 pub fn secret_values_from(lookup: impl Fn(&str) -> Option<String>) -> Vec<SecretString> {
     let mut out: Vec<SecretString> = Vec::new();

@@ -1,33 +1,37 @@
 //! campaign-contract: proves vendor responses match the committed contract in `schemas/`, and
 //! gates CI on drift.
 //!
-//! The contract itself (schema registry, the checker that grades one exchange into findings,
-//! shape inference) lives in campaign-schema; this crate walks hosts through it and reports.
+//! That is its one job; the contract itself (schema registry, the checker that grades one
+//! exchange into findings, shape inference) lives in campaign-schema. This crate walks hosts
+//! through it and reports:
 //!
-//! - [`suite`] walks each vendor's documented lifecycle against its sandbox or the embedded
-//!   simulator ([`environment`]), stopping everything it started.
-//! - [`report`] renders the result for people and for machines.
-//! - [`retry`] keeps noise apart from drift: retries with backoff within a call budget.
-//! - [`leaks`] scans written artifacts (snapshots, reports) for credential values from env.
-//! - [`observed`] records what a sandbox answered where the docs are silent (`check --record`),
-//!   so later runs hold that host to it.
-//! - [`openapi`] writes one OpenAPI 3.1 document per vendor from the operation table, the
-//!   schemas and the lifecycle rules, for other people's validators and fuzzers.
-//! - [`schema_diff`] classes changes to `schemas/` (schemas and lifecycle rules) since a git
-//!   revision, as a client reading responses sees them.
+//! - [`run_suite`] walks each vendor's documented lifecycle against its sandbox or the embedded
+//!   simulator (an [`Environment`]), stopping everything it started, within a call budget that
+//!   keeps noise apart from drift ([`CallPolicy`]).
+//! - [`Report`] renders the result for people (text, Markdown) and machines (JSON), and decides
+//!   the [`Verdict`].
+//! - [`scan_for_leaks`] scans written artifacts (snapshots, reports) for credential values.
+//! - `check --record` writes what a sandbox answered where the docs are silent, so later runs
+//!   hold that host to it (the *observed* grade).
+//! - [`generate_openapi`] writes one OpenAPI 3.1 document per vendor from the operation table,
+//!   the schemas and the lifecycle rules, for other people's validators and fuzzers.
+//! - [`diff_trees`] and [`diff_lifecycle`] class changes to `schemas/` since a git revision, as a
+//!   client reading responses sees them.
+//! - [`Cli`] and [`run_cli`] are the `campaign-contract` command line; its `main` is a parse and
+//!   a call.
 //!
 //! From one exchange to the gate's verdict: the checker grades it, the report carries the
 //! findings and decides.
 //!
 //! ```
 //! use campaign_api::{Exchange, OperationId};
-//! use campaign_contract::report::{Report, StepResult, Verdict};
+//! use campaign_contract::{Report, StepResult, Verdict};
 //! use campaign_schema::{Assumptions, Checker, Class, Grade, SchemaRegistry};
 //!
-//! let checker = Checker::new(SchemaRegistry::load_default().unwrap());
+//! let checker = Checker::new(SchemaRegistry::load_default()?);
 //! // A start answered 200 whose `totalCallsCompleted` became a string.
 //! let mut headers = http::HeaderMap::new();
-//! headers.insert("content-type", "application/json".parse().unwrap());
+//! headers.insert("content-type", http::HeaderValue::from_static("application/json"));
 //! let x = Exchange {
 //!     operation: OperationId::KoreVoiceStartV1,
 //!     status: http::StatusCode::OK,
@@ -60,16 +64,29 @@
 //! assert_eq!(report.verdict(), Verdict::Drift);
 //! assert_eq!(report.verdict().exit_code(), 1);
 //! assert!(report.render().contains("$.totalCallsCompleted  expected integer"));
+//! # Ok::<(), campaign_schema::RegistryError>(())
 //! ```
 
-pub mod environment;
-pub mod leaks;
-pub mod observed;
-pub mod openapi;
-pub mod report;
-pub mod retry;
-pub mod schema_diff;
-pub mod suite;
+mod cli;
+mod environment;
+mod leaks;
+mod observed;
+mod openapi;
+mod report;
+mod retry;
+mod schema_diff;
+mod suite;
 
-pub use environment::Environment;
-pub use report::Report;
+pub use cli::{Cli, run_cli};
+pub use environment::{Environment, EnvironmentError, HOSTS_DIR_VAR};
+pub use leaks::{LeakError, Unreadable, env_secret_values, scan_for_leaks, secret_values_from};
+pub use openapi::{
+    OpenApiError, generate_openapi, openapi_file_name, openapi_out_dir, stale_openapi,
+    write_openapi,
+};
+pub use report::{REPORT_SCHEMA_VERSION, Report, StepResult, Tally, TargetLine, Verdict};
+pub use retry::{CallPolicy, PolicyError};
+pub use schema_diff::{
+    ChangeClass, DiffError, LifecycleRules, RulesError, SchemaChange, diff_lifecycle, diff_trees,
+};
+pub use suite::{Recorded, SuiteRun, run_suite};

@@ -11,8 +11,8 @@ use crate::environment::Environment;
 use crate::suite::Recorded;
 use campaign_api::HostKind;
 use campaign_api::observed::{HostRecord, ObservedAnswer};
-use campaign_schema::finding::scrub;
-use campaign_schema::shape;
+use campaign_schema::infer_shape;
+use campaign_schema::scrub;
 use secrecy::SecretString;
 use std::path::PathBuf;
 
@@ -127,7 +127,7 @@ fn same_answer(old: &ObservedAnswer, new: &ObservedAnswer) -> bool {
         && old.rule == new.rule
         && old.assumed == new.assumed
         && old.status == new.status
-        && old.body_json().map(|b| shape::infer(&b)) == new.body_json().map(|b| shape::infer(&b))
+        && old.body_json().map(|b| infer_shape(&b)) == new.body_json().map(|b| infer_shape(&b))
 }
 
 /// The lines only in `old` (`-`) and only in `new` (`+`), in order (a longest common

@@ -57,7 +57,7 @@ pub struct PolicyError {
 }
 
 impl CallPolicy {
-    /// The default policy with [`MAX_CALLS_VAR`] applied, read through `lookup`.
+    /// The default policy with `CAMPAIGN_CONTRACT_MAX_CALLS` applied, read through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<CallPolicy, PolicyError> {
         let mut policy = CallPolicy::default();
         if let Some(value) = lookup(MAX_CALLS_VAR).filter(|v| !v.trim().is_empty()) {

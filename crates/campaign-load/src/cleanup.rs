@@ -17,7 +17,7 @@ pub async fn cleanup(target: &VendorTarget, trust: &Trust) -> Result<Vec<Stopped
         ..ClientConfig::default()
     })?;
     let lifecycle = Arc::new(Lifecycle::load(
-        &campaign_schema::registry::default_dir(),
+        &campaign_schema::default_dir(),
         target.target.vendor,
     )?);
     let guard = CleanupGuard::new(client, "campaign-load")

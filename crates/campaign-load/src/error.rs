@@ -82,7 +82,7 @@ pub enum LoadError {
     Lifecycle(#[from] campaign_api::lifecycle::LifecycleError),
     /// The schema registry did not load.
     #[error("schemas: {0}")]
-    Schemas(#[from] campaign_schema::registry::RegistryError),
+    Schemas(#[from] campaign_schema::RegistryError),
     /// The HTTP client for the cleanup could not be built.
     #[error("the cleanup's client: {0}")]
     Client(#[from] campaign_api::ClientSetupError),

@@ -1,8 +1,8 @@
 //! The checker: one exchange (or transport failure) against the contract, as findings.
 
-use crate::finding::{Class, Finding, Grade, Rule, describe_scrubbed, scrub, truncate};
+use crate::finding::{Class, Finding, FindingRule, describe_scrubbed, scrub, truncate};
 use crate::registry::SchemaRegistry;
-use campaign_api::{CallError, Exchange, OperationId, Source, is_unavailable_status};
+use campaign_api::{CallError, Exchange, Grade, OperationId, Source, is_unavailable_status};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -68,18 +68,14 @@ impl At<'_> {
     fn finding(
         &self,
         class: Class,
-        rule: Rule,
+        rule: FindingRule,
         pointer: &str,
         expected: String,
         actual: String,
         source: Source,
     ) -> Finding {
         let spec = self.op.spec();
-        let grade = if source.is_documented() {
-            Grade::Documented
-        } else {
-            Grade::Assumed
-        };
+        let grade = source.grade();
         Finding {
             vendor: spec.vendor.slug().into(),
             operation: spec.qualified_name(),
@@ -140,7 +136,7 @@ impl Checker {
                 }
                 .finding(
                     Class::Unavailable,
-                    Rule::Transport,
+                    FindingRule::Transport,
                     "",
                     "a complete response".into(),
                     format!("{}: {}", t.class(), self.shown(&t.to_string())),
@@ -156,7 +152,7 @@ impl Checker {
                 }
                 .finding(
                     Class::Breaking,
-                    Rule::Request,
+                    FindingRule::Request,
                     "",
                     "a request the harness can render".into(),
                     self.shown(&e.to_string()),
@@ -185,7 +181,7 @@ impl Checker {
         if is_unavailable_status(status) {
             return vec![at.finding(
                 Class::Unavailable,
-                Rule::Status,
+                FindingRule::Status,
                 "",
                 "an answer (not 429 or 5xx)".into(),
                 format!("{status}{}", retry_note(x)),
@@ -200,7 +196,7 @@ impl Checker {
                 .collect();
             return vec![at.finding(
                 Class::Breaking,
-                Rule::Status,
+                FindingRule::Status,
                 "",
                 format!("one of {}", documented.join(", ")),
                 status.to_string(),
@@ -212,7 +208,7 @@ impl Checker {
             out.push(
                 at.finding(
                     Class::Breaking,
-                    Rule::ContentType,
+                    FindingRule::ContentType,
                     "",
                     "application/json".into(),
                     x.content_type()
@@ -232,7 +228,7 @@ impl Checker {
                 };
                 out.push(at.finding(
                     Class::Breaking,
-                    Rule::Json,
+                    FindingRule::Json,
                     "",
                     "a JSON body".into(),
                     actual,
@@ -244,7 +240,7 @@ impl Checker {
         let Some(schema) = self.registry.get(response.schema) else {
             out.push(at.finding(
                 Class::Breaking,
-                Rule::Schema,
+                FindingRule::Schema,
                 "",
                 format!("schema {} in the registry", response.schema),
                 "none loaded".into(),
@@ -262,7 +258,7 @@ impl Checker {
             let assumed = !response.source.is_documented() || schema.assumed_at(&v);
             let mut f = at.finding(
                 class,
-                Rule::Keyword(v.keyword.clone()),
+                FindingRule::Keyword(v.keyword.clone()),
                 &v.pointer,
                 v.expected,
                 describe_scrubbed(v.actual.as_ref(), &self.secrets),

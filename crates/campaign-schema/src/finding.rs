@@ -1,5 +1,6 @@
 //! Findings: one way an exchange departs from the contract, and how much it matters.
 
+use campaign_api::Grade;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -43,41 +44,6 @@ impl fmt::Display for Class {
     }
 }
 
-/// How sure we are of an expectation: who says the host must do this.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Grade {
-    /// A vendor page says so (the finding's `source` cites it): a departure is drift.
-    #[default]
-    Documented,
-    /// Our guess where the docs are silent (marked `"x-grade": "assumed"` in a schema, `source =
-    /// "assumption"` in a lifecycle rule, or an assumed status in the operation table): a
-    /// departure is an [`Class::Assumption`] finding.
-    Assumed,
-    /// What this host answered before, recorded by `campaign-contract check --record` under
-    /// `schemas/hosts/` and reviewed: a departure is drift for that host.
-    Observed,
-}
-
-impl Grade {
-    /// The word reports show.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Grade::Documented => "documented",
-            Grade::Assumed => "assumed",
-            Grade::Observed => "observed",
-        }
-    }
-}
-
-impl fmt::Display for Grade {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// One departure from the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
@@ -92,7 +58,7 @@ pub struct Finding {
     /// JSON pointer into the body (`/data/status`); empty for the whole response.
     pub pointer: String,
     /// The rule that failed: a schema keyword, or `status`, `content-type`, `json`, `transport`, …
-    pub rule: Rule,
+    pub rule: FindingRule,
     /// What the contract wants.
     pub expected: String,
     /// What came (compact JSON, truncated; never a secret).
@@ -112,7 +78,7 @@ pub struct Finding {
 /// Serialised as the plain word reports have always shown (`status`, `content-type`, or the
 /// JSON Schema keyword itself, such as `required`), so the drift report's JSON is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Rule {
+pub enum FindingRule {
     /// The status code is not one the operation or lifecycle rule allows.
     Status,
     /// The `Content-Type` is not JSON.
@@ -135,56 +101,56 @@ pub enum Rule {
     Keyword(String),
 }
 
-impl Rule {
+impl FindingRule {
     /// The word reports show.
     pub fn as_str(&self) -> &str {
         match self {
-            Rule::Status => "status",
-            Rule::ContentType => "content-type",
-            Rule::Json => "json",
-            Rule::Transport => "transport",
-            Rule::Request => "request",
-            Rule::Schema => "schema",
-            Rule::Budget => "budget",
-            Rule::Lifecycle => "lifecycle",
-            Rule::Settle => "settle",
-            Rule::Keyword(k) => k,
+            FindingRule::Status => "status",
+            FindingRule::ContentType => "content-type",
+            FindingRule::Json => "json",
+            FindingRule::Transport => "transport",
+            FindingRule::Request => "request",
+            FindingRule::Schema => "schema",
+            FindingRule::Budget => "budget",
+            FindingRule::Lifecycle => "lifecycle",
+            FindingRule::Settle => "settle",
+            FindingRule::Keyword(k) => k,
         }
     }
 
     /// The rule a report word names (any word not one of the harness's own is a keyword).
-    pub fn from_word(word: &str) -> Rule {
+    pub fn from_word(word: &str) -> FindingRule {
         match word {
-            "status" => Rule::Status,
-            "content-type" => Rule::ContentType,
-            "json" => Rule::Json,
-            "transport" => Rule::Transport,
-            "request" => Rule::Request,
-            "schema" => Rule::Schema,
-            "budget" => Rule::Budget,
-            "lifecycle" => Rule::Lifecycle,
-            "settle" => Rule::Settle,
-            other => Rule::Keyword(other.to_string()),
+            "status" => FindingRule::Status,
+            "content-type" => FindingRule::ContentType,
+            "json" => FindingRule::Json,
+            "transport" => FindingRule::Transport,
+            "request" => FindingRule::Request,
+            "schema" => FindingRule::Schema,
+            "budget" => FindingRule::Budget,
+            "lifecycle" => FindingRule::Lifecycle,
+            "settle" => FindingRule::Settle,
+            other => FindingRule::Keyword(other.to_string()),
         }
     }
 }
 
-impl fmt::Display for Rule {
+impl fmt::Display for FindingRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl Serialize for Rule {
+impl Serialize for FindingRule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for Rule {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rule, D::Error> {
+impl<'de> Deserialize<'de> for FindingRule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FindingRule, D::Error> {
         let word = String::deserialize(d)?;
-        Ok(Rule::from_word(&word))
+        Ok(FindingRule::from_word(&word))
     }
 }
 
@@ -222,7 +188,10 @@ fn holds_secret(text: &str, secrets: &[SecretString]) -> bool {
 }
 
 /// [`describe`] of a value after [`scrub`]bing its text.
-pub fn describe_scrubbed(value: Option<&serde_json::Value>, secrets: &[SecretString]) -> String {
+pub(crate) fn describe_scrubbed(
+    value: Option<&serde_json::Value>,
+    secrets: &[SecretString],
+) -> String {
     match value {
         Some(serde_json::Value::String(s)) if holds_secret(s, secrets) => {
             describe(Some(&serde_json::Value::String(scrub(s, secrets))))
@@ -304,7 +273,7 @@ mod tests {
             step: "start".into(),
             status: Some(200),
             pointer: "/totalCallsCompleted".into(),
-            rule: Rule::Keyword("type".into()),
+            rule: FindingRule::Keyword("type".into()),
             expected: "integer".into(),
             actual: describe(Some(&serde_json::json!("0"))),
             class: Class::Breaking,
@@ -354,16 +323,16 @@ mod tests {
             "required",
             "enum",
         ] {
-            let rule = Rule::from_word(word);
+            let rule = FindingRule::from_word(word);
             assert_eq!(rule.as_str(), word);
             let json = serde_json::to_value(&rule).unwrap();
             assert_eq!(json, serde_json::json!(word));
-            assert_eq!(serde_json::from_value::<Rule>(json).unwrap(), rule);
+            assert_eq!(serde_json::from_value::<FindingRule>(json).unwrap(), rule);
         }
-        assert_eq!(Rule::from_word("status"), Rule::Status);
+        assert_eq!(FindingRule::from_word("status"), FindingRule::Status);
         assert_eq!(
-            Rule::from_word("required"),
-            Rule::Keyword("required".into())
+            FindingRule::from_word("required"),
+            FindingRule::Keyword("required".into())
         );
     }
 }

@@ -22,12 +22,13 @@ pub fn default_dir() -> PathBuf {
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     /// A file could not be read.
-    #[error("{path}: {reason}")]
+    #[error("{path}: {source}")]
     Read {
         /// The file or folder.
         path: PathBuf,
         /// Why.
-        reason: String,
+        #[source]
+        source: std::io::Error,
     },
     /// A file is not JSON or not a valid schema.
     #[error("{path}: not a valid JSON Schema: {reason}")]
@@ -232,12 +233,26 @@ pub struct SchemaRegistry {
     lifecycles: Vec<Lifecycle>,
 }
 
+/// A schema document the validator refuses (a keyword with a value of the wrong type, a bad
+/// pattern, …): the document named `name` must be fixed.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: not a valid JSON Schema: {reason}")]
+pub struct CompileError {
+    /// The name the document was compiled under (its path relative to `schemas/`).
+    pub name: String,
+    /// What the validator refused.
+    pub reason: String,
+}
+
 /// Compiles one schema document (2020-12, formats asserted).
-pub fn compile(name: &str, document: Value) -> Result<Schema, String> {
+pub fn compile(name: &str, document: Value) -> Result<Schema, CompileError> {
     let validator = jsonschema::draft202012::options()
         .should_validate_formats(true)
         .build(&document)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| CompileError {
+            name: name.into(),
+            reason: e.to_string(),
+        })?;
     Ok(Schema {
         name: name.into(),
         document,
@@ -312,13 +327,13 @@ fn check_reads(
 fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), RegistryError> {
     let entries = std::fs::read_dir(dir).map_err(|e| RegistryError::Read {
         path: dir.into(),
-        reason: e.to_string(),
+        source: e,
     })?;
     for entry in entries {
         let path = entry
             .map_err(|e| RegistryError::Read {
                 path: dir.into(),
-                reason: e.to_string(),
+                source: e,
             })?
             .path();
         if path.is_dir() {
@@ -355,15 +370,17 @@ impl SchemaRegistry {
         for (name, path) in files {
             let text = std::fs::read_to_string(&path).map_err(|e| RegistryError::Read {
                 path: path.clone(),
-                reason: e.to_string(),
+                source: e,
             })?;
             let document: Value =
                 serde_json::from_str(&text).map_err(|e| RegistryError::Invalid {
                     path: path.clone(),
                     reason: e.to_string(),
                 })?;
-            let schema = compile(&name, document)
-                .map_err(|reason| RegistryError::Invalid { path, reason })?;
+            let schema = compile(&name, document).map_err(|e| RegistryError::Invalid {
+                path,
+                reason: e.reason,
+            })?;
             schemas.insert(name, schema);
         }
         for op in OperationId::ALL {

@@ -43,18 +43,21 @@ fn type_label(shape: &Value) -> String {
 ///
 /// ```
 /// use serde_json::json;
-/// let shape = campaign_schema::shape::infer(&json!({"b": [1, 2], "a": {"x": "y"}}));
+/// let shape = campaign_schema::infer_shape(&json!({"b": [1, 2], "a": {"x": "y"}}));
 /// assert_eq!(shape, json!({"a": {"x": "string"}, "b": ["integer"]}));
 /// ```
-pub fn infer(value: &Value) -> Value {
+pub fn infer_shape(value: &Value) -> Value {
     match value {
         Value::Array(items) => {
-            let merged = items.iter().map(infer).reduce(merge);
+            let merged = items.iter().map(infer_shape).reduce(merge);
             Value::Array(merged.into_iter().collect())
         }
         Value::Object(map) => {
             // serde_json's default map is sorted by key, so the output order is stable.
-            let out: Map<String, Value> = map.iter().map(|(k, v)| (k.clone(), infer(v))).collect();
+            let out: Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), infer_shape(v)))
+                .collect();
             Value::Object(out)
         }
         scalar => Value::String(crate::json_type(scalar).into()),
@@ -68,17 +71,19 @@ pub fn infer(value: &Value) -> Value {
 ///
 /// ```
 /// use serde_json::json;
-/// let schema = campaign_schema::shape::schema(&json!({"error": {"code": "X"}}));
-/// let s = campaign_schema::registry::compile("observed", schema).unwrap();
+/// let schema = campaign_schema::observed_schema(&json!({"error": {"code": "X"}}));
+/// let s = campaign_schema::compile("observed", schema).unwrap();
 /// assert!(s.is_valid(&json!({"error": {"code": "Y"}})));
 /// assert!(!s.is_valid(&json!({"error": {"code": 1}})));
 /// assert!(!s.is_valid(&json!({"error": {}})));
 /// ```
-pub fn schema(value: &Value) -> Value {
+pub fn observed_schema(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
-            let properties: Map<String, Value> =
-                map.iter().map(|(k, v)| (k.clone(), schema(v))).collect();
+            let properties: Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), observed_schema(v)))
+                .collect();
             serde_json::json!({
                 "type": "object",
                 "required": map.keys().collect::<Vec<_>>(),
@@ -89,7 +94,7 @@ pub fn schema(value: &Value) -> Value {
         Value::Array(items) => match items.first() {
             // Items are held to the first one's shape: a recorded array says what its elements
             // look like, not how many there are.
-            Some(first) => serde_json::json!({"type": "array", "items": schema(first)}),
+            Some(first) => serde_json::json!({"type": "array", "items": observed_schema(first)}),
             None => serde_json::json!({"type": "array"}),
         },
         Value::Number(_) if crate::json_type(value) == "integer" => {
@@ -111,22 +116,22 @@ mod tests {
         let a = json!({"status":"Active","totalCallsCompleted":0,"updatedAt":"2025-06-27T07:01:45.416Z"});
         let b =
             json!({"updatedAt":"2026-01-01T00:00:00Z","status":"Stopped","totalCallsCompleted":17});
-        assert_eq!(infer(&a), infer(&b));
+        assert_eq!(infer_shape(&a), infer_shape(&b));
         let c = json!({"status":"Active","totalCallsCompleted":"0","updatedAt":"x"});
-        assert_ne!(infer(&a), infer(&c));
+        assert_ne!(infer_shape(&a), infer_shape(&c));
         let d = json!({"status":"Active","totalCallsCompleted":0});
-        assert_ne!(infer(&a), infer(&d));
+        assert_ne!(infer_shape(&a), infer_shape(&d));
     }
 
     #[test]
     fn arrays_merge_their_elements() {
-        assert_eq!(infer(&json!([])), json!([]));
-        assert_eq!(infer(&json!(["a", "b"])), json!(["string"]));
-        assert_eq!(infer(&json!([1, "b"])), json!(["integer | string"]));
+        assert_eq!(infer_shape(&json!([])), json!([]));
+        assert_eq!(infer_shape(&json!(["a", "b"])), json!(["string"]));
+        assert_eq!(infer_shape(&json!([1, "b"])), json!(["integer | string"]));
         assert_eq!(
-            infer(&json!([{"a":1},{"b":true}])),
+            infer_shape(&json!([{"a":1},{"b":true}])),
             json!([{"a":"integer","b":"boolean"}])
         );
-        assert_eq!(infer(&json!([1.5, null])), json!(["null | number"]));
+        assert_eq!(infer_shape(&json!([1.5, null])), json!(["null | number"]));
     }
 }

@@ -3,9 +3,9 @@
 
 use super::raw::RawLifecycle;
 use super::{StateRead, action_name, validate};
+use crate::operation::Grade;
 use crate::vendor::{Action, Channel, Vendor};
 use std::collections::{BTreeSet, VecDeque};
-use std::fmt;
 use std::path::Path;
 
 /// Index of a state in its [`Lifecycle`].
@@ -24,15 +24,6 @@ pub struct StateDef {
     pub dialing: bool,
     /// In-between values a status read may show on the way into this state.
     pub settling: Vec<String>,
-}
-
-/// Whether a vendor page states a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuleSource {
-    /// A vendor page (copied or in beyond-the-copies) says so.
-    Documented,
-    /// Nothing documents it: our assumption, held loosely against a vendor host.
-    Assumption,
 }
 
 /// One status a rule allows.
@@ -64,8 +55,9 @@ pub struct LifecycleRule {
     pub state: StateId,
     /// The action applied.
     pub action: Action,
-    /// Documented or assumed.
-    pub source: RuleSource,
+    /// [`Grade::Documented`] (`source = "documented"`) or [`Grade::Assumed`] (`source =
+    /// "assumption"`, held loosely against a vendor host).
+    pub grade: Grade,
     /// Allowed answers; the first is what the simulator gives.
     pub outcomes: Vec<RuleOutcome>,
     /// Why the rule is there, in a few words.
@@ -276,15 +268,6 @@ impl Lifecycle {
     /// `[Active, start]`: how messages name a rule.
     pub fn label(&self, rule: &LifecycleRule) -> String {
         super::rule_label(&self.state(rule.state).name, action_name(rule.action))
-    }
-}
-
-impl fmt::Display for RuleSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            RuleSource::Documented => "documented",
-            RuleSource::Assumption => "assumption",
-        })
     }
 }
 

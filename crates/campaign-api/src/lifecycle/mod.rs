@@ -32,9 +32,7 @@ pub mod raw;
 mod reading;
 mod validate;
 
-pub use checked::{
-    Lifecycle, LifecycleError, LifecycleRule, RuleOutcome, RuleSource, StateDef, StateId,
-};
+pub use checked::{Lifecycle, LifecycleError, LifecycleRule, RuleOutcome, StateDef, StateId};
 pub use raw::RawLifecycle;
 pub use reading::StateRead;
 

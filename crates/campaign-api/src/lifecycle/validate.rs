@@ -1,12 +1,10 @@
 //! Building the checked [`Lifecycle`] from a [`RawLifecycle`]: every check a rule file must
 //! pass, in the order a reader would meet the problems (the file's shape, then its meaning).
 
-use super::checked::{
-    Lifecycle, LifecycleError, LifecycleRule, RuleOutcome, RuleSource, StateDef, StateId,
-};
+use super::checked::{Lifecycle, LifecycleError, LifecycleRule, RuleOutcome, StateDef, StateId};
 use super::raw::{RawLifecycle, RawOutcome, RawRule, RawState, UnknownKeys};
 use super::{action_name, parse_action, rule_label, vendor_actions};
-use crate::operation::OperationId;
+use crate::operation::{Grade, OperationId};
 use crate::vendor::{Action, Vendor};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -200,9 +198,9 @@ pub(super) fn lifecycle(
         if rules.iter().any(|x| x.state == state && x.action == action) {
             return Err(fail(Some(label), "a second rule for the same pair".into()));
         }
-        let source = match source.as_str() {
-            "documented" => RuleSource::Documented,
-            "assumption" => RuleSource::Assumption,
+        let grade = match source.as_str() {
+            "documented" => Grade::Documented,
+            "assumption" => Grade::Assumed,
             other => {
                 return Err(fail(
                     Some(label),
@@ -251,7 +249,7 @@ pub(super) fn lifecycle(
         rules.push(LifecycleRule {
             state,
             action,
-            source,
+            grade,
             outcomes,
             note: r.note,
         });

@@ -1,6 +1,6 @@
 //! The drift report: a block per operation a person reads at a glance, and the same as JSON.
 
-use campaign_schema::finding::{Class, Finding, Grade, json_path, scrub};
+use campaign_schema::{Class, Finding, Grade, json_path, scrub};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -9,7 +9,7 @@ mod markdown;
 /// Version of the JSON report's format (`schema_version`, described by
 /// `schemas/report/drift-report.json`). Bumped only when an existing field is removed or changes
 /// type or meaning; a new field is added to the schema in the same change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// Which host a vendor was checked against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,7 +324,7 @@ impl Report {
             report: &'a Report,
         }
         serde_json::to_string_pretty(&Out {
-            schema_version: SCHEMA_VERSION,
+            schema_version: REPORT_SCHEMA_VERSION,
             passed: self.passed(),
             verdict: self.verdict(),
             tally: self.tally(),
@@ -365,7 +365,7 @@ mod tests {
             step: "start".into(),
             status: Some(200),
             pointer: pointer.into(),
-            rule: campaign_schema::Rule::Keyword("type".into()),
+            rule: campaign_schema::FindingRule::Keyword("type".into()),
             expected: "integer".into(),
             actual: actual.into(),
             class,
@@ -544,7 +544,7 @@ mod tests {
     fn json_carries_the_schema_version() {
         let v: serde_json::Value =
             serde_json::from_str(&report(Vec::new()).to_json()).expect("the report is JSON");
-        assert_eq!(v["schema_version"], SCHEMA_VERSION);
+        assert_eq!(v["schema_version"], REPORT_SCHEMA_VERSION);
         assert_eq!(v["passed"], true);
     }
 }

@@ -8,8 +8,12 @@ use std::process::Command;
 /// How errors name the working tree side.
 pub(super) const WORKING_TREE: &str = "working tree";
 
-/// Runs git in `dir`: `Err` if git cannot start, `Ok(Err(stderr))` if it exits non-zero.
-fn git(dir: &Path, args: &[&str]) -> Result<Result<Vec<u8>, String>, DiffError> {
+/// What git printed to stderr when it exited non-zero (or its exit status, if it printed
+/// nothing): the caller knows which [`DiffError`] it means.
+struct GitSaid(String);
+
+/// Runs git in `dir`: `Err` if git cannot start, `Ok(Err(what git said))` if it exits non-zero.
+fn git(dir: &Path, args: &[&str]) -> Result<Result<Vec<u8>, GitSaid>, DiffError> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -20,20 +24,21 @@ fn git(dir: &Path, args: &[&str]) -> Result<Result<Vec<u8>, String>, DiffError> 
         Ok(Ok(out.stdout))
     } else {
         let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        Ok(Err(if why.is_empty() {
+        Ok(Err(GitSaid(if why.is_empty() {
             format!("git exited with {}", out.status)
         } else {
             why
-        }))
+        })))
     }
 }
 
 fn toplevel(dir: &Path) -> Result<PathBuf, DiffError> {
-    let out =
-        git(dir, &["rev-parse", "--show-toplevel"])?.map_err(|reason| DiffError::NotARepo {
+    let out = git(dir, &["rev-parse", "--show-toplevel"])?.map_err(|GitSaid(reason)| {
+        DiffError::NotARepo {
             dir: dir.into(),
             reason,
-        })?;
+        }
+    })?;
     let top = String::from_utf8_lossy(&out)
         .trim_end_matches(['\n', '\r'])
         .to_string();
@@ -104,7 +109,7 @@ pub(super) fn files_at_rev(
     let commit = String::from_utf8_lossy(&commit).trim().to_string();
     let git_err = |command: String| {
         let rev = rev.to_string();
-        move |reason: String| DiffError::Git {
+        move |GitSaid(reason)| DiffError::Git {
             rev,
             command,
             reason,

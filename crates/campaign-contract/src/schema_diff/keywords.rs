@@ -189,7 +189,7 @@ pub(super) fn show_types(types: Option<&Vec<String>>) -> String {
 }
 
 pub(super) fn show_values(values: &[&Value]) -> String {
-    campaign_schema::finding::truncate(
+    campaign_schema::truncate(
         &values
             .iter()
             .map(|v| v.to_string())

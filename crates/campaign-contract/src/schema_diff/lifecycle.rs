@@ -30,7 +30,7 @@ fn lifecycle_documents(
                 reason,
             };
             let text = std::str::from_utf8(&f.bytes).map_err(|e| invalid(e.to_string()))?;
-            let rules = LifecycleRules::parse(text).map_err(invalid)?;
+            let rules = LifecycleRules::parse(text).map_err(|e| invalid(e.to_string()))?;
             Ok((f.inner, rules))
         })
         .collect()
@@ -70,28 +70,56 @@ pub struct LifecycleRules {
     pub rules: BTreeMap<(String, String), Vec<RawOutcome>>,
 }
 
+/// Why a rule file cannot be compared; each names the rule to fix in the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RulesError {
+    /// Not TOML, or not shaped as rules (a state without `reads`, an outcome without `status`,
+    /// `schema` or `next`): the parser's message, naming the line and key.
+    #[error("{0}")]
+    NotRules(String),
+    /// Two `[[rule]]` tables for the same `(state, action)`: the comparison would not know which
+    /// one counts.
+    #[error("rule {rule} given twice")]
+    RuleTwice {
+        /// `[state, action]`.
+        rule: String,
+    },
+    /// One rule lists the same status in two outcomes.
+    #[error("rule {rule}: status {status} listed twice")]
+    StatusTwice {
+        /// `[state, action]`.
+        rule: String,
+        /// The status listed twice.
+        status: u16,
+    },
+}
+
 impl LifecycleRules {
     /// Reads a rule file's text ([`RawLifecycle::parse`]) and indexes it
     /// ([`LifecycleRules::from_raw`]). Fails on text that is not TOML, on a state without
     /// `reads`, an outcome without `status`, `schema` or `next`, and on a rule or an outcome's
     /// status given twice.
-    pub fn parse(text: &str) -> Result<LifecycleRules, String> {
-        let raw = RawLifecycle::parse(text).map_err(|e| e.to_string().trim_end().to_string())?;
+    pub fn parse(text: &str) -> Result<LifecycleRules, RulesError> {
+        let raw = RawLifecycle::parse(text)
+            .map_err(|e| RulesError::NotRules(e.to_string().trim_end().to_string()))?;
         LifecycleRules::from_raw(raw)
     }
 
     /// Indexes a rule file already read. Fails on a rule or an outcome's status given twice:
     /// the comparison would not know which one counts.
-    pub fn from_raw(raw: RawLifecycle) -> Result<LifecycleRules, String> {
+    pub fn from_raw(raw: RawLifecycle) -> Result<LifecycleRules, RulesError> {
         let mut rules = BTreeMap::new();
         for r in raw.rules {
             let label = r.label();
             let mut seen = BTreeSet::new();
             if let Some(o) = r.outcomes.iter().find(|o| !seen.insert(o.status)) {
-                return Err(format!("rule {label}: status {} listed twice", o.status));
+                return Err(RulesError::StatusTwice {
+                    rule: label,
+                    status: o.status,
+                });
             }
             if rules.insert((r.state, r.action), r.outcomes).is_some() {
-                return Err(format!("rule {label} given twice"));
+                return Err(RulesError::RuleTwice { rule: label });
             }
         }
         Ok(LifecycleRules {
@@ -143,7 +171,7 @@ pub fn diff_lifecycle_trees(
 /// new rule in a state that was there. The rules of a state added or removed go with its state.
 ///
 /// ```
-/// use campaign_contract::schema_diff::{diff_lifecycle, ChangeClass, LifecycleRules};
+/// use campaign_contract::{ChangeClass, LifecycleRules, diff_lifecycle};
 ///
 /// let rules = |outcomes: &str| {
 ///     LifecycleRules::parse(&format!(
@@ -163,7 +191,7 @@ pub fn diff_lifecycle_trees(
 /// assert_eq!(changes[0].path, "[Active, stop]");
 /// assert_eq!(changes[0].kind, "status 409 now allowed");
 /// assert_eq!(changes[0].class, ChangeClass::Breaking);
-/// # Ok::<(), String>(())
+/// # Ok::<(), campaign_contract::RulesError>(())
 /// ```
 pub fn diff_lifecycle(
     file: &str,

@@ -25,7 +25,7 @@
 //! business ([`worst`] says how bad it is).
 //!
 //! ```
-//! use campaign_contract::schema_diff::{diff_trees, ChangeClass};
+//! use campaign_contract::{ChangeClass, diff_trees};
 //! use serde_json::json;
 //! use std::collections::BTreeMap;
 //!
@@ -57,10 +57,11 @@ mod tests;
 
 pub use git::locate;
 pub use lifecycle::{
-    LifecycleRules, diff_lifecycle, diff_lifecycle_trees, lifecycles_at_rev, lifecycles_in_dir,
+    LifecycleRules, RulesError, diff_lifecycle, diff_lifecycle_trees, lifecycles_at_rev,
+    lifecycles_in_dir,
 };
-pub use render::render;
-pub use schema::{diff_schema, diff_trees, schemas_at_rev, schemas_in_dir};
+pub use render::render_changes;
+pub use schema::{diff_trees, schemas_at_rev, schemas_in_dir};
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -171,7 +172,7 @@ pub fn diff_against_rev(schemas_dir: &Path, rev: &str) -> Result<Vec<SchemaChang
 /// The most serious class among `changes`: [`ChangeClass::Breaking`] if any change breaks a
 /// reader, else [`ChangeClass::Additive`] if there is any change; `None` for none. The CLI maps
 /// it to an exit code.
-pub fn worst(changes: &[SchemaChange]) -> Option<ChangeClass> {
+pub fn worst_change(changes: &[SchemaChange]) -> Option<ChangeClass> {
     if changes.iter().any(|c| c.class == ChangeClass::Breaking) {
         Some(ChangeClass::Breaking)
     } else if changes.is_empty() {

@@ -32,7 +32,7 @@ impl fmt::Display for SchemaChange {
 
 /// The text output: one aligned line per change, then `N breaking, M additive (base <rev>)`; or
 /// `no schema changes since <rev>`.
-pub fn render(changes: &[SchemaChange], base: &str) -> String {
+pub fn render_changes(changes: &[SchemaChange], base: &str) -> String {
     use std::fmt::Write as _;
     if changes.is_empty() {
         return format!("no schema changes since {base}\n");

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Whether a path under `schemas/` (`/`-separated) is a schema: a `.json` file outside any
-/// `samples/` folder (samples are instances, as in [`campaign_schema::registry`]) and outside
+/// `samples/` folder (samples are instances, as in [`campaign_schema::SchemaRegistry`]) and outside
 /// `openapi/` (documents generated from the schemas; their changes are the schemas' changes).
 pub(super) fn is_schema_file(rel: &str) -> bool {
     rel.ends_with(".json")
@@ -59,7 +59,7 @@ pub fn schemas_in_dir(dir: &Path) -> Result<BTreeMap<String, Value>, DiffError> 
 
 /// Compares two sets of schemas keyed by file: a file only in `base` is a removed status
 /// (breaking), one only in `head` a new status (additive), and each file in both is compared with
-/// [`diff_schema`]. Sorted by file, then path.
+/// `diff_schema`. Sorted by file, then path.
 pub fn diff_trees(
     base: &BTreeMap<String, Value>,
     head: &BTreeMap<String, Value>,

@@ -1,7 +1,7 @@
 //! Unit tests of the schema and lifecycle diffs and of rendering.
 
-use super::lifecycle::is_lifecycle_file;
-use super::schema::{is_schema_file, status_of};
+use super::lifecycle::{RulesError, is_lifecycle_file};
+use super::schema::{diff_schema, is_schema_file, status_of};
 use super::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -492,21 +492,31 @@ fn lifecycle_rules_are_read_leniently_but_not_ambiguously() {
     assert!(
         LifecycleRules::parse("[states.A]\nsettling = []\n")
             .expect_err("no reads")
+            .to_string()
             .contains("reads"),
     );
     let twice = format!("{old}[[rule]]\nstate = \"A\"\naction = \"rewind\"\n");
+    let e = LifecycleRules::parse(&twice).expect_err("a rule given twice");
     assert_eq!(
-        LifecycleRules::parse(&twice),
-        Err("rule [A, rewind] given twice".into())
+        e,
+        RulesError::RuleTwice {
+            rule: "[A, rewind]".into()
+        }
     );
+    assert_eq!(e.to_string(), "rule [A, rewind] given twice");
     let status_twice = old.replace(
         "next = \"A\" }]",
         "next = \"A\" }, { status = 200, schema = \"y.json\", next = \"A\" }]",
     );
+    let e = LifecycleRules::parse(&status_twice).expect_err("a status listed twice");
     assert_eq!(
-        LifecycleRules::parse(&status_twice),
-        Err("rule [A, rewind]: status 200 listed twice".into())
+        e,
+        RulesError::StatusTwice {
+            rule: "[A, rewind]".into(),
+            status: 200
+        }
     );
+    assert_eq!(e.to_string(), "rule [A, rewind]: status 200 listed twice");
     assert!(LifecycleRules::parse("[states.A\n").is_err());
 }
 
@@ -545,12 +555,15 @@ fn renders_aligned_lines_and_a_summary() {
         },
     ];
     assert_eq!(
-        render(&changes, "main"),
+        render_changes(&changes, "main"),
         "BREAKING  kore/voice-start.200.json  $.totalCallsCompleted  property removed\n\
          ADDITIVE  kore/x.404.json            $                      new status\n\
          1 breaking, 1 additive (base main)\n"
     );
-    assert_eq!(render(&[], "main"), "no schema changes since main\n");
+    assert_eq!(
+        render_changes(&[], "main"),
+        "no schema changes since main\n"
+    );
 }
 
 #[test]
@@ -562,10 +575,10 @@ fn the_worst_change_decides() {
         kind: "k".into(),
     };
 
-    assert_eq!(worst(&[]), None);
-    assert_eq!(worst(&[change(Additive)]), Some(Additive));
+    assert_eq!(worst_change(&[]), None);
+    assert_eq!(worst_change(&[change(Additive)]), Some(Additive));
     assert_eq!(
-        worst(&[change(Additive), change(Breaking), change(Additive)]),
+        worst_change(&[change(Additive), change(Breaking), change(Additive)]),
         Some(Breaking)
     );
 }

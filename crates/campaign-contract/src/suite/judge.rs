@@ -7,11 +7,11 @@
 use super::Run;
 use super::call::Sent;
 use crate::report::StepResult;
-use campaign_api::lifecycle::{Lifecycle, LifecycleRule, RuleSource, action_name};
+use campaign_api::lifecycle::{Lifecycle, LifecycleRule, action_name};
 use campaign_api::observed::ObservedAnswer;
 use campaign_api::{HostKind, OperationId, Vendor, VendorTarget, is_unavailable_status};
-use campaign_schema::finding::describe;
-use campaign_schema::{Assumptions, Class, Finding, Grade, Rule, shape};
+use campaign_schema::describe;
+use campaign_schema::{Assumptions, Class, Finding, FindingRule, Grade, observed_schema};
 use serde_json::Value;
 
 /// What a fixed (non-lifecycle) step expects back, graded by the operation table (an unknown
@@ -92,7 +92,7 @@ impl Judge<'_> {
                 .spec()
                 .response(*s)
                 .is_none_or(|r| !r.source.is_documented()),
-            Judge::Rule(_, r) => r.source == RuleSource::Assumption,
+            Judge::Rule(_, r) => r.grade == Grade::Assumed,
         }
     }
 
@@ -109,14 +109,7 @@ impl Judge<'_> {
 
     /// Whether `status` is one the step allows, where its expectation is written, the rule a
     /// departure breaks and the grade of what it departs from.
-    fn allows(&self, op: OperationId, status: u16) -> (bool, String, Rule, Grade) {
-        let grade_of = |documented: bool| {
-            if documented {
-                Grade::Documented
-            } else {
-                Grade::Assumed
-            }
-        };
+    fn allows(&self, op: OperationId, status: u16) -> (bool, String, FindingRule, Grade) {
         match self {
             Judge::Expect(Expect::Status(want) | Expect::Refusal(want)) => {
                 let source = op
@@ -124,22 +117,40 @@ impl Judge<'_> {
                     .response(*want)
                     .map_or(op.spec().source, |r| r.source);
                 let refused = (400..500).contains(&status);
-                let documented = source.is_documented()
-                    || matches!(self, Judge::Expect(Expect::Refusal(_))) && !refused;
-                let source = if documented && !source.is_documented() {
+                // A refusal the credential rule promises is documented whatever it answers with.
+                let grade = if matches!(self, Judge::Expect(Expect::Refusal(_))) && !refused {
+                    Grade::Documented
+                } else {
+                    source.grade()
+                };
+                let source = if grade != source.grade() {
                     format!("{} (the credential is required)", op.spec().source)
                 } else {
                     source.to_string()
                 };
-                (status == *want, source, Rule::Status, grade_of(documented))
+                (status == *want, source, FindingRule::Status, grade)
             }
             Judge::Rule(l, r) => (
                 r.outcome(status).is_some(),
-                format!("{} rule {} ({})", l.cited(), l.label(r), r.source),
-                Rule::Lifecycle,
-                grade_of(r.source == RuleSource::Documented),
+                format!(
+                    "{} rule {} ({})",
+                    l.cited(),
+                    l.label(r),
+                    rule_file_word(r.grade)
+                ),
+                FindingRule::Lifecycle,
+                r.grade,
             ),
         }
+    }
+}
+
+/// A rule's grade as its rule file spells it (`source = "documented"` or `"assumption"`), so a
+/// finding cites the rule in the file's own words.
+fn rule_file_word(grade: Grade) -> &'static str {
+    match grade {
+        Grade::Assumed => "assumption",
+        Grade::Documented | Grade::Observed => "documented",
     }
 }
 
@@ -148,7 +159,7 @@ impl Judge<'_> {
 /// departure itself is still reported as an assumption finding).
 pub(super) fn loosely_allowed(kind: HostKind, rule: &LifecycleRule, status: u16) -> bool {
     kind == HostKind::Sandbox
-        && rule.source == RuleSource::Assumption
+        && rule.grade == Grade::Assumed
         && (400..500).contains(&status)
         && rule.outcomes.iter().all(|o| (400..500).contains(&o.status))
 }
@@ -166,22 +177,24 @@ fn against_observed(
 ) -> Vec<Finding> {
     let source = format!("{file} (observed on this host)");
     let finding =
-        |rule: Rule, pointer: &str, class: Class, expected: String, actual: String| Finding {
-            vendor: spec.vendor.slug().into(),
-            operation: spec.qualified_name(),
-            step: label.into(),
-            status: Some(status),
-            pointer: pointer.into(),
-            rule,
-            expected,
-            actual,
-            class,
-            grade: Grade::Observed,
-            source: source.clone(),
+        |rule: FindingRule, pointer: &str, class: Class, expected: String, actual: String| {
+            Finding {
+                vendor: spec.vendor.slug().into(),
+                operation: spec.qualified_name(),
+                step: label.into(),
+                status: Some(status),
+                pointer: pointer.into(),
+                rule,
+                expected,
+                actual,
+                class,
+                grade: Grade::Observed,
+                source: source.clone(),
+            }
         };
     if status != observed.status {
         return vec![finding(
-            Rule::Status,
+            FindingRule::Status,
             "",
             Class::Breaking,
             format!("{} ({label}, as observed)", observed.status),
@@ -193,18 +206,18 @@ fn against_observed(
     };
     let Some(body) = body else {
         return vec![finding(
-            Rule::Json,
+            FindingRule::Json,
             "",
             Class::Breaking,
             "a JSON body, as observed".into(),
             "a body that is not JSON".into(),
         )];
     };
-    let schema = match campaign_schema::registry::compile("observed", shape::schema(&recorded)) {
+    let schema = match campaign_schema::compile("observed", observed_schema(&recorded)) {
         Ok(s) => s,
         Err(e) => {
             return vec![finding(
-                Rule::Schema,
+                FindingRule::Schema,
                 "",
                 Class::Breaking,
                 "the recorded body's shape".into(),
@@ -222,7 +235,7 @@ fn against_observed(
                 Class::Breaking
             };
             finding(
-                Rule::Keyword(v.keyword.clone()),
+                FindingRule::Keyword(v.keyword.clone()),
                 &v.pointer,
                 class,
                 format!("{} (as observed)", v.expected),
@@ -289,7 +302,7 @@ impl Run<'_> {
                     step: label.into(),
                     status: None,
                     pointer: String::new(),
-                    rule: Rule::Budget,
+                    rule: FindingRule::Budget,
                     expected: "a call within the budget".into(),
                     actual: why,
                     class: Class::Unavailable,
@@ -331,7 +344,7 @@ impl Run<'_> {
         // operation table's); the body of whatever status came is graded by its own schema, so
         // a documented body (a 200 to a start, whatever step sent it) still gates.
         if let Some(s) = status.filter(|s| !is_unavailable_status(*s)) {
-            findings.retain(|f| f.rule != Rule::Status);
+            findings.retain(|f| f.rule != FindingRule::Status);
             let (ok, source, rule, grade) = judge.allows(op, s);
             if !ok {
                 findings.push(Finding {

@@ -24,10 +24,10 @@
 mod call;
 mod judge;
 mod negatives;
-pub mod walk;
+mod untouched;
+mod walk;
 
-pub use call::Tamper;
-pub use judge::{Expect, Recorded};
+pub use judge::Recorded;
 
 use crate::environment::Environment;
 use crate::report::{Report, TargetLine};
@@ -43,12 +43,12 @@ pub struct SuiteRun {
     /// The drift report.
     pub report: Report,
     /// Every exchange with a response, for snapshots and for recording what a host answered
-    /// ([`crate::observed::recordings`]).
+    /// (`check --record`).
     pub exchanges: Vec<Recorded>,
 }
 
 /// Runs the suite against every target of `env`.
-pub async fn run(env: &Environment, checker: &Checker, strict: bool) -> SuiteRun {
+pub async fn run_suite(env: &Environment, checker: &Checker, strict: bool) -> SuiteRun {
     let client = match Client::new(ClientConfig::default()) {
         Ok(c) => c,
         Err(e) => {

@@ -9,12 +9,12 @@
 use super::Run;
 use super::call::Tamper;
 use super::judge::{Judge, loosely_allowed};
-use campaign_api::lifecycle::RuleSource;
+use super::untouched::Untouched;
 use campaign_api::lifecycle::StateRead;
 use campaign_api::lifecycle::{Lifecycle, StateId, action_name, vendor_actions};
 use campaign_api::{Action, CampaignId, Channel, OperationId, VendorTarget};
-use campaign_schema::finding::{describe, truncate};
-use campaign_schema::{Assumptions, Class, Finding, Grade, Rule};
+use campaign_schema::{Assumptions, Class, Finding, FindingRule, Grade};
+use campaign_schema::{describe, truncate};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -196,10 +196,7 @@ impl Run<'_> {
         covered: &mut Covered,
     ) -> Option<StateId> {
         // The state a change leads to is as sure as the rule that says so.
-        let grade = match c.lifecycle.rule(before, action).source {
-            RuleSource::Documented => Grade::Documented,
-            RuleSource::Assumption => Grade::Assumed,
-        };
+        let grade = c.lifecycle.rule(before, action).grade;
         let lifecycle = Arc::clone(&c.lifecycle);
         let label = format!("status when {}", lifecycle.state(want).name);
         let op = c.next_op(Action::Status, true)?;
@@ -295,9 +292,9 @@ impl Run<'_> {
             status: step.status,
             pointer: l.status_pointer.clone(),
             rule: if settle {
-                Rule::Settle
+                FindingRule::Settle
             } else {
-                Rule::Lifecycle
+                FindingRule::Lifecycle
             },
             expected,
             actual: actual.clone(),
@@ -369,39 +366,41 @@ impl Run<'_> {
 
     /// The state a campaign starts the walk in, read first; `Err` says why the campaign is not
     /// touched.
-    async fn first_state(&mut self, vt: &VendorTarget, c: &mut Cursor) -> Result<StateId, String> {
+    async fn first_state(
+        &mut self,
+        vt: &VendorTarget,
+        c: &mut Cursor,
+    ) -> Result<StateId, Untouched> {
         let lifecycle = Arc::clone(&c.lifecycle);
         let campaign = c.campaign.clone();
         let Some(op) = c.next_op(Action::Status, true) else {
-            return Err(format!("{} has no status operation", lifecycle.vendor));
+            return Err(Untouched::NoStatusOperation {
+                vendor: lifecycle.vendor,
+            });
         };
         match self.read(vt, c, op, "status before the run").await {
-            StateRead::In(s) if lifecycle.state(s).dialing => Err(format!(
-                "campaign {campaign} is {} (dialing); the suite does not touch a running campaign",
-                lifecycle.state(s).reads
-            )),
+            StateRead::In(s) if lifecycle.state(s).dialing => Err(Untouched::Dialing {
+                campaign,
+                reads: lifecycle.state(s).reads.clone(),
+            }),
             StateRead::In(s) => Ok(s),
-            StateRead::Settling { value, .. } => Err(format!(
-                "campaign {campaign} is {:?}, on its way to another state; not touching it",
-                truncate(&value)
-            )),
-            StateRead::Unknown(v) => Err(format!(
-                "campaign {campaign} reads {}, which {} has no state for; not touching it",
-                describe(v.as_ref()),
-                lifecycle.cited()
-            )),
+            StateRead::Settling { value, .. } => Err(Untouched::Settling {
+                campaign,
+                value: truncate(&value),
+            }),
+            StateRead::Unknown(v) => Err(Untouched::UnknownState {
+                campaign,
+                value: describe(v.as_ref()),
+                rules: lifecycle.cited(),
+            }),
             StateRead::NotFound => {
                 // A campaign id that does not exist is a configuration error, not drift.
                 if let Some(step) = self.report.steps.last_mut() {
-                    step.findings.retain(|f| f.rule != Rule::Status);
+                    step.findings.retain(|f| f.rule != FindingRule::Status);
                 }
-                Err(format!(
-                    "campaign {campaign} does not exist on this host (404); check its *_CAMPAIGN_ID"
-                ))
+                Err(Untouched::NotFound { campaign })
             }
-            StateRead::Lost => Err(format!(
-                "could not read the state of campaign {campaign}; not touching it"
-            )),
+            StateRead::Lost => Err(Untouched::Unreadable { campaign }),
         }
     }
 
@@ -413,7 +412,7 @@ impl Run<'_> {
         lifecycle: &Arc<Lifecycle>,
         channel: Option<Channel>,
         campaign: &CampaignId,
-    ) -> Result<(), String> {
+    ) -> Result<(), Untouched> {
         let actions: Vec<Action> = vendor_actions(lifecycle.vendor).into_iter().collect();
         let mut c = Cursor {
             lifecycle: Arc::clone(lifecycle),

@@ -101,7 +101,7 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
     // The rules the checker's registry reads too (`CAMPAIGN_SCHEMAS_DIR`): the guard's status
     // reads must mean what the host's lifecycle says.
     let lifecycle = Arc::new(Lifecycle::load(
-        &campaign_schema::registry::default_dir(),
+        &campaign_schema::default_dir(),
         target.target.vendor,
     )?);
     // Every campaign a run against a host of someone else's may start is journaled before its

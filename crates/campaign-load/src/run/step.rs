@@ -147,7 +147,7 @@ fn classify(shared: &Shared, op: OperationId, a: Answer) -> Fate {
     if a.status.is_client_error() {
         // A vendor code is host text: a hostile host may echo a credential there.
         let vendor = vendor_code(&a.body).map(|c| {
-            let clean = campaign_schema::finding::scrub(&c, &shared.secrets);
+            let clean = campaign_schema::scrub(&c, &shared.secrets);
             if clean == c {
                 c
             } else {

@@ -6,13 +6,14 @@
 //! `FaultRequest`). The suite holds it as a vendor sandbox (`HostKind::Sandbox`), as it would a host
 //! we did not write: the simulator's behaviour comes to it only over HTTP.
 
+use crate::support;
 use campaign_api::jwt::{JwtOptions, JwtSigner};
 use campaign_api::{
     Action, CampaignId, Campaigns, Credential, HostKind, OperationId, Target, Vendor, VendorTarget,
 };
-use campaign_contract::report::Verdict;
-use campaign_contract::{Environment, suite};
-use campaign_schema::{Checker, Class, Grade, SchemaRegistry};
+use campaign_contract::Verdict;
+use campaign_contract::{Environment, run_suite};
+use campaign_schema::{Checker, Class, Grade};
 use campaign_sim::{
     Answer, AuthConfig, CampaignSeed, FaultDecision, FaultPolicy, FaultRequest, RunningSim,
     SimConfig,
@@ -103,8 +104,7 @@ fn kore_environment(sim: &RunningSim) -> Environment {
 }
 
 fn checker() -> Checker {
-    Checker::new(SchemaRegistry::load_default().expect("schemas"))
-        .with_secrets(vec![SecretString::from(KEY)])
+    support::checker().with_secrets(vec![SecretString::from(KEY)])
 }
 
 fn unavailable() -> Answer {
@@ -128,7 +128,7 @@ async fn a_host_that_answers_503_then_200_passes_within_its_budget() {
     let env = environment(&sim);
 
     // Act
-    let outcome = suite::run(&env, &checker(), false).await;
+    let outcome = run_suite(&env, &checker(), false).await;
 
     // Assert
     let report = &outcome.report;
@@ -174,7 +174,7 @@ async fn a_start_whose_answer_is_lost_is_not_drift() {
     .await;
 
     // Act
-    let outcome = suite::run(&environment(&sim), &checker(), false).await;
+    let outcome = run_suite(&environment(&sim), &checker(), false).await;
 
     // Assert
     let report = &outcome.report;
@@ -215,7 +215,7 @@ async fn a_429_with_retry_after_is_waited_out() {
 
     // Act
     let started = Instant::now();
-    let outcome = suite::run(&env, &checker(), false).await;
+    let outcome = run_suite(&env, &checker(), false).await;
     let took = started.elapsed();
 
     // Assert
@@ -235,7 +235,7 @@ async fn the_call_budget_is_a_hard_stop_and_says_so() {
     let mut env = environment(&sim);
     env.policy.max_calls = 5;
 
-    let outcome = suite::run(&env, &checker(), false).await;
+    let outcome = run_suite(&env, &checker(), false).await;
 
     let report = &outcome.report;
     assert_eq!(
@@ -337,7 +337,7 @@ async fn a_status_read_in_between_is_polled_until_it_settles() {
     .await;
 
     // Act
-    let outcome = suite::run(&kore_environment(&sim), &checker(), false).await;
+    let outcome = run_suite(&kore_environment(&sim), &checker(), false).await;
 
     // Assert
     let report = &outcome.report;
@@ -390,7 +390,7 @@ async fn a_state_that_never_settles_is_unavailable_not_drift() {
     let env = kore_environment(&sim);
 
     // Act
-    let outcome = suite::run(&env, &checker(), false).await;
+    let outcome = run_suite(&env, &checker(), false).await;
 
     // Assert: bounded (5 reads), unavailable, nothing breaking, and the campaign stopped.
     let report = &outcome.report;
@@ -428,7 +428,7 @@ async fn a_campaign_already_running_is_not_touched_and_the_run_proves_nothing() 
     .await;
 
     // Act
-    let outcome = suite::run(&environment(&sim), &checker(), false).await;
+    let outcome = run_suite(&environment(&sim), &checker(), false).await;
 
     // Assert: one read, no start or pause, and an unavailable verdict (not a silent pass).
     let report = &outcome.report;
@@ -470,7 +470,7 @@ async fn an_unknown_campaign_id_is_a_configuration_error_not_drift() {
         CampaignId::new("vg-does-not-exist").into_iter().collect();
 
     // Act
-    let outcome = suite::run(&env, &checker(), false).await;
+    let outcome = run_suite(&env, &checker(), false).await;
 
     // Assert
     let report = &outcome.report;
@@ -507,7 +507,7 @@ async fn another_4xx_for_an_assumed_refusal_is_an_assumption_finding_not_drift()
     .await;
 
     // Act
-    let outcome = suite::run(&kore_environment(&sim), &checker(), false).await;
+    let outcome = run_suite(&kore_environment(&sim), &checker(), false).await;
 
     // Assert
     let report = &outcome.report;

@@ -2,7 +2,9 @@
 //! openapi` writes now, and they carry every operation, status and grade of the table.
 
 use campaign_api::{OperationId, Vendor};
-use campaign_contract::openapi;
+use campaign_contract::{
+    generate_openapi, openapi_file_name, openapi_out_dir, stale_openapi, write_openapi,
+};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -10,17 +12,17 @@ const REGENERATE: &str = "regenerate with `cargo run -p campaign-contract -- ope
                           schemas/openapi/";
 
 fn schemas() -> PathBuf {
-    campaign_schema::registry::default_dir()
+    campaign_schema::default_dir()
 }
 
 fn document(vendor: Vendor) -> Value {
-    openapi::generate(vendor, &schemas()).expect("the document generates")
+    generate_openapi(vendor, &schemas()).expect("the document generates")
 }
 
 #[test]
 fn the_committed_documents_are_what_the_generator_writes_now() {
-    let dir = openapi::default_out_dir(&schemas());
-    let stale = openapi::stale(&dir, &schemas()).expect("the documents generate");
+    let dir = openapi_out_dir(&schemas());
+    let stale = stale_openapi(&dir, &schemas()).expect("the documents generate");
     let lines: Vec<String> = stale
         .iter()
         .map(|(path, why)| format!("{} is stale ({why})", path.display()))
@@ -32,13 +34,13 @@ fn the_committed_documents_are_what_the_generator_writes_now() {
 fn a_document_that_differs_from_the_generator_is_reported_stale() {
     // Arrange: a fresh copy, then one edit to the Kore.ai document.
     let dir = std::env::temp_dir().join(format!("openapi-stale-{}", uuid::Uuid::new_v4()));
-    openapi::write_all(&dir, &schemas()).expect("writes");
-    let kore = dir.join(openapi::file_name(Vendor::Kore));
+    write_openapi(&dir, &schemas()).expect("writes");
+    let kore = dir.join(openapi_file_name(Vendor::Kore));
     let text = std::fs::read_to_string(&kore).expect("reads");
     std::fs::write(&kore, text.replacen("\"documented\"", "\"assumed\"", 1)).expect("writes");
 
     // Act
-    let stale = openapi::stale(&dir, &schemas()).expect("generates");
+    let stale = stale_openapi(&dir, &schemas()).expect("generates");
 
     // Assert: only the edited one, with the line it differs at.
     assert_eq!(stale.len(), 1, "{stale:?}");

@@ -3,10 +3,10 @@
 //! hosts) validate, and a report missing a field or holding an unknown class does not.
 
 use campaign_api::{Client, ClientConfig, Credential, OperationId, Target, Vendor};
-use campaign_contract::report::SCHEMA_VERSION;
-use campaign_contract::{Environment, Report, suite};
-use campaign_schema::finding::{Finding, MAX_ACTUAL};
-use campaign_schema::{Assumptions, Checker, Class, Grade, Rule, SchemaRegistry};
+use campaign_contract::REPORT_SCHEMA_VERSION;
+use campaign_contract::{Environment, Report, run_suite};
+use campaign_schema::{Assumptions, Checker, Class, FindingRule, Grade, SchemaRegistry};
+use campaign_schema::{Finding, MAX_ACTUAL};
 use jsonschema::Validator;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -71,7 +71,7 @@ fn the_schema_is_2020_12_and_describes_every_property() {
     );
     assert_eq!(
         schema["properties"]["schema_version"]["const"],
-        SCHEMA_VERSION
+        REPORT_SCHEMA_VERSION
     );
     let mut undescribed = Vec::new();
     fn walk(at: &str, v: &Value, out: &mut Vec<String>) {
@@ -118,7 +118,7 @@ async fn a_suite_run_on_the_simulator_matches_the_schema() {
         .with_secrets(env.secret_values());
 
     // Act
-    let outcome = suite::run(&env, &checker, false).await;
+    let outcome = run_suite(&env, &checker, false).await;
     env.shutdown().await;
 
     // Assert
@@ -128,7 +128,7 @@ async fn a_suite_run_on_the_simulator_matches_the_schema() {
         "{}",
         outcome.report.render()
     );
-    assert_eq!(report["schema_version"], SCHEMA_VERSION);
+    assert_eq!(report["schema_version"], REPORT_SCHEMA_VERSION);
     assert_valid(&validator(), &report);
     assert!(
         outcome
@@ -269,7 +269,7 @@ async fn report_with_every_class() -> Report {
             step: "start when Active".into(),
             status: Some(409),
             pointer: String::new(),
-            rule: Rule::Lifecycle,
+            rule: FindingRule::Lifecycle,
             expected: "400 (start when Active)".into(),
             actual: "409".into(),
             class: Class::Assumption,
@@ -292,7 +292,7 @@ async fn report_with_every_class() -> Report {
             step: "start when Active".into(),
             status: Some(409),
             pointer: "/error/code".into(),
-            rule: Rule::Keyword("required".into()),
+            rule: FindingRule::Keyword("required".into()),
             expected: "a required field (as observed)".into(),
             actual: "missing".into(),
             class: Class::Breaking,
@@ -400,7 +400,7 @@ async fn a_report_that_breaks_the_format_is_rejected() {
         ),
         (
             "another schema_version",
-            |r| r["schema_version"] = json!(SCHEMA_VERSION + 1),
+            |r| r["schema_version"] = json!(REPORT_SCHEMA_VERSION + 1),
             "/schema_version",
         ),
         (

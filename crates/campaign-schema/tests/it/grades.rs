@@ -3,7 +3,7 @@
 //! write, and always drift on our own simulator.
 
 use campaign_api::{Exchange, OperationId};
-use campaign_schema::registry::GRADE_KEYWORD;
+use campaign_schema::GRADE_KEYWORD;
 use campaign_schema::{Assumptions, Checker, Class, Grade, SchemaRegistry};
 use serde_json::{Value, json};
 

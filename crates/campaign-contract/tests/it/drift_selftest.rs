@@ -2,8 +2,8 @@
 //! must report each with the right class and JSON pointer, naming the operation — and never panic.
 
 use campaign_api::{Client, ClientConfig, Credential, OperationId, Target, Vendor};
-use campaign_schema::finding::Finding;
-use campaign_schema::{Assumptions, Checker, Class, Grade, SchemaRegistry};
+use campaign_schema::Finding;
+use campaign_schema::{Assumptions, Class, Grade};
 use secrecy::SecretString;
 use std::time::Duration;
 use wiremock::matchers::{method, path_regex};
@@ -20,9 +20,7 @@ fn kore(uri: &str) -> Target {
     .with_kore_ids("acc", "st", None)
 }
 
-fn checker() -> Checker {
-    Checker::new(SchemaRegistry::load_default().expect("schemas load"))
-}
+use crate::support::checker;
 
 /// Serves `response` to a Kore voice start and returns the checker's findings.
 async fn findings_for(response: ResponseTemplate, timeout: Duration) -> Vec<Finding> {

@@ -11,14 +11,11 @@
 //!   changes an observed answer fails, naming it;
 //! - the suite entry point `cargo test` runs reaches the CLI's verdict on the same host.
 
-#[path = "../../../tests/fixtures/standin.rs"]
-mod standin;
-
-use campaign_contract::report::Verdict;
-use campaign_contract::{Environment, suite};
+use crate::support::standin::{self, StandIn, scratch};
+use campaign_contract::Verdict;
+use campaign_contract::{Environment, run_suite};
 use campaign_schema::{Checker, SchemaRegistry};
 use serde_json::Value;
-use standin::{StandIn, scratch};
 use std::path::Path;
 use std::process::Command;
 
@@ -344,7 +341,7 @@ async fn suite_on(base_url: &str, hosts: &Path) -> campaign_contract::Report {
     let vars: Vec<(&str, String)> = StandIn::env_for(base_url);
     let hosts_dir = hosts.display().to_string();
     let env = Environment::from_lookup(|k| {
-        if k == campaign_contract::environment::HOSTS_DIR_VAR {
+        if k == campaign_contract::HOSTS_DIR_VAR {
             return Some(hosts_dir.clone());
         }
         if k == campaign_api::journal::DIR_VAR {
@@ -356,7 +353,7 @@ async fn suite_on(base_url: &str, hosts: &Path) -> campaign_contract::Report {
     .expect("the variables make an environment");
     let checker = Checker::new(SchemaRegistry::load_default().expect("schemas"))
         .with_secrets(env.secret_values());
-    let report = suite::run(&env, &checker, false).await.report;
+    let report = run_suite(&env, &checker, false).await.report;
     env.shutdown().await;
     report
 }

@@ -2,7 +2,7 @@
 //! credential planted in a snapshot, a JSON report, a Markdown summary or a JUnit file is found —
 //! each file named, the credential never shown.
 
-use campaign_contract::leaks::{self, LeakError};
+use campaign_contract::{LeakError, scan_for_leaks};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 
@@ -73,7 +73,7 @@ fn clean_snapshots_pass_and_every_scanned_file_is_listed() {
     let copied = copy_snapshots(&scratch.0.join("snapshots"));
 
     // Act
-    let scanned = leaks::scan(
+    let scanned = scan_for_leaks(
         std::slice::from_ref(&scratch.0),
         &[SecretString::from(SECRET)],
     );
@@ -93,7 +93,7 @@ fn a_secret_planted_in_a_snapshot_names_that_file() {
     std::fs::write(victim, text).expect("plant");
 
     // Act
-    let e = leaks::scan(
+    let e = scan_for_leaks(
         std::slice::from_ref(&scratch.0),
         &[SecretString::from(SECRET)],
     )
@@ -135,7 +135,7 @@ fn reports_in_json_markdown_and_junit_are_named() {
     std::fs::write(out.join("clean.txt"), "nothing to see").expect("clean file");
 
     // Act
-    let e = leaks::scan(
+    let e = scan_for_leaks(
         &[scratch.0.join("snapshots"), scratch.0.join("reports")],
         &[SecretString::from(SECRET), SecretString::from("abc")],
     )
@@ -152,7 +152,7 @@ fn a_missing_path_is_an_error_naming_it() {
     let missing = scratch.0.join("report.json");
 
     // Act
-    let e = leaks::scan(
+    let e = scan_for_leaks(
         std::slice::from_ref(&missing),
         &[SecretString::from(SECRET)],
     )

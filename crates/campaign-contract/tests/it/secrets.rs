@@ -5,7 +5,7 @@
 use campaign_api::HostKind;
 use campaign_api::jwt::{JwtOptions, JwtSigner};
 use campaign_contract::Environment;
-use campaign_contract::suite;
+use campaign_contract::run_suite;
 use campaign_schema::{Checker, SchemaRegistry};
 use campaign_sim::{AuthConfig, SimConfig};
 use secrecy::{ExposeSecret, SecretString};
@@ -25,7 +25,7 @@ async fn run_with(vars: HashMap<&'static str, String>, secrets: &[String]) {
     );
     let checker = Checker::new(SchemaRegistry::load_default().expect("schemas"))
         .with_secrets(env.secret_values());
-    let outcome = suite::run(&env, &checker, false).await;
+    let outcome = run_suite(&env, &checker, false).await;
     let text = outcome.report.render();
     let json = outcome.report.to_json();
     println!("{text}");

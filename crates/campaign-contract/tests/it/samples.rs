@@ -4,7 +4,7 @@
 //! a required field removed, any field's type changed, an unknown field added — must not.
 
 use campaign_schema::SchemaRegistry;
-use campaign_schema::registry::default_dir;
+use campaign_schema::default_dir;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! The lifecycle rule files drive both the simulator and the suite: an edited rule moves both
 //! together, and a broken one stops the run naming file and rule.
 
-use campaign_contract::{Environment, suite};
+use campaign_contract::{Environment, run_suite};
 use campaign_schema::{Checker, SchemaRegistry};
 use std::path::{Path, PathBuf};
 
@@ -50,7 +50,7 @@ async fn an_edited_rule_moves_the_simulator_and_the_suite_together() {
         .expect("simulator follows the edited rules");
 
     // Act
-    let outcome = suite::run(&env, &checker, false).await;
+    let outcome = run_suite(&env, &checker, false).await;
     env.shutdown().await;
 
     // Assert: the simulator refused the restart, and the suite, reading the same file, agrees.

@@ -66,7 +66,7 @@ async fn vendor_curl_samples_succeed_against_the_simulator_and_match_the_schemas
         .await
         .expect("simulator");
     let host = sim.addr().to_string();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vendor-curl");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/vendor-curl");
 
     for case in CASES {
         let mut script = std::fs::read_to_string(dir.join(case.file)).expect("sample file");

@@ -9,10 +9,10 @@
 //! gate only when strict.
 
 use campaign_api::HostKind;
-use campaign_contract::report::Verdict;
-use campaign_contract::suite::{self, Recorded};
-use campaign_contract::{Environment, leaks};
-use campaign_schema::{Checker, SchemaRegistry, shape};
+use campaign_contract::Verdict;
+use campaign_contract::{Environment, env_secret_values, scan_for_leaks};
+use campaign_contract::{Recorded, run_suite};
+use campaign_schema::{Checker, SchemaRegistry, infer_shape};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -55,7 +55,7 @@ fn snapshots_of(exchanges: &[Recorded]) -> BTreeMap<String, (HostKind, serde_jso
         let base = format!("{}__{}__{}", op.vendor, op.name, x.status);
         if x.documented {
             out.entry(format!("{base}__shape"))
-                .or_insert_with(|| (x.kind, shape::infer(body)));
+                .or_insert_with(|| (x.kind, infer_shape(body)));
         } else if x.kind != HostKind::Simulator {
             continue;
         }
@@ -79,7 +79,7 @@ fn redacted(mut value: serde_json::Value) -> serde_json::Value {
 /// simulator is ours; what it sends is decided in review).
 fn assert_simulator_snapshots(snapshots: &BTreeMap<String, (HostKind, serde_json::Value)>) {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../../../snapshots");
+    settings.set_snapshot_path("../../../../snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_snapshot_suffix(HostKind::Simulator.label());
@@ -116,7 +116,7 @@ fn review_sandbox_snapshots(
         }
         let new = file.with_extension("snap.new");
         let text = format!(
-            "---\nsource: crates/campaign-contract/tests/contract_suite.rs\n---\n{content}\n"
+            "---\nsource: crates/campaign-contract/tests/it/contract_suite.rs\n---\n{content}\n"
         );
         std::fs::write(&new, text).unwrap_or_else(|e| panic!("writing {}: {e}", new.display()));
         pending.push(name.clone());
@@ -137,7 +137,7 @@ async fn vendors_keep_their_documented_contract() {
         .with_secrets(env.secret_values());
 
     // Act
-    let outcome = suite::run(&env, &checker, strict()).await;
+    let outcome = run_suite(&env, &checker, strict()).await;
 
     // Assert
     let report = &outcome.report;
@@ -156,11 +156,8 @@ async fn vendors_keep_their_documented_contract() {
         }
     }
     let secrets = env.secret_values();
-    let all_secrets: Vec<SecretString> = secrets
-        .iter()
-        .cloned()
-        .chain(leaks::env_secret_values())
-        .collect();
+    let all_secrets: Vec<SecretString> =
+        secrets.iter().cloned().chain(env_secret_values()).collect();
     for s in all_secrets
         .iter()
         .map(|s| s.expose_secret())
@@ -208,7 +205,7 @@ async fn vendors_keep_their_documented_contract() {
     }
     // Every written artifact (snapshots included), against the targets' secrets and every
     // credential set in env.
-    if let Err(e) = leaks::scan(&artifacts, &all_secrets) {
+    if let Err(e) = scan_for_leaks(&artifacts, &all_secrets) {
         panic!("{e}");
     }
     env.shutdown().await;
@@ -241,7 +238,7 @@ fn a_pending_sandbox_snapshot_is_one_insta_reads_and_only_a_difference_is_pendin
     assert_eq!(first, ["kore__x__200__shape"]);
     assert_eq!(
         read.metadata().source(),
-        Some("crates/campaign-contract/tests/contract_suite.rs")
+        Some("crates/campaign-contract/tests/it/contract_suite.rs")
     );
     let text = read.contents().as_text().expect("text").to_string();
     assert!(text.contains("\"updatedAt\": \"[timestamp]\""), "{text}");

@@ -7,7 +7,7 @@ use campaign_api::CredentialError;
 use campaign_api::jwt::{JwtOptions, JwtSigner};
 use campaign_api::{Client, ClientConfig, Credential, OperationId, Target, Vendor};
 use campaign_contract::Environment;
-use campaign_contract::leaks;
+use campaign_contract::secret_values_from;
 use campaign_schema::{Checker, SchemaRegistry};
 use campaign_sim::{AuthConfig, SimConfig};
 use secrecy::{ExposeSecret, SecretString};
@@ -125,7 +125,7 @@ async fn debug_of_every_type_that_can_hold_a_secret_shows_none() {
         header_error,
         CredentialError::NotHeaderSafe { .. }
     ));
-    let leak_values = leaks::secret_values_from(|k| vars.get(k).cloned());
+    let leak_values = secret_values_from(|k| vars.get(k).cloned());
     assert_clean("leak scan values", format!("{leak_values:?}"), &forbidden);
     env.shutdown().await;
 }

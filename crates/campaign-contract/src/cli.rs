@@ -1,0 +1,289 @@
+//! The `campaign-contract` command line: its flags ([`Cli`]) and what each command does
+//! ([`run_cli`]), so the binary is a parse and a call, and every command is reachable from a test
+//! without a process.
+
+use crate::environment::{Environment, HOSTS_DIR_VAR};
+use crate::leaks::{env_secret_values, scan_for_leaks};
+use crate::observed::{self, Written};
+use crate::openapi::{openapi_out_dir, write_openapi};
+use crate::report::{Report, Verdict};
+use crate::schema_diff::{ChangeClass, diff_against_rev, render_changes, worst_change};
+use crate::suite::{Recorded, run_suite};
+use campaign_schema::{Checker, SchemaRegistry};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Checks vendor campaign APIs against the committed contract in schemas/.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Walk each vendor's lifecycle against its sandbox (from env) or the embedded simulator.
+    Check {
+        /// Also write the report as JSON to FILE (its schema: schemas/report/drift-report.json).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Also write the report as Markdown to FILE (for a CI job summary).
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+        /// Fail on additive drift and on assumption findings too (same as
+        /// CAMPAIGN_CONTRACT_STRICT=1).
+        #[arg(long, env = "CAMPAIGN_CONTRACT_STRICT", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+        strict: bool,
+        /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
+        #[arg(long, value_name = "DIR")]
+        schemas: Option<PathBuf>,
+        /// Write what each sandbox answered where the docs are silent to
+        /// HOSTS/<vendor>-<host>.toml, for review; later runs hold the host to it (observed).
+        #[arg(long)]
+        record: bool,
+        /// Folder of recorded host answers (default: CAMPAIGN_CONTRACT_HOSTS_DIR or
+        /// <schemas>/hosts).
+        #[arg(long, value_name = "DIR")]
+        hosts: Option<PathBuf>,
+    },
+    /// Fail if any file under the given paths holds a credential value from env (verbatim or
+    /// encoded). Names the files, never the values. Exit 1 on a hit, 2 on an unreadable path.
+    ScanSecrets {
+        /// Files or folders to scan (snapshots/, reports, JUnit XML, …).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Compare schemas/ with a git revision, classing each change for a client reading responses.
+    DiffSchemas {
+        /// The revision to compare with (`origin/main`, `HEAD~1`, a tag or a commit).
+        #[arg(long)]
+        base: String,
+        /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
+        #[arg(long, value_name = "DIR")]
+        schemas: Option<PathBuf>,
+    },
+    /// Write one OpenAPI 3.1 document per vendor (kore.json, voicegenie.json), generated from
+    /// the operation table, the schemas and the lifecycle rules. Exit 2 if they cannot be.
+    Openapi {
+        /// Folder to write them to (default: <schemas>/openapi, the committed ones).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
+        #[arg(long, value_name = "DIR")]
+        schemas: Option<PathBuf>,
+    },
+}
+
+/// `--record`: writes each sandbox's answers where the docs are silent, printing what changed.
+/// Nothing is recorded from a run that proves nothing (a host unavailable). Returns the files
+/// written, for the leak scan.
+fn record_hosts(
+    env: &Environment,
+    exchanges: &[Recorded],
+    report: &Report,
+    failed: &mut Vec<String>,
+) -> Vec<PathBuf> {
+    if !report.unavailable.is_empty() {
+        eprintln!("campaign-contract: --record: nothing recorded, the run did not reach a verdict");
+        return Vec::new();
+    }
+    let mut secrets = env.secret_values();
+    secrets.extend(env_secret_values());
+    let recordings = observed::recordings(env, exchanges, &secrets);
+    if recordings.is_empty() {
+        eprintln!("campaign-contract: --record: no sandbox configured, nothing to record");
+    }
+    let mut written = Vec::new();
+    for r in recordings {
+        let path = r.path.display().to_string();
+        let n = r.record.answers.len();
+        match observed::write(&r, &secrets) {
+            Ok(Written::Created) => {
+                eprintln!(
+                    "campaign-contract: recorded {n} answer(s) to {path} (new; review and commit it)"
+                );
+                written.push(r.path);
+            }
+            Ok(Written::Unchanged) => {
+                eprintln!("campaign-contract: {path} unchanged ({n} answer(s))");
+            }
+            Ok(Written::Changed(diff)) => {
+                eprintln!("campaign-contract: {path} changed; review the diff:\n{diff}");
+                written.push(r.path);
+            }
+            Err(e) => failed.push(format!("recording {path}: {e}")),
+        }
+    }
+    written
+}
+
+fn could_not_run(why: impl std::fmt::Display) -> ExitCode {
+    eprintln!("campaign-contract: could not run: {why}");
+    ExitCode::from(2)
+}
+
+/// Runs one `campaign-contract` command, printing as the binary does, and returns its exit code.
+///
+/// Exit codes: 0 no breaking drift; 1 breaking drift (or, with `--strict`, additive drift or a
+/// departure from our assumptions where the docs are silent); 2 the run proves nothing: bad
+/// configuration, schemas or lifecycle rules that do not load, or a sandbox still unavailable
+/// (5xx, 429, timeouts, resets) after retries within the call budget. `diff-schemas` alike: 1
+/// when a schema change since `--base` would break a response reader.
+pub async fn run_cli(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Check {
+            json,
+            markdown,
+            strict,
+            schemas,
+            record,
+            hosts,
+        } => {
+            let out = Outputs { json, markdown };
+            check(out, strict, schemas, record, hosts).await
+        }
+        Command::ScanSecrets { paths } => scan_secrets(&paths, &env_secret_values()),
+        Command::DiffSchemas { base, schemas } => {
+            let dir = schemas.unwrap_or_else(campaign_schema::default_dir);
+            diff_schemas(&dir, &base)
+        }
+        Command::Openapi { out, schemas } => {
+            let dir = schemas.unwrap_or_else(campaign_schema::default_dir);
+            let out = out.unwrap_or_else(|| openapi_out_dir(&dir));
+            match write_openapi(&out, &dir) {
+                Ok(files) => {
+                    for f in files {
+                        println!("wrote {}", f.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => could_not_run(e),
+            }
+        }
+    }
+}
+
+/// Prints the schema changes since `base`: exit 0 none breaking, 1 a change breaks a response
+/// reader, 2 the comparison could not be made.
+fn diff_schemas(dir: &Path, base: &str) -> ExitCode {
+    match diff_against_rev(dir, base) {
+        Err(e) => could_not_run(e),
+        Ok(changes) => {
+            print!("{}", render_changes(&changes, base));
+            match worst_change(&changes) {
+                Some(ChangeClass::Breaking) => ExitCode::from(1),
+                Some(ChangeClass::Additive) | None => ExitCode::SUCCESS,
+            }
+        }
+    }
+}
+
+/// Scans `paths` for `secrets`: exit 0 clean, 1 a file holds one, 2 a path could not be read.
+fn scan_secrets(paths: &[PathBuf], secrets: &[secrecy::SecretString]) -> ExitCode {
+    match scan_for_leaks(paths, secrets) {
+        Ok(files) => {
+            eprintln!(
+                "campaign-contract: no credential value in {} file(s)",
+                files.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("campaign-contract: {e}");
+            ExitCode::from(if e.leaked.is_empty() { 2 } else { 1 })
+        }
+    }
+}
+
+/// Where `check` also writes its report.
+struct Outputs {
+    json: Option<PathBuf>,
+    markdown: Option<PathBuf>,
+}
+
+async fn check(
+    Outputs { json, markdown }: Outputs,
+    strict: bool,
+    schemas: Option<PathBuf>,
+    record: bool,
+    hosts: Option<PathBuf>,
+) -> ExitCode {
+    let dir = schemas.unwrap_or_else(campaign_schema::default_dir);
+    let registry = match SchemaRegistry::load(&dir) {
+        Ok(r) => r,
+        Err(e) => return could_not_run(e),
+    };
+    // `--hosts` replaces CAMPAIGN_CONTRACT_HOSTS_DIR where the environment is read, so only
+    // the folder asked for is ever loaded.
+    let hosts = hosts.map(|h| h.display().to_string());
+    let lookup = |k: &str| match (&hosts, k) {
+        (Some(h), HOSTS_DIR_VAR) => Some(h.clone()),
+        _ => std::env::var(k).ok(),
+    };
+    let env = match Environment::from_lookup_in(lookup, &dir).await {
+        Ok(e) => e,
+        Err(e) => return could_not_run(e),
+    };
+    for (vendor, (path, record)) in &env.observed {
+        eprintln!(
+            "{vendor}: holding the host to {} observed answer(s) from {}",
+            record.answers.len(),
+            path.display()
+        );
+    }
+    for t in &env.targets {
+        eprintln!("{t}");
+    }
+    let checker = Checker::new(registry).with_secrets(env.secret_values());
+    let outcome = run_suite(&env, &checker, strict).await;
+    let report = outcome.report;
+    print!("{}", report.render());
+    let mut written = Vec::new();
+    let mut failed = Vec::new();
+    if record {
+        written.extend(record_hosts(&env, &outcome.exchanges, &report, &mut failed));
+    }
+    for (path, text) in [(&json, report.to_json()), (&markdown, report.to_markdown())] {
+        if let Some(path) = path {
+            match std::fs::write(path, text) {
+                Ok(()) => written.push(path.clone()),
+                Err(e) => failed.push(format!("writing {}: {e}", path.display())),
+            }
+        }
+    }
+    // Secrets as a gate: every artifact written is scanned for the credential values in use
+    // (the signed JWTs of this run included). A hit fails the run, and the file is removed so a
+    // CI step that uploads artifacts cannot publish it.
+    let mut secrets = env.secret_values();
+    secrets.extend(env_secret_values());
+    let leaked = scan_for_leaks(&written, &secrets).err();
+    env.shutdown().await;
+    if let Some(e) = leaked {
+        for path in &e.leaked {
+            let _ = std::fs::remove_file(path);
+        }
+        eprintln!("campaign-contract: {e} (removed)");
+        return ExitCode::from(1);
+    }
+    let verdict = report.verdict();
+    if !failed.is_empty() {
+        eprintln!("campaign-contract: {}", failed.join("; "));
+        // Drift found is still drift: a file that could not be written does not hide it.
+        return ExitCode::from(if verdict == Verdict::Drift {
+            verdict.exit_code()
+        } else {
+            2
+        });
+    }
+    if verdict == Verdict::Unavailable {
+        eprintln!(
+            "campaign-contract: sandbox unavailable (noise, not drift); the run proves nothing:"
+        );
+        for u in &report.unavailable {
+            eprintln!("  {u}");
+        }
+    }
+    ExitCode::from(verdict.exit_code())
+}

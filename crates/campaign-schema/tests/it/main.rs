@@ -1,0 +1,3 @@
+//! campaign-schema's integration tests, one binary.
+
+mod grades;

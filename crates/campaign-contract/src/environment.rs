@@ -283,7 +283,7 @@ fn sim_target(
             Credential::ApiKey(SecretString::from(vg_key.to_string())),
         )
         .with_campaigns(Campaigns::one_each(
-            id(campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID),
+            id(campaign_sim::DOC_SAMPLE_VOICEGENIE_ID),
             None,
         )),
     })

@@ -15,7 +15,7 @@ use campaign_api::{Credential, Target, Vendor, target::parse_base_url};
 use campaign_api::{HostKind, VendorTarget};
 use campaign_load::run::{goose_args, run};
 use campaign_load::scenario::Scenario;
-use campaign_sim::{Faults, SimConfig};
+use campaign_sim::{FaultKind, Faults, SimConfig};
 use secrecy::SecretString;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -190,12 +190,10 @@ async fn reports_agree_with_the_simulator() {
         "users = 4\nhatch_rate = 4\nrun_time = \"3s\"",
         &["error-rate<1%"],
     );
-    let faults = Faults {
-        error_rate_503: 0.05,
-        drop_connection_rate: 0.02,
-        malformed_json_rate: 0.02,
-        ..Faults::default()
-    };
+    let faults = Faults::default()
+        .with_rate(FaultKind::Status503, 0.05)
+        .with_rate(FaultKind::Drop, 0.02)
+        .with_rate(FaultKind::Malformed, 0.02);
     let (r, counters, _) = against(faults, &s).await;
     let a = &r.summary.accounting;
     println!("faults: {a:?}");

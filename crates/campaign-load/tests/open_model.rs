@@ -12,7 +12,7 @@
 use campaign_api::{Credential, HostKind, Target, Vendor, VendorTarget, target::parse_base_url};
 use campaign_load::run::{RunResult, goose_args, run};
 use campaign_load::scenario::Scenario;
-use campaign_sim::faults::Window;
+use campaign_sim::Window;
 use campaign_sim::{Faults, SimConfig};
 use secrecy::SecretString;
 use std::path::Path;

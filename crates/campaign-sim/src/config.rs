@@ -46,7 +46,7 @@ fn de_vendor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vendor, D::Error>
 impl CampaignSeed {
     /// The store entry this seed becomes. A state the lifecycle does not know (refused when a
     /// campaigns file loads) falls back to the first entry state.
-    pub fn entry(&self, lifecycles: &Lifecycles) -> ((Vendor, String), Campaign) {
+    pub(crate) fn entry(&self, lifecycles: &Lifecycles) -> ((Vendor, String), Campaign) {
         let lifecycle = lifecycles.get(self.vendor);
         let state = self
             .state
@@ -122,7 +122,7 @@ impl Limits {
 
     /// Refuses limits no server could run with (a zero anywhere), and configured campaigns the
     /// limits would make unreachable (an id too long) or that alone fill the store.
-    pub fn check(&self, campaigns: &[CampaignSeed]) -> Result<(), String> {
+    pub fn check(&self, campaigns: &[CampaignSeed]) -> Result<(), LimitsError> {
         let zero = [
             ("header_timeout", self.header_timeout.is_zero()),
             ("idle_timeout", self.idle_timeout.is_zero()),
@@ -130,26 +130,55 @@ impl Limits {
             ("max_id_bytes", self.max_id_bytes == 0),
             ("max_campaigns", self.max_campaigns == 0),
         ];
-        if let Some((name, _)) = zero.iter().find(|(_, z)| *z) {
-            return Err(format!("limits: {name} must be above zero"));
+        if let Some((key, _)) = zero.iter().find(|(_, z)| *z) {
+            return Err(LimitsError::Zero { key });
         }
         if let Some(c) = campaigns.iter().find(|c| c.id.len() > self.max_id_bytes) {
-            return Err(format!(
-                "limits: campaign {:?}… is {} bytes long, over max_id_bytes ({})",
-                c.id.chars().take(16).collect::<String>(),
-                c.id.len(),
-                self.max_id_bytes
-            ));
+            return Err(LimitsError::IdTooLong {
+                id_start: c.id.chars().take(16).collect(),
+                bytes: c.id.len(),
+                max_id_bytes: self.max_id_bytes,
+            });
         }
         if campaigns.len() > self.max_campaigns {
-            return Err(format!(
-                "limits: {} campaigns configured, over max_campaigns ({})",
-                campaigns.len(),
-                self.max_campaigns
-            ));
+            return Err(LimitsError::TooManyCampaigns {
+                configured: campaigns.len(),
+                max_campaigns: self.max_campaigns,
+            });
         }
         Ok(())
     }
+}
+
+/// [`Limits`] no server could run with, or that the configured campaigns break.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitsError {
+    /// A limit set to zero (`--max-connections 0`).
+    #[error("limits: {key} must be above zero")]
+    Zero {
+        /// The limit, by its field name (the flag is the same with dashes).
+        key: &'static str,
+    },
+    /// A configured campaign whose id is longer than `max_id_bytes`: no request could reach it.
+    #[error(
+        "limits: campaign {id_start:?}… is {bytes} bytes long, over max_id_bytes ({max_id_bytes})"
+    )]
+    IdTooLong {
+        /// The id's first 16 characters.
+        id_start: String,
+        /// Its length.
+        bytes: usize,
+        /// The limit.
+        max_id_bytes: usize,
+    },
+    /// More campaigns configured than `max_campaigns` lets the store hold.
+    #[error("limits: {configured} campaigns configured, over max_campaigns ({max_campaigns})")]
+    TooManyCampaigns {
+        /// Campaigns in the configuration.
+        configured: usize,
+        /// The limit.
+        max_campaigns: usize,
+    },
 }
 
 /// A simulator run's configuration.
@@ -291,7 +320,7 @@ impl SimConfig {
     }
 
     /// The store entries for the configured campaigns.
-    pub fn entries(&self) -> impl Iterator<Item = ((Vendor, String), Campaign)> + '_ {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = ((Vendor, String), Campaign)> + '_ {
         self.campaigns.iter().map(|c| c.entry(&self.lifecycles))
     }
 
@@ -330,7 +359,7 @@ mod tests {
         assert_eq!(c.campaigns[0].missing, vec!["contacts".to_string()]);
         assert_eq!(c.auto_provision_prefix.as_deref(), Some("perf-"));
         assert_eq!(c.seed, 9);
-        assert_eq!(c.faults.error_rate_503, 0.01);
+        assert_eq!(c.faults.rates[crate::faults::FaultKind::Status503], 0.01);
     }
 
     #[test]

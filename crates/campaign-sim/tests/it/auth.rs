@@ -1,12 +1,10 @@
 //! Credentials as the vendors document them, checked over real HTTP.
 
-mod common;
-
+use crate::support::*;
 use campaign_api::jwt::{Claims, JwtOptions, JwtSigner};
 use campaign_api::response::{KoreError, VgError, kore_codes, vg_codes};
 use campaign_api::{Credential, OperationId::*};
 use campaign_sim::{AuthConfig, SimConfig};
-use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::SecretString;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -135,7 +133,7 @@ async fn kore_needs_auth_iid_and_account_id_headers() {
 #[tokio::test]
 async fn voicegenie_takes_an_api_key_or_the_token_cookie() {
     let sim = sim(strict()).await;
-    let id = campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID;
+    let id = campaign_sim::DOC_SAMPLE_VOICEGENIE_ID;
     let x = call(&voicegenie(&sim, "bad-key"), VoiceGenieStart, id).await;
     assert_eq!(x.status, 401);
     let e: VgError = x.json().expect("typed");
@@ -168,7 +166,7 @@ async fn voicegenie_takes_an_api_key_or_the_token_cookie() {
 #[tokio::test]
 async fn without_configured_keys_any_non_empty_credential_passes() {
     let sim = sim(SimConfig::default()).await;
-    let id = campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID;
+    let id = campaign_sim::DOC_SAMPLE_VOICEGENIE_ID;
     assert_eq!(
         call(&voicegenie(&sim, "anything"), VoiceGenieStart, id)
             .await

@@ -1,10 +1,8 @@
 //! Requests no vendor operation accepts get a clear JSON 4xx, and none of them changes state.
 
-mod common;
-
+use crate::support::*;
 use campaign_api::OperationId::*;
 use campaign_sim::SimConfig;
-use common::*;
 
 async fn raw(
     method: reqwest::Method,

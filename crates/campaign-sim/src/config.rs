@@ -60,7 +60,7 @@ impl CampaignSeed {
 }
 
 /// Credentials the simulator accepts. Secrets stay `SecretString` up to the comparison (or the
-/// JWT check) in [`crate::auth`], so `{:?}` of this, or of a [`SimConfig`], never shows them.
+/// JWT check) in the private `auth` module, so `{:?}` of this, or of a [`SimConfig`], never shows them.
 #[derive(Debug, Clone, Default)]
 pub struct AuthConfig {
     /// When set, Kore.ai JWTs must verify with this client id and secret; otherwise any

@@ -51,7 +51,7 @@ impl FaultKind {
     ];
 
     /// Its key in the `[faults]` table, in `PUT /__sim/faults` and in `--window` text.
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             FaultKind::Drop => "drop_connection_rate",
             FaultKind::Status429 => "error_rate_429",
@@ -174,6 +174,28 @@ impl Rates<f64> {
             (roll < edge).then_some(kind)
         })
     }
+}
+
+/// `own` keys followed by every rate's key: the field list a table that holds a [`Rates`] hands
+/// serde. With it, a table flattened into another (campaign-load's `[sim]`) takes its rate keys
+/// out of the outer table, whose own unknown-key check then sees only what nobody took.
+pub(crate) const fn table_keys<const N: usize>(own: &[&'static str]) -> [&'static str; N] {
+    assert!(
+        N == own.len() + FaultKind::ALL.len(),
+        "N is own keys plus six"
+    );
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < own.len() {
+        out[i] = own[i];
+        i += 1;
+    }
+    let mut k = 0;
+    while k < FaultKind::ALL.len() {
+        out[i + k] = FaultKind::ALL[k].key();
+        k += 1;
+    }
+    out
 }
 
 /// A key of a table that holds a [`Rates`] among other settings.

@@ -5,7 +5,7 @@
 //! number, so there is no shared generator (and no lock) on the request path, and the same seed
 //! gives the same sequence of faults.
 
-use super::kind::{FaultKind, Key, Rates, read_table};
+use super::kind::{FaultKind, Key, Rates, read_table, table_keys};
 use super::latency::Latency;
 use super::policy::{FaultDecision, FaultPolicy, FaultRequest};
 use super::schedule::Window;
@@ -86,6 +86,9 @@ impl Default for Faults {
 /// The keys of the `[faults]` table besides the rates'.
 const OWN_KEYS: &[&str] = &["latency", "retry_after_secs", "schedule"];
 
+/// Every key of the `[faults]` table.
+static KEYS: [&str; 9] = table_keys(OWN_KEYS);
+
 impl Serialize for Faults {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
@@ -121,7 +124,7 @@ impl<'de> Deserialize<'de> for Faults {
                 Ok(f)
             }
         }
-        d.deserialize_map(Table)
+        d.deserialize_struct("Faults", &KEYS, Table)
     }
 }
 
@@ -250,5 +253,25 @@ mod tests {
         assert!(e.reason.contains("1.4"), "{e}");
         let f = Faults::default().with_rate(FaultKind::Status429, -0.1);
         assert_eq!(f.validate().unwrap_err().key, "error_rate_429");
+    }
+
+    /// campaign-load flattens these settings into its `[sim]` table: the rate keys must be
+    /// taken out of it, and the outer table's own unknown-key check must still bite.
+    #[test]
+    fn flattened_into_another_table_it_takes_its_keys_and_leaves_the_rest() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Outer {
+            #[serde(default)]
+            seed: u64,
+            #[serde(flatten)]
+            faults: Faults,
+        }
+        let o: Outer =
+            toml::from_str("seed = 3\nerror_rate_503 = 0.01\nlatency = \"fixed 20ms\"\n")
+                .expect("reads");
+        assert_eq!((o.seed, o.faults.rates[FaultKind::Status503]), (3, 0.01));
+        let e = toml::from_str::<Outer>("sed = 3\n").expect_err("refused");
+        assert!(e.to_string().contains("sed"), "{e}");
     }
 }

@@ -5,7 +5,7 @@
 //! windows overlap, the later one in the list wins for the settings both name. The settings in
 //! force only change at a window's edge, so checking them at every edge checks them always.
 
-use super::kind::{FaultKind, Key, Rates, read_table};
+use super::kind::{FaultKind, Key, Rates, read_table, table_keys};
 use super::latency::{DurationText, Latency, fmt_duration};
 use super::rates::{Faults, FaultsError};
 use serde::de::{MapAccess, Visitor};
@@ -85,6 +85,9 @@ pub enum WindowError {
 /// The keys of a window besides the rates'.
 const OWN_KEYS: &[&str] = &["from", "until", "latency", "retry_after_secs"];
 
+/// Every key of a window.
+static KEYS: [&str; 10] = table_keys(OWN_KEYS);
+
 impl Serialize for Window {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
@@ -128,7 +131,7 @@ impl<'de> Deserialize<'de> for Window {
                 Ok(w)
             }
         }
-        d.deserialize_map(Table)
+        d.deserialize_struct("Window", &KEYS, Table)
     }
 }
 

@@ -150,6 +150,13 @@ async fn a_new_connection_takes_the_place_of_the_longest_silent_one_when_the_cap
         let (status, tries) = read_until_answered(addr).await;
         assert_eq!(status, 200);
         attempts.push(tries);
+        // The client sees the close a moment before the server's task gives its slot back; the
+        // next client must find that slot free, or it evicts one more (a race the one test
+        // binary, running every test at once, made visible).
+        counters_until(&sim, "the normal client's slot is back", |c| {
+            c.connections.open == CAP as u64 - 1
+        })
+        .await;
     }
 
     // Assert: the oldest were closed for the newcomers (8 silent ones, then one for the normal

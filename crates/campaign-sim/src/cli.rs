@@ -430,13 +430,23 @@ mod tests {
         );
     }
 
+    fn limits_error(flags: &[&str]) -> String {
+        let argv = std::iter::once("campaign-sim").chain(flags.iter().copied());
+        let args = Cli::try_parse_from(argv).expect("parses");
+        args.config().expect_err("refused").to_string()
+    }
+
     #[test]
-    fn limits_come_from_flags_with_stated_defaults() {
+    fn limits_default_to_the_stated_defaults() {
         let defaults = Cli::try_parse_from(["campaign-sim"])
             .expect("parses")
             .config()
             .expect("ok");
         assert_eq!(defaults.limits, Limits::default());
+    }
+
+    #[test]
+    fn limits_come_from_flags() {
         let args = Cli::try_parse_from([
             "campaign-sim",
             "--header-timeout",
@@ -463,11 +473,17 @@ mod tests {
                 max_campaigns: 10,
             }
         );
-        let args = Cli::try_parse_from(["campaign-sim", "--max-connections", "0"]).expect("parses");
-        let e = args.config().expect_err("refused").to_string();
+    }
+
+    #[test]
+    fn a_zero_limit_is_refused_by_name() {
+        let e = limits_error(&["--max-connections", "0"]);
         assert!(e.contains("max_connections must be above zero"), "{e}");
-        let args = Cli::try_parse_from(["campaign-sim", "--max-campaigns", "3"]).expect("parses");
-        let e = args.config().expect_err("refused").to_string();
+    }
+
+    #[test]
+    fn a_store_smaller_than_the_configured_campaigns_is_refused() {
+        let e = limits_error(&["--max-campaigns", "3"]);
         assert!(
             e.contains("4 campaigns configured, over max_campaigns (3)"),
             "{e}"
@@ -499,8 +515,8 @@ mod tests {
     }
 
     #[test]
-    fn tls_flags_come_in_pairs_and_name_the_bad_file() {
-        let (dir, cert, key) = tls_files();
+    fn a_good_tls_pair_is_served() {
+        let (_, cert, key) = tls_files();
         let args = Cli::try_parse_from([
             std::ffi::OsStr::new("campaign-sim"),
             std::ffi::OsStr::new("--tls-cert"),
@@ -510,7 +526,11 @@ mod tests {
         ])
         .expect("parses");
         assert!(args.config().expect("a good pair").tls.is_some());
+    }
 
+    #[test]
+    fn a_tls_cert_alone_is_refused_naming_the_key_flag() {
+        let (_, cert, _) = tls_files();
         let e = Cli::try_parse_from([
             std::ffi::OsStr::new("campaign-sim"),
             std::ffi::OsStr::new("--tls-cert"),
@@ -518,6 +538,11 @@ mod tests {
         ])
         .expect_err("a cert alone is refused");
         assert!(e.to_string().contains("--tls-key"), "{e}");
+    }
+
+    #[test]
+    fn a_tls_key_alone_is_refused_naming_the_cert_flag() {
+        let (_, _, key) = tls_files();
         let e = Cli::try_parse_from([
             std::ffi::OsStr::new("campaign-sim"),
             std::ffi::OsStr::new("--tls-key"),
@@ -525,40 +550,67 @@ mod tests {
         ])
         .expect_err("a key alone is refused");
         assert!(e.to_string().contains("--tls-cert"), "{e}");
+    }
 
+    #[test]
+    fn a_missing_cert_file_is_named_by_its_flag() {
+        let (dir, _, key) = tls_files();
         let missing = dir.join("missing.pem");
         let e = tls_error(&missing, &key);
         assert!(
             e.starts_with(&format!("--tls-cert {}:", missing.display())),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_missing_key_file_is_named_by_its_flag() {
+        let (dir, cert, _) = tls_files();
+        let missing = dir.join("missing.pem");
         let e = tls_error(&cert, &missing);
         assert!(
             e.starts_with(&format!("--tls-key {}:", missing.display())),
             "{e}"
         );
+    }
 
+    #[test]
+    fn a_directory_is_not_a_cert_file() {
+        let (dir, _, key) = tls_files();
         let e = tls_error(&dir, &key);
         assert!(
             e.contains("--tls-cert") && e.contains("not a regular file"),
             "{e}"
         );
+    }
 
-        // Swapped: the key file holds no certificate, the certificate file no key.
+    /// Swapped: the key file holds no certificate.
+    #[test]
+    fn a_key_file_given_as_the_cert_holds_no_certificate() {
+        let (_, cert, key) = tls_files();
         let e = tls_error(&key, &cert);
         assert!(
             e.starts_with(&format!("--tls-cert {}:", key.display()))
                 && e.contains("no PEM certificate"),
             "{e}"
         );
+    }
+
+    /// Swapped: the certificate file holds no key.
+    #[test]
+    fn a_cert_file_given_as_the_key_holds_no_key() {
+        let (_, cert, _) = tls_files();
         let e = tls_error(&cert, &cert);
         assert!(
             e.starts_with(&format!("--tls-key {}:", cert.display()))
                 && e.contains("no PEM private key"),
             "{e}"
         );
+    }
 
-        // A key of another pair.
+    #[test]
+    fn a_key_of_another_pair_does_not_match() {
+        let (_, cert, _) = tls_files();
         let (_, _, other_key) = tls_files();
         let e = tls_error(&cert, &other_key);
         assert!(
@@ -569,10 +621,14 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_window_is_refused_by_name() {
+    fn a_window_with_an_unknown_key_is_refused_by_name() {
         let e = Cli::try_parse_from(["campaign-sim", "--window", "3s..4s: latncy=fixed 1s"])
             .expect_err("refused");
         assert!(e.to_string().contains("latncy"), "{e}");
+    }
+
+    #[test]
+    fn a_window_that_ends_before_it_begins_is_refused_by_key() {
         let args = Cli::try_parse_from(["campaign-sim", "--window", "5s..4s: latency=fixed 1s"])
             .expect("parses");
         let e = args.config().expect_err("refused").to_string();

@@ -388,39 +388,59 @@ mod tests {
         assert!(!shown.contains("pasted-by-mistake-77"), "{shown}");
     }
 
+    fn refusal(text: &str) -> (PathBuf, String) {
+        let p = write(text);
+        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
+        (p, e.to_string())
+    }
+
     #[test]
-    fn bad_files_name_file_line_and_key() {
-        let p = write("[[campaign]]\nvendor = \"acme\"\nid = \"x\"\n");
-        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(e.to_string().contains(&p.display().to_string()), "{e}");
+    fn an_unknown_vendor_is_named_with_file_and_line() {
+        let (p, e) = refusal("[[campaign]]\nvendor = \"acme\"\nid = \"x\"\n");
+        assert!(e.contains(&p.display().to_string()), "{e}");
+        assert!(e.contains("line 2") && e.contains("acme"), "{e}");
+    }
+
+    #[test]
+    fn a_latency_without_a_duration_is_refused() {
+        let (_, e) = refusal("[faults]\nlatency = \"fixed\"\n");
+        assert!(e.contains("latency") || e.contains("unit"), "{e}");
+    }
+
+    #[test]
+    fn a_state_the_lifecycle_lacks_is_named_with_its_file() {
+        let (_, e) = refusal("[[campaign]]\nvendor = \"kore\"\nid = \"k\"\nstate = \"Dialing\"\n");
         assert!(
-            e.to_string().contains("line 2") && e.to_string().contains("acme"),
+            e.contains("\"Dialing\" is not in schemas/kore/lifecycle.toml"),
             "{e}"
         );
+    }
 
-        let p = write("[faults]\nlatency = \"fixed\"\n");
-        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(
-            e.to_string().contains("latency") || e.to_string().contains("unit"),
-            "{e}"
-        );
-
-        let p = write("[[campaign]]\nvendor = \"kore\"\nid = \"k\"\nstate = \"Dialing\"\n");
-        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("\"Dialing\" is not in schemas/kore/lifecycle.toml"),
-            "{e}"
-        );
-
-        let p = write(
+    #[test]
+    fn rates_over_one_inside_a_window_are_refused_naming_the_window() {
+        let (_, e) = refusal(
             "[faults]\nerror_rate_503 = 0.5\n[[faults.schedule]]\nfrom = \"10s\"\nerror_rate_503 = 0.7\nerror_rate_500 = 0.5\n",
         );
-        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(e.to_string().contains("[faults] schedule: from 10s"), "{e}");
+        assert!(e.contains("[faults] schedule: from 10s"), "{e}");
+    }
 
-        let p = write("[[campaign]]\nvendor = \"kore\"\nid = \"a/b\"\n");
-        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(e.to_string().contains("a/b"), "{e}");
+    #[test]
+    fn an_id_the_client_would_refuse_is_refused() {
+        let (_, e) = refusal("[[campaign]]\nvendor = \"kore\"\nid = \"a/b\"\n");
+        assert!(e.contains("a/b"), "{e}");
+    }
+
+    /// The rates are read key by key (not through serde's flatten), so a bad one keeps the
+    /// line the TOML reader reports.
+    #[test]
+    fn a_bad_rate_is_named_with_its_line() {
+        let (_, e) = refusal("seed = 1\n[faults]\nerror_rate_503 = \"often\"\n");
+        assert!(e.contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_rate_is_named_with_its_line() {
+        let (_, e) = refusal("seed = 1\n[faults]\nerror_rate_5003 = 0.1\n");
+        assert!(e.contains("line 3") && e.contains("error_rate_5003"), "{e}");
     }
 }

@@ -244,13 +244,17 @@ mod tests {
     }
 
     #[test]
-    fn refuses_rates_out_of_range_naming_the_key() {
+    fn rates_summing_over_one_are_refused() {
         let f = Faults::default()
             .with_rate(FaultKind::Status500, 0.7)
             .with_rate(FaultKind::Status503, 0.7);
         let e = f.validate().unwrap_err();
         assert_eq!(e.key, "rates");
         assert!(e.reason.contains("1.4"), "{e}");
+    }
+
+    #[test]
+    fn a_rate_out_of_range_is_refused_naming_its_key() {
         let f = Faults::default().with_rate(FaultKind::Status429, -0.1);
         assert_eq!(f.validate().unwrap_err().key, "error_rate_429");
     }

@@ -383,15 +383,21 @@ mod tests {
     }
 
     #[test]
-    fn bad_windows_are_refused_by_key() {
+    fn a_window_that_ends_before_it_begins_is_refused_by_key() {
         let mut f = stall_then_outage();
         f.schedule[1].until = Some(secs(9));
         assert_eq!(f.validate().unwrap_err().key, "schedule[1].until");
+    }
 
+    #[test]
+    fn a_window_rate_out_of_range_is_refused_by_key() {
         let mut f = stall_then_outage();
         f.schedule[0].rates[FaultKind::Status429] = Some(1.5);
         assert_eq!(f.validate().unwrap_err().key, "schedule[0].error_rate_429");
+    }
 
+    #[test]
+    fn rates_over_one_while_a_window_lasts_are_refused_naming_it() {
         let mut f = stall_then_outage();
         f.rates[FaultKind::Status500] = 0.6;
         let e = f.validate().unwrap_err();

@@ -250,7 +250,7 @@ fn with_sim_campaigns(mut vt: VendorTarget) -> VendorTarget {
         vt.target.campaigns = match vt.target.vendor {
             Vendor::Kore => Campaigns::one_each(id("demo-voice"), id("demo-sms")),
             Vendor::VoiceGenie => {
-                Campaigns::one_each(id(campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID), None)
+                Campaigns::one_each(id(campaign_sim::DOC_SAMPLE_VOICEGENIE_ID), None)
             }
         };
     }

@@ -10,7 +10,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,8 +34,8 @@ pub struct OperationLabels {
 }
 
 fn latency_histogram() -> Histogram {
-    // 1 ms to about 16 s in doublings: the simulator's fastest answers to a stall's queue.
-    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+    // The simulator's buckets (1 ms to 10 s), so a dashboard sets its scrape and ours `le` for `le`.
+    Histogram::new(campaign_sim::LATENCY_BUCKETS_SECONDS.iter().copied())
 }
 
 /// The run's live metrics.
@@ -226,9 +226,9 @@ mod tests {
             ),
             "{text}"
         );
-        // 1.5 s is above the 1.024 s bucket and within the 2.048 s one.
-        assert!(text.contains("campaign_load_response_seconds_bucket{le=\"1.024\",operation=\"kore voice-start-v1\"} 0"), "{text}");
-        assert!(text.contains("campaign_load_response_seconds_bucket{le=\"2.048\",operation=\"kore voice-start-v1\"} 1"), "{text}");
+        // 1.5 s is above the 1 s bucket and within the 2.5 s one (the simulator's buckets).
+        assert!(text.contains("campaign_load_response_seconds_bucket{le=\"1.0\",operation=\"kore voice-start-v1\"} 0"), "{text}");
+        assert!(text.contains("campaign_load_response_seconds_bucket{le=\"2.5\",operation=\"kore voice-start-v1\"} 1"), "{text}");
         assert!(
             text.contains("campaign_load_late_arrivals_total 1"),
             "{text}"

@@ -17,9 +17,9 @@
 //! request's `Accept` names OpenMetrics, as Prometheus's own scraper does; both are written by
 //! prometheus-client's encoders. The metrics are listed in [`crate::metrics`].
 
-use crate::faults::latency::{fmt_duration, text};
 use crate::faults::{Faults, FaultsError};
-use crate::handler::Shared;
+use crate::faults::{fmt_duration, text};
+use crate::shared::Shared;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -36,7 +36,7 @@ use std::time::Duration;
 /// campaigns took is given back); counters, the latency histogram, window hits, request numbers
 /// and the clock to zero (so `/__sim/metrics` and `/__sim/counters` start again together).
 /// The fault settings in force stay.
-pub async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {
     shared.store.reset(shared.config.entries());
     shared.counters.reset();
     shared.latency.reset();
@@ -48,7 +48,7 @@ pub async fn reset(State(shared): State<Arc<Shared>>) -> Json<Value> {
 
 /// `GET /__sim/counters`: requests served by route and status, faults injected by kind, and
 /// requests decided inside each scheduled window.
-pub async fn counters(
+pub(crate) async fn counters(
     State(shared): State<Arc<Shared>>,
 ) -> Json<crate::counters::CountersSnapshot> {
     Json(shared.snapshot())
@@ -56,7 +56,7 @@ pub async fn counters(
 
 /// `GET /__sim/config`: what the simulator runs with. Says whether credentials are checked,
 /// never what they are; shows the fault settings in force, not the ones it started with.
-pub async fn config(State(shared): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn config(State(shared): State<Arc<Shared>>) -> Json<Value> {
     let c = &shared.config;
     Json(json!({
         "campaigns": c.campaigns.iter().map(|s| json!({
@@ -86,14 +86,14 @@ pub async fn config(State(shared): State<Arc<Shared>>) -> Json<Value> {
 }
 
 /// `GET /__sim/faults`: the fault settings in force.
-pub async fn faults(State(shared): State<Arc<Shared>>) -> Json<Faults> {
+pub(crate) async fn faults(State(shared): State<Arc<Shared>>) -> Json<Faults> {
     Json(shared.faults.faults())
 }
 
 /// `PUT /__sim/faults`: replaces the fault settings with the body's (every key absent from it
 /// takes its default: the body is the whole new setting, not a patch). Answers the settings now
 /// in force, or 400 naming the first bad key.
-pub async fn put_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn put_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let faults: Faults = match parse(&body) {
         Ok(f) => f,
         Err(e) => return refuse("BAD_FAULTS", e),
@@ -105,7 +105,7 @@ pub async fn put_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Respo
 }
 
 /// `GET /__sim/clock`: the simulator's clock.
-pub async fn clock(State(shared): State<Arc<Shared>>) -> Json<crate::clock::ClockReading> {
+pub(crate) async fn clock(State(shared): State<Arc<Shared>>) -> Json<crate::clock::ClockReading> {
     Json(shared.clock.reading())
 }
 
@@ -118,7 +118,7 @@ struct SetClock {
 }
 
 /// `PUT /__sim/clock` with `{"elapsed": "900s"}`: the clock reads that now and runs on.
-pub async fn put_clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn put_clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     match parse::<SetClock>(&body) {
         Ok(set) => {
             shared.clock.set(set.elapsed);

@@ -6,8 +6,22 @@ use campaign_api::{Vendor, jwt};
 use http::HeaderMap;
 use secrecy::ExposeSecret;
 
-/// Why a request was refused; the text names the header, never its value.
-pub type Refusal = String;
+/// Why a request was refused: each names the header at fault, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Refusal {
+    /// A header the vendor requires is absent or empty.
+    #[error("missing {0}")]
+    Missing(&'static str),
+    /// The Kore.ai JWT in `auth` does not verify with the configured client.
+    #[error("auth header: {reason}")]
+    Jwt {
+        /// What the verifier said (it never quotes the token).
+        reason: String,
+    },
+    /// The VoiceGenie key or session token is not one of the configured ones.
+    #[error("API key or session token not recognised")]
+    UnknownKey,
+}
 
 fn header<'a>(headers: &'a HeaderMap, name: &http::HeaderName) -> Option<&'a str> {
     headers
@@ -30,7 +44,7 @@ fn cookie_token(headers: &HeaderMap) -> Option<&str> {
 
 /// True when the request carries a credential at all (right or wrong): Kore.ai's `auth`
 /// header, VoiceGenie's `x-api-key` or session cookie.
-pub fn has_credential(vendor: Vendor, headers: &HeaderMap) -> bool {
+pub(crate) fn has_credential(vendor: Vendor, headers: &HeaderMap) -> bool {
     match vendor {
         Vendor::Kore => header(headers, &AUTH).is_some(),
         Vendor::VoiceGenie => {
@@ -40,22 +54,29 @@ pub fn has_credential(vendor: Vendor, headers: &HeaderMap) -> bool {
 }
 
 /// Checks a request's credentials for `vendor`.
-pub fn check(vendor: Vendor, headers: &HeaderMap, config: &AuthConfig) -> Result<(), Refusal> {
+pub(crate) fn check(
+    vendor: Vendor,
+    headers: &HeaderMap,
+    config: &AuthConfig,
+) -> Result<(), Refusal> {
     match vendor {
         Vendor::Kore => {
-            let token = header(headers, &AUTH).ok_or("missing auth header (JWT)")?;
-            header(headers, &IID).ok_or("missing iid header")?;
-            header(headers, &ACCOUNT_ID).ok_or("missing accountId header")?;
+            let token = header(headers, &AUTH).ok_or(Refusal::Missing("auth header (JWT)"))?;
+            header(headers, &IID).ok_or(Refusal::Missing("iid header"))?;
+            header(headers, &ACCOUNT_ID).ok_or(Refusal::Missing("accountId header"))?;
             if let Some((client_id, secret)) = &config.kore_client {
-                jwt::verify(token, secret.expose_secret(), Some(client_id))
-                    .map_err(|e| e.to_string())?;
+                jwt::verify(token, secret.expose_secret(), Some(client_id)).map_err(|e| {
+                    Refusal::Jwt {
+                        reason: e.to_string(),
+                    }
+                })?;
             }
             Ok(())
         }
         Vendor::VoiceGenie => {
             let presented = header(headers, &X_API_KEY)
                 .or_else(|| cookie_token(headers))
-                .ok_or("missing x-api-key header or token cookie")?;
+                .ok_or(Refusal::Missing("x-api-key header or token cookie"))?;
             if config.voicegenie_keys.is_empty()
                 || config
                     .voicegenie_keys
@@ -64,8 +85,53 @@ pub fn check(vendor: Vendor, headers: &HeaderMap, config: &AuthConfig) -> Result
             {
                 Ok(())
             } else {
-                Err("API key or session token not recognised".into())
+                Err(Refusal::UnknownKey)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+
+    const CLIENT_SECRET: &str = "kore-client-secret-9d81f2";
+
+    fn headers(token: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("auth", http::HeaderValue::from_static(token));
+        h.insert("iid", http::HeaderValue::from_static("st"));
+        h.insert("accountId", http::HeaderValue::from_static("acc"));
+        h
+    }
+
+    /// Moved here from the integration test of secrets when `auth` became private: the refusal
+    /// of a token signed with nothing shows neither the secret nor the token.
+    #[test]
+    fn a_refusal_names_the_header_and_shows_no_secret() {
+        // Arrange
+        let config = AuthConfig {
+            kore_client: Some(("cs-secrets".into(), SecretString::from(CLIENT_SECRET))),
+            voicegenie_keys: Vec::new(),
+        };
+
+        // Act
+        let refusal = check(Vendor::Kore, &headers("a.b.c"), &config).expect_err("refused");
+        let shown = format!("{refusal:?} {refusal}");
+
+        // Assert
+        assert!(matches!(refusal, Refusal::Jwt { .. }), "{shown}");
+        assert!(!shown.contains(CLIENT_SECRET), "{shown}");
+        assert!(!shown.contains("a.b.c"), "{shown}");
+    }
+
+    #[test]
+    fn a_missing_header_is_named() {
+        let mut h = headers("a.b.c");
+        h.remove("iid");
+        let refusal = check(Vendor::Kore, &h, &AuthConfig::default()).expect_err("refused");
+        assert_eq!(refusal, Refusal::Missing("iid header"));
+        assert_eq!(refusal.to_string(), "missing iid header");
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Elapsed time since a movable zero.
 #[derive(Debug)]
-pub struct SimClock {
+pub(crate) struct SimClock {
     start: Instant,
     /// Microseconds added to the time since `start`.
     offset_us: AtomicI64,
@@ -19,12 +19,12 @@ pub struct SimClock {
 
 /// What `GET /__sim/clock` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct ClockReading {
+pub(crate) struct ClockReading {
     /// The clock, in microseconds.
-    pub elapsed_us: u64,
+    pub(crate) elapsed_us: u64,
     /// The wall-clock time (Unix milliseconds) at which the clock read 0: where a load tool's
     /// timestamps meet the schedule.
-    pub zero_unix_ms: u64,
+    pub(crate) zero_unix_ms: u64,
 }
 
 impl Default for SimClock {
@@ -39,7 +39,7 @@ fn micros(d: Duration) -> i64 {
 
 impl SimClock {
     /// A clock reading 0 now.
-    pub fn new() -> SimClock {
+    pub(crate) fn new() -> SimClock {
         SimClock {
             start: Instant::now(),
             offset_us: AtomicI64::new(0),
@@ -47,20 +47,20 @@ impl SimClock {
     }
 
     /// The time on the clock.
-    pub fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         let us =
             micros(self.start.elapsed()).saturating_add(self.offset_us.load(Ordering::Relaxed));
         Duration::from_micros(u64::try_from(us).unwrap_or(0))
     }
 
     /// Sets the clock to read `elapsed` now; it runs on from there.
-    pub fn set(&self, elapsed: Duration) {
+    pub(crate) fn set(&self, elapsed: Duration) {
         let offset = micros(elapsed).saturating_sub(micros(self.start.elapsed()));
         self.offset_us.store(offset, Ordering::Relaxed);
     }
 
     /// The clock and where its zero lies in wall-clock time.
-    pub fn reading(&self) -> ClockReading {
+    pub(crate) fn reading(&self) -> ClockReading {
         let elapsed = self.elapsed();
         let zero = SystemTime::now()
             .checked_sub(elapsed)

@@ -46,7 +46,7 @@ fn de_vendor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vendor, D::Error>
 impl CampaignSeed {
     /// The store entry this seed becomes. A state the lifecycle does not know (refused when a
     /// campaigns file loads) falls back to the first entry state.
-    pub fn entry(&self, lifecycles: &Lifecycles) -> ((Vendor, String), Campaign) {
+    pub(crate) fn entry(&self, lifecycles: &Lifecycles) -> ((Vendor, String), Campaign) {
         let lifecycle = lifecycles.get(self.vendor);
         let state = self
             .state
@@ -60,7 +60,7 @@ impl CampaignSeed {
 }
 
 /// Credentials the simulator accepts. Secrets stay `SecretString` up to the comparison (or the
-/// JWT check) in [`crate::auth`], so `{:?}` of this, or of a [`SimConfig`], never shows them.
+/// JWT check) in the private `auth` module, so `{:?}` of this, or of a [`SimConfig`], never shows them.
 #[derive(Debug, Clone, Default)]
 pub struct AuthConfig {
     /// When set, Kore.ai JWTs must verify with this client id and secret; otherwise any
@@ -122,7 +122,7 @@ impl Limits {
 
     /// Refuses limits no server could run with (a zero anywhere), and configured campaigns the
     /// limits would make unreachable (an id too long) or that alone fill the store.
-    pub fn check(&self, campaigns: &[CampaignSeed]) -> Result<(), String> {
+    pub fn check(&self, campaigns: &[CampaignSeed]) -> Result<(), LimitsError> {
         let zero = [
             ("header_timeout", self.header_timeout.is_zero()),
             ("idle_timeout", self.idle_timeout.is_zero()),
@@ -130,26 +130,55 @@ impl Limits {
             ("max_id_bytes", self.max_id_bytes == 0),
             ("max_campaigns", self.max_campaigns == 0),
         ];
-        if let Some((name, _)) = zero.iter().find(|(_, z)| *z) {
-            return Err(format!("limits: {name} must be above zero"));
+        if let Some((key, _)) = zero.iter().find(|(_, z)| *z) {
+            return Err(LimitsError::Zero { key });
         }
         if let Some(c) = campaigns.iter().find(|c| c.id.len() > self.max_id_bytes) {
-            return Err(format!(
-                "limits: campaign {:?}… is {} bytes long, over max_id_bytes ({})",
-                c.id.chars().take(16).collect::<String>(),
-                c.id.len(),
-                self.max_id_bytes
-            ));
+            return Err(LimitsError::IdTooLong {
+                id_start: c.id.chars().take(16).collect(),
+                bytes: c.id.len(),
+                max_id_bytes: self.max_id_bytes,
+            });
         }
         if campaigns.len() > self.max_campaigns {
-            return Err(format!(
-                "limits: {} campaigns configured, over max_campaigns ({})",
-                campaigns.len(),
-                self.max_campaigns
-            ));
+            return Err(LimitsError::TooManyCampaigns {
+                configured: campaigns.len(),
+                max_campaigns: self.max_campaigns,
+            });
         }
         Ok(())
     }
+}
+
+/// [`Limits`] no server could run with, or that the configured campaigns break.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitsError {
+    /// A limit set to zero (`--max-connections 0`).
+    #[error("limits: {key} must be above zero")]
+    Zero {
+        /// The limit, by its field name (the flag is the same with dashes).
+        key: &'static str,
+    },
+    /// A configured campaign whose id is longer than `max_id_bytes`: no request could reach it.
+    #[error(
+        "limits: campaign {id_start:?}… is {bytes} bytes long, over max_id_bytes ({max_id_bytes})"
+    )]
+    IdTooLong {
+        /// The id's first 16 characters.
+        id_start: String,
+        /// Its length.
+        bytes: usize,
+        /// The limit.
+        max_id_bytes: usize,
+    },
+    /// More campaigns configured than `max_campaigns` lets the store hold.
+    #[error("limits: {configured} campaigns configured, over max_campaigns ({max_campaigns})")]
+    TooManyCampaigns {
+        /// Campaigns in the configuration.
+        configured: usize,
+        /// The limit.
+        max_campaigns: usize,
+    },
 }
 
 /// A simulator run's configuration.
@@ -291,7 +320,7 @@ impl SimConfig {
     }
 
     /// The store entries for the configured campaigns.
-    pub fn entries(&self) -> impl Iterator<Item = ((Vendor, String), Campaign)> + '_ {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = ((Vendor, String), Campaign)> + '_ {
         self.campaigns.iter().map(|c| c.entry(&self.lifecycles))
     }
 
@@ -330,7 +359,7 @@ mod tests {
         assert_eq!(c.campaigns[0].missing, vec!["contacts".to_string()]);
         assert_eq!(c.auto_provision_prefix.as_deref(), Some("perf-"));
         assert_eq!(c.seed, 9);
-        assert_eq!(c.faults.error_rate_503, 0.01);
+        assert_eq!(c.faults.rates[crate::faults::FaultKind::Status503], 0.01);
     }
 
     #[test]
@@ -359,39 +388,59 @@ mod tests {
         assert!(!shown.contains("pasted-by-mistake-77"), "{shown}");
     }
 
+    fn refusal(text: &str) -> (PathBuf, String) {
+        let p = write(text);
+        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
+        (p, e.to_string())
+    }
+
     #[test]
-    fn bad_files_name_file_line_and_key() {
-        let p = write("[[campaign]]\nvendor = \"acme\"\nid = \"x\"\n");
-        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(e.to_string().contains(&p.display().to_string()), "{e}");
+    fn an_unknown_vendor_is_named_with_file_and_line() {
+        let (p, e) = refusal("[[campaign]]\nvendor = \"acme\"\nid = \"x\"\n");
+        assert!(e.contains(&p.display().to_string()), "{e}");
+        assert!(e.contains("line 2") && e.contains("acme"), "{e}");
+    }
+
+    #[test]
+    fn a_latency_without_a_duration_is_refused() {
+        let (_, e) = refusal("[faults]\nlatency = \"fixed\"\n");
+        assert!(e.contains("latency") || e.contains("unit"), "{e}");
+    }
+
+    #[test]
+    fn a_state_the_lifecycle_lacks_is_named_with_its_file() {
+        let (_, e) = refusal("[[campaign]]\nvendor = \"kore\"\nid = \"k\"\nstate = \"Dialing\"\n");
         assert!(
-            e.to_string().contains("line 2") && e.to_string().contains("acme"),
+            e.contains("\"Dialing\" is not in schemas/kore/lifecycle.toml"),
             "{e}"
         );
+    }
 
-        let p = write("[faults]\nlatency = \"fixed\"\n");
-        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(
-            e.to_string().contains("latency") || e.to_string().contains("unit"),
-            "{e}"
-        );
-
-        let p = write("[[campaign]]\nvendor = \"kore\"\nid = \"k\"\nstate = \"Dialing\"\n");
-        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("\"Dialing\" is not in schemas/kore/lifecycle.toml"),
-            "{e}"
-        );
-
-        let p = write(
+    #[test]
+    fn rates_over_one_inside_a_window_are_refused_naming_the_window() {
+        let (_, e) = refusal(
             "[faults]\nerror_rate_503 = 0.5\n[[faults.schedule]]\nfrom = \"10s\"\nerror_rate_503 = 0.7\nerror_rate_500 = 0.5\n",
         );
-        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(e.to_string().contains("[faults] schedule: from 10s"), "{e}");
+        assert!(e.contains("[faults] schedule: from 10s"), "{e}");
+    }
 
-        let p = write("[[campaign]]\nvendor = \"kore\"\nid = \"a/b\"\n");
-        let e = SimConfig::default().load_campaigns(&p).unwrap_err();
-        assert!(e.to_string().contains("a/b"), "{e}");
+    #[test]
+    fn an_id_the_client_would_refuse_is_refused() {
+        let (_, e) = refusal("[[campaign]]\nvendor = \"kore\"\nid = \"a/b\"\n");
+        assert!(e.contains("a/b"), "{e}");
+    }
+
+    /// The rates are read key by key (not through serde's flatten), so a bad one keeps the
+    /// line the TOML reader reports.
+    #[test]
+    fn a_bad_rate_is_named_with_its_line() {
+        let (_, e) = refusal("seed = 1\n[faults]\nerror_rate_503 = \"often\"\n");
+        assert!(e.contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_rate_is_named_with_its_line() {
+        let (_, e) = refusal("seed = 1\n[faults]\nerror_rate_5003 = 0.1\n");
+        assert!(e.contains("line 3") && e.contains("error_rate_5003"), "{e}");
     }
 }

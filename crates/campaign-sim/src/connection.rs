@@ -30,8 +30,9 @@
 //! it answer first, then close.
 
 use crate::counters::Guard;
-use crate::handler::{Shared, serve_vendor};
+use crate::handler::serve_vendor;
 use crate::inject::DropConnection;
+use crate::shared::Shared;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;

@@ -16,7 +16,7 @@ const COLUMNS: usize = STATUSES.len() + 1;
 const ROWS: usize = OperationId::ALL.len() + 1;
 
 /// Status used for a connection dropped on purpose (no HTTP status was sent).
-pub const DROPPED: u16 = 0;
+pub(crate) const DROPPED: u16 = 0;
 
 /// Kinds of injected fault counted: `delayed` (any added latency) and each
 /// [`Fault::kind`](crate::faults::Fault::kind).
@@ -32,7 +32,7 @@ pub const INJECTED: [&str; 7] = [
 
 /// What the guards of [`Limits`](crate::config::Limits) did, counted one by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Guard {
+pub(crate) enum Guard {
     /// A connection accepted.
     Accepted,
     /// A connection closed at once, unanswered: `max_connections` were open.
@@ -102,7 +102,7 @@ pub struct CampaignCounts {
 
 /// The counter grid.
 #[derive(Debug)]
-pub struct Counters {
+pub(crate) struct Counters {
     grid: [[AtomicU64; COLUMNS]; ROWS],
     injected: [AtomicU64; INJECTED.len()],
     guards: [AtomicU64; GUARDS],
@@ -158,7 +158,7 @@ impl CountersSnapshot {
 
 impl Counters {
     /// Counts one request. `op` is `None` for paths no operation matches.
-    pub fn record(&self, op: Option<OperationId>, status: u16) {
+    pub(crate) fn record(&self, op: Option<OperationId>, status: u16) {
         let row = op.map_or(ROWS - 1, |o| o as usize);
         let col = STATUSES
             .iter()
@@ -168,14 +168,14 @@ impl Counters {
     }
 
     /// Counts one injected fault of `kind` (one of [`INJECTED`]; others are not counted).
-    pub fn inject(&self, kind: &str) {
+    pub(crate) fn inject(&self, kind: &str) {
         if let Some(i) = INJECTED.iter().position(|k| *k == kind) {
             self.injected[i].fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// Counts one doing of a guard.
-    pub fn guard(&self, what: Guard) {
+    pub(crate) fn guard(&self, what: Guard) {
         self.guards[what.index()].fetch_add(1, Ordering::Relaxed);
     }
 
@@ -184,7 +184,7 @@ impl Counters {
     }
 
     /// Sets every counter to zero.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         for c in &self.guards {
             c.store(0, Ordering::Relaxed);
         }
@@ -201,7 +201,7 @@ impl Counters {
     /// A copy of the non-zero counters (`windows` is left empty: the fault settings fill it; the
     /// gauges `connections.open` and `campaigns.stored` are zero: the server and the store fill
     /// them).
-    pub fn snapshot(&self) -> CountersSnapshot {
+    pub(crate) fn snapshot(&self) -> CountersSnapshot {
         let mut routes = BTreeMap::new();
         let mut total = 0;
         for (r, row) in self.grid.iter().enumerate() {

@@ -5,7 +5,7 @@ use campaign_api::template::{Captures, Match, Param, Query};
 
 /// Where a request lands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     /// An operation, with the campaign id and other captured values.
     Operation(OperationId, Captures),
     /// A path some operation has, with another method.
@@ -28,13 +28,13 @@ pub enum Route {
 
 impl Route {
     /// The campaign id of an operation route.
-    pub fn campaign(captures: &Captures) -> &str {
+    pub(crate) fn campaign(captures: &Captures) -> &str {
         captures.get(Param::CampaignId).unwrap_or_default()
     }
 }
 
 /// Resolves `method path?query` against every operation's documented template.
-pub fn route(method: &http::Method, path: &str, query: Option<&str>) -> Route {
+pub(crate) fn route(method: &http::Method, path: &str, query: Option<&str>) -> Route {
     let mut allowed = Vec::new();
     let mut bad_query: Option<(campaign_api::Vendor, String, Vec<String>)> = None;
     let query = Query::parse(query);

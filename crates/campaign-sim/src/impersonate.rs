@@ -21,6 +21,37 @@ use campaign_api::observed::{HostRecord, ObservedAnswer};
 use campaign_api::{Action, OperationId};
 use http::{HeaderValue, StatusCode, header};
 
+/// A host record that names what the simulator's lifecycles do not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    /// The record's `vendor` is not one the simulator plays.
+    #[error("vendor {vendor:?} is not kore or voicegenie")]
+    Vendor {
+        /// The vendor as recorded.
+        vendor: String,
+    },
+    /// A recorded rule names a state the vendor's lifecycle does not have.
+    #[error("{at}: state {state:?} is not in {lifecycle}")]
+    State {
+        /// The answer: `[[answer]] #3 (kore voice-stop-v1 / stop twice)`.
+        at: String,
+        /// The state as recorded.
+        state: String,
+        /// The lifecycle file it was looked up in.
+        lifecycle: String,
+    },
+    /// A recorded rule names an action the vendor does not have.
+    #[error("{at}: {action:?} is not a {vendor} action")]
+    Action {
+        /// The answer, as in [`ProfileError::State`].
+        at: String,
+        /// The action as recorded.
+        action: String,
+        /// The record's vendor.
+        vendor: String,
+    },
+}
+
 /// The recorded answers the simulator plays back, for each vendor that has a record.
 #[derive(Debug, Clone, Default)]
 pub struct Impersonation {
@@ -40,25 +71,32 @@ impl Impersonation {
     }
 
     /// Checks every recorded rule names a state and an action of its vendor's lifecycle.
-    pub fn check(&self, lifecycles: &crate::state::Lifecycles) -> Result<(), String> {
+    pub fn check(&self, lifecycles: &crate::state::Lifecycles) -> Result<(), ProfileError> {
         for r in &self.records {
-            let vendor = campaign_api::Vendor::from_slug(&r.vendor)
-                .ok_or_else(|| format!("vendor {:?} is not kore or voicegenie", r.vendor))?;
+            let vendor =
+                campaign_api::Vendor::from_slug(&r.vendor).ok_or_else(|| ProfileError::Vendor {
+                    vendor: r.vendor.clone(),
+                })?;
             let lifecycle = lifecycles.get(vendor);
             for (i, a) in r.answers.iter().enumerate() {
-                let at = format!("[[answer]] #{} ({} / {})", i + 1, a.operation, a.step);
+                let at = || format!("[[answer]] #{} ({} / {})", i + 1, a.operation, a.step);
                 if let Some([state, action]) = &a.rule {
                     if lifecycle.state_named(state).is_none() {
-                        return Err(format!(
-                            "{at}: state {state:?} is not in {}",
-                            lifecycle.file
-                        ));
+                        return Err(ProfileError::State {
+                            at: at(),
+                            state: state.clone(),
+                            lifecycle: lifecycle.file.to_string(),
+                        });
                     }
                     if !campaign_api::lifecycle::vendor_actions(vendor)
                         .into_iter()
                         .any(|x| action_name(x) == action)
                     {
-                        return Err(format!("{at}: {action:?} is not a {} action", r.vendor));
+                        return Err(ProfileError::Action {
+                            at: at(),
+                            action: action.clone(),
+                            vendor: r.vendor.clone(),
+                        });
                     }
                 }
             }
@@ -77,12 +115,12 @@ impl Impersonation {
     }
 
     /// The answer recorded for a fixed step (`unknown campaign`, `missing credentials`, …).
-    pub fn case(&self, op: OperationId, step: &str) -> Option<Response> {
+    pub(crate) fn case(&self, op: OperationId, step: &str) -> Option<Response> {
         self.record(op)?.find(op, step).map(respond)
     }
 
     /// The answer recorded for `action` on a campaign in `state`, and the state it leads to.
-    pub fn rule(
+    pub(crate) fn rule(
         &self,
         op: OperationId,
         lifecycle: &Lifecycle,
@@ -104,7 +142,7 @@ impl Impersonation {
 
     /// A status read in the shape this host answers reads, showing `reads` (the campaign's
     /// state) at the lifecycle's status pointer; `None` when no read was recorded.
-    pub fn status_read(
+    pub(crate) fn status_read(
         &self,
         op: OperationId,
         lifecycle: &Lifecycle,

@@ -9,10 +9,10 @@ use http::{HeaderName, HeaderValue, StatusCode, header};
 
 /// Marker on a response that tells the server to close the connection without answering.
 #[derive(Debug, Clone, Copy)]
-pub struct DropConnection;
+pub(crate) struct DropConnection;
 
 /// A response the server turns into a closed connection.
-pub fn dropped() -> Response {
+pub(crate) fn dropped() -> Response {
     let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
     r.extensions_mut().insert(DropConnection);
     r
@@ -20,7 +20,7 @@ pub fn dropped() -> Response {
 
 /// `answer` as an HTTP response: its status (500 if invalid), JSON body and headers (invalid
 /// ones are skipped with a warning: they come from a test's own script).
-pub fn answer(answer: &Answer) -> Response {
+pub(crate) fn answer(answer: &Answer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut r = (
         status,
@@ -46,7 +46,7 @@ pub fn answer(answer: &Answer) -> Response {
 }
 
 /// Cuts the body of `response` in half (it stays labelled JSON).
-pub async fn malformed(response: Response) -> Response {
+pub(crate) async fn malformed(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
@@ -57,7 +57,7 @@ pub async fn malformed(response: Response) -> Response {
 }
 
 /// Labels the body of `response` `text/html`.
-pub fn wrong_content_type(mut response: Response) -> Response {
+pub(crate) fn wrong_content_type(mut response: Response) -> Response {
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
@@ -67,7 +67,7 @@ pub fn wrong_content_type(mut response: Response) -> Response {
 
 /// Puts `value` at `pointer` in a JSON body, if the body has that place. The flag says whether
 /// it did (an error body has no status to show), so only changed reads are counted.
-pub async fn reads(response: Response, pointer: &str, value: &str) -> (Response, bool) {
+pub(crate) async fn reads(response: Response, pointer: &str, value: &str) -> (Response, bool) {
     let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await

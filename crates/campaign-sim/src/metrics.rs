@@ -28,7 +28,7 @@
 //! scrape time, so the request path keeps no per-state bookkeeping.
 //!
 //! **The latency histogram** is the one thing only this route has. The handler observes each
-//! answer's time with [`Latency::observe`]: a bucket found among [`LATENCY_BUCKETS`] and two
+//! answer's time with [`Latency::observe`]: a bucket found among [`LATENCY_BUCKETS_SECONDS`] and two
 //! relaxed atomic adds (the bucket and the sum); the count is the buckets' sum, read at scrape
 //! time, so count and buckets cannot disagree. prometheus-client's own `Histogram` takes a lock
 //! per observation, which the hot path of a load target should not. A dropped connection has no
@@ -41,7 +41,7 @@
 //! encoders, never by hand.
 
 use crate::counters::{CountersSnapshot, INJECTED};
-use crate::handler::Shared;
+use crate::shared::Shared;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use campaign_api::{OperationId, Vendor};
@@ -64,7 +64,7 @@ use std::time::Duration;
 /// timeout, past which a client has given up anyway (slower answers still count in `+Inf`).
 /// Keeping the default's bounds means a dashboard can set these buckets beside another
 /// service's, or campaign-load's, `le` for `le`.
-pub const LATENCY_BUCKETS: [f64; 13] = [
+pub const LATENCY_BUCKETS_SECONDS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
@@ -79,7 +79,7 @@ pub const PROMETHEUS_TEXT_CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
 const ROWS: usize = OperationId::ALL.len() + 1;
 
 /// One column per bound, and one for answers slower than the last (`+Inf` only).
-const COLUMNS: usize = LATENCY_BUCKETS.len() + 1;
+const COLUMNS: usize = LATENCY_BUCKETS_SECONDS.len() + 1;
 
 #[derive(Debug)]
 struct Row {
@@ -91,7 +91,7 @@ struct Row {
 
 /// The latency histogram of answers, by operation: fixed atomics, no lock.
 #[derive(Debug)]
-pub struct Latency {
+pub(crate) struct Latency {
     rows: [Row; ROWS],
 }
 
@@ -108,29 +108,29 @@ impl Default for Latency {
 
 /// One operation's histogram as read at scrape time.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LatencyRead {
+pub(crate) struct LatencyRead {
     /// The route's name, as `/__sim/counters` names it.
-    pub operation: String,
-    /// `(upper bound, answers in that bucket alone)`, one per [`LATENCY_BUCKETS`] entry and
+    pub(crate) operation: String,
+    /// `(upper bound, answers in that bucket alone)`, one per [`LATENCY_BUCKETS_SECONDS`] entry and
     /// `+Inf` last: the OpenMetrics encoder writes only the buckets it is given, and a
     /// histogram without `+Inf` is not valid OpenMetrics (the classic encoder adds none when
     /// one is there).
-    pub buckets: Vec<(f64, u64)>,
+    pub(crate) buckets: Vec<(f64, u64)>,
     /// Answers observed (the `+Inf` bucket).
-    pub count: u64,
+    pub(crate) count: u64,
     /// Sum of their times, in seconds.
-    pub sum: f64,
+    pub(crate) sum: f64,
 }
 
 impl Latency {
     /// Observes one answer to `op` (`None`: an unmatched path) that took `elapsed`.
-    pub fn observe(&self, op: Option<OperationId>, elapsed: Duration) {
+    pub(crate) fn observe(&self, op: Option<OperationId>, elapsed: Duration) {
         let Some(row) = self.rows.get(op.map_or(ROWS - 1, |o| o as usize)) else {
             return;
         };
         let secs = elapsed.as_secs_f64();
         // The first bound at or above the time: a bucket counts answers `<= le`.
-        let col = LATENCY_BUCKETS.partition_point(|le| *le < secs);
+        let col = LATENCY_BUCKETS_SECONDS.partition_point(|le| *le < secs);
         if let Some(bucket) = row.buckets.get(col) {
             bucket.fetch_add(1, Ordering::Relaxed);
         }
@@ -139,7 +139,7 @@ impl Latency {
     }
 
     /// Sets every bucket and sum to zero (`/__sim/reset`).
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         for row in &self.rows {
             for b in &row.buckets {
                 b.store(0, Ordering::Relaxed);
@@ -150,7 +150,7 @@ impl Latency {
 
     /// The operations with at least one answer observed (an operation never answered has no
     /// series, as it has no entry in `/__sim/counters`).
-    pub fn read(&self) -> Vec<LatencyRead> {
+    pub(crate) fn read(&self) -> Vec<LatencyRead> {
         self.rows
             .iter()
             .enumerate()
@@ -169,7 +169,7 @@ impl Latency {
                     .map_or_else(|| "unmatched".to_string(), |o| o.to_string());
                 Some(LatencyRead {
                     operation,
-                    buckets: LATENCY_BUCKETS
+                    buckets: LATENCY_BUCKETS_SECONDS
                         .iter()
                         .copied()
                         .chain([f64::INFINITY])
@@ -374,7 +374,7 @@ fn wants_openmetrics(headers: &HeaderMap) -> bool {
 
 /// The exposition of `shared` now, in OpenMetrics or the classic text format, with its content
 /// type.
-pub fn exposition(
+pub(crate) fn exposition(
     shared: &Shared,
     openmetrics: bool,
 ) -> Result<(String, &'static str), std::fmt::Error> {
@@ -392,7 +392,7 @@ pub fn exposition(
 
 /// `GET /__sim/metrics`: the counters, the latency histogram and the campaigns by state, in the
 /// format the scraper asks for (see the module docs).
-pub async fn metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+pub(crate) async fn metrics(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     match exposition(&shared, wants_openmetrics(&headers)) {
         Ok((body, content_type)) => (
             [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],

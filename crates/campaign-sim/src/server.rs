@@ -16,7 +16,8 @@ use crate::admin;
 use crate::config::SimConfig;
 use crate::counters::{CountersSnapshot, Guard};
 use crate::faults::{FaultPolicy, Faults, FaultsError};
-use crate::handler::{Shared, handle};
+use crate::handler::handle;
+use crate::shared::Shared;
 use axum::Router;
 use axum::routing::{get, post};
 use std::net::SocketAddr;
@@ -102,7 +103,7 @@ impl Drop for RunningSim {
 }
 
 /// The axum router: admin routes, then every vendor request through the fallback.
-pub fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/__sim/reset", post(admin::reset))
         .route("/__sim/counters", get(admin::counters))

@@ -24,23 +24,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One campaign as the simulator keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Campaign {
+pub(crate) struct Campaign {
     /// Lifecycle state (an index into the vendor's [`Lifecycle`]).
     #[serde(skip)]
-    pub state: StateId,
+    pub(crate) state: StateId,
     /// Display name (Kore.ai status reads).
-    pub name: String,
+    pub(crate) name: String,
     /// The instance started last (`cid-` + uuid), if ever started.
-    pub instance_id: Option<String>,
+    pub(crate) instance_id: Option<String>,
     /// Calls completed over the campaign's life: one per completed run (stop or pause).
-    pub total_calls_completed: u64,
+    pub(crate) total_calls_completed: u64,
     /// Configuration the campaign lacks (`script_id`, `contacts`): named in VoiceGenie's 422.
-    pub missing: Vec<String>,
+    pub(crate) missing: Vec<String>,
 }
 
 impl Campaign {
     /// A campaign in `state` with everything configured.
-    pub fn new(name: impl Into<String>, state: StateId) -> Campaign {
+    pub(crate) fn new(name: impl Into<String>, state: StateId) -> Campaign {
         Campaign {
             state,
             name: name.into(),
@@ -53,7 +53,7 @@ impl Campaign {
 
 /// The result of applying an action to a campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transition {
+pub(crate) enum Transition {
     /// The rule for (state, action) answered.
     Answered {
         /// The status the rule gives.
@@ -74,7 +74,7 @@ pub enum Transition {
 ///
 /// Entering a dialing state with a 2xx opens a new instance; leaving one with a 2xx completes a
 /// run (the simulator completes its calls at once).
-pub fn transition(
+pub(crate) fn transition(
     lifecycle: &Lifecycle,
     campaign: &mut Campaign,
     action: Action,
@@ -137,7 +137,7 @@ impl Lifecycles {
 /// All campaigns, one sharded map per vendor (keyed by id, so a lookup borrows the id rather
 /// than allocating a key).
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct Store {
     kore: DashMap<String, Campaign>,
     voicegenie: DashMap<String, Campaign>,
     auto_prefix: Option<String>,
@@ -151,7 +151,7 @@ pub struct Store {
 impl Store {
     /// A store seeded with `campaigns`; a start of an id beginning with `auto_prefix` creates
     /// it, as long as fewer than `max` campaigns are held.
-    pub fn new(
+    pub(crate) fn new(
         campaigns: impl IntoIterator<Item = ((Vendor, String), Campaign)>,
         auto_prefix: Option<String>,
         lifecycles: Lifecycles,
@@ -185,7 +185,7 @@ impl Store {
     /// Applies `action` to the campaign. A start of an unknown id that auto-provisioning
     /// covers creates it first (or, with the store full, is refused); any other action on an
     /// unknown id finds no campaign and leaves nothing behind.
-    pub fn apply(
+    pub(crate) fn apply(
         &self,
         vendor: Vendor,
         id: &str,
@@ -218,7 +218,7 @@ impl Store {
 
     /// Moves a campaign to `state` (a played-back answer's transition); false when there is
     /// no such campaign.
-    pub fn set_state(&self, vendor: Vendor, id: &str, state: StateId) -> bool {
+    pub(crate) fn set_state(&self, vendor: Vendor, id: &str, state: StateId) -> bool {
         match self.map(vendor).get_mut(id) {
             Some(mut c) => {
                 c.state = state;
@@ -229,18 +229,18 @@ impl Store {
     }
 
     /// True when the campaign exists. An auto-provisioned id exists from its first start on.
-    pub fn is_known(&self, vendor: Vendor, id: &str) -> bool {
+    pub(crate) fn is_known(&self, vendor: Vendor, id: &str) -> bool {
         self.map(vendor).contains_key(id)
     }
 
     /// A copy of one campaign.
-    pub fn get(&self, vendor: Vendor, id: &str) -> Option<Campaign> {
+    pub(crate) fn get(&self, vendor: Vendor, id: &str) -> Option<Campaign> {
         self.map(vendor).get(id).map(|c| c.clone())
     }
 
     /// Replaces every campaign with `campaigns`, and gives the maps' spare room back: a store
     /// that held a flood of campaigns goes back to the size of its seed, not only to its count.
-    pub fn reset(&self, campaigns: impl IntoIterator<Item = ((Vendor, String), Campaign)>) {
+    pub(crate) fn reset(&self, campaigns: impl IntoIterator<Item = ((Vendor, String), Campaign)>) {
         for map in [&self.kore, &self.voicegenie] {
             map.clear();
             map.shrink_to_fit();
@@ -252,24 +252,19 @@ impl Store {
     }
 
     /// How many campaigns exist.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.kore.len() + self.voicegenie.len()
     }
 
-    /// True when no campaign exists.
-    pub fn is_empty(&self) -> bool {
-        self.kore.is_empty() && self.voicegenie.is_empty()
-    }
-
     /// The lifecycles the store follows.
-    pub fn lifecycles(&self) -> &Lifecycles {
+    pub(crate) fn lifecycles(&self) -> &Lifecycles {
         &self.lifecycles
     }
 
     /// How many of `vendor`'s campaigns are in each state (states none is in are absent).
     /// `/__sim/metrics` asks at scrape time, visiting every campaign, so that the request path
     /// keeps no per-state bookkeeping.
-    pub fn by_state(&self, vendor: Vendor) -> std::collections::BTreeMap<StateId, u64> {
+    pub(crate) fn by_state(&self, vendor: Vendor) -> std::collections::BTreeMap<StateId, u64> {
         let mut held = std::collections::BTreeMap::new();
         for c in self.map(vendor).iter() {
             *held.entry(c.state).or_insert(0) += 1;
@@ -278,7 +273,7 @@ impl Store {
     }
 
     /// How many campaigns are dialing (for the admin view).
-    pub fn active(&self) -> usize {
+    pub(crate) fn active(&self) -> usize {
         Vendor::ALL
             .into_iter()
             .map(|v| {
@@ -368,7 +363,7 @@ mod tests {
                 "{action:?}"
             );
         }
-        assert!(store.is_empty());
+        assert_eq!(store.len(), 0);
         assert!(!store.is_known(Vendor::VoiceGenie, "load-9"));
         store.apply(Vendor::VoiceGenie, "load-9", Action::Start, || "c".into());
         assert!(store.is_known(Vendor::VoiceGenie, "load-9"));

@@ -237,7 +237,7 @@ fn campaigns(vt: &VendorTarget) -> Vec<Named> {
         out.push(Named {
             name: "draft",
             channel: None,
-            campaign: CampaignId::new(campaign_sim::config::DRAFT_VOICEGENIE_ID).ok(),
+            campaign: CampaignId::new(campaign_sim::DRAFT_VOICEGENIE_ID).ok(),
             var: "",
         });
     }

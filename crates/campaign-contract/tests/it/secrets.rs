@@ -63,7 +63,7 @@ fn base_vars(url: &str) -> HashMap<&'static str, String> {
         ("VOICEGENIE_API_KEY", API_KEY.to_string()),
         (
             "VOICEGENIE_CAMPAIGN_ID",
-            campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID.to_string(),
+            campaign_sim::DOC_SAMPLE_VOICEGENIE_ID.to_string(),
         ),
     ])
 }

@@ -362,7 +362,7 @@ async fn suite_on(base_url: &str, hosts: &Path) -> campaign_contract::Report {
 async fn the_simulator_impersonates_a_recorded_host_where_the_docs_are_silent() {
     use campaign_api::Vendor;
     use campaign_api::observed::HostRecord;
-    use campaign_sim::config::CampaignSeed;
+    use campaign_sim::CampaignSeed;
 
     // Arrange: what the stand-in answered, recorded.
     let s = StandIn::start("none");
@@ -398,7 +398,7 @@ async fn the_simulator_impersonates_a_recorded_host_where_the_docs_are_silent() 
                 )),
                 voicegenie_keys: vec![secrecy::SecretString::from(standin::VOICEGENIE_KEY)],
             },
-            impersonate: campaign_sim::impersonate::Impersonation::new(records),
+            impersonate: campaign_sim::Impersonation::new(records),
             ..campaign_sim::SimConfig::default()
         }
     };

@@ -300,7 +300,7 @@ seed = 3
         assert_eq!(s.flows[0].weight, 2);
         assert_eq!(s.load.run_time, Some(Duration::from_secs(2)));
         assert_eq!(s.sim.seed, 3);
-        assert_eq!(s.sim.faults.error_rate_503, 0.01);
+        assert_eq!(s.sim.faults.rates[campaign_sim::FaultKind::Status503], 0.01);
         assert!(s.is_expected(400, Some("4009")));
         assert!(!s.is_expected(400, Some("4010")));
         assert_eq!(s.campaign_for(7), "load-7");

@@ -8,7 +8,7 @@ use super::*;
 use campaign_api::{
     Credential, OperationId, RenderedRequest, Target, TransportClass, Trust, Vendor,
 };
-use campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID;
+use campaign_sim::DOC_SAMPLE_VOICEGENIE_ID;
 use campaign_sim::{RunningSim, SimConfig, SimTls};
 use secrecy::SecretString;
 use std::path::PathBuf;

@@ -10,7 +10,7 @@
 
 use crate::support::in_process::{self, Ran};
 use campaign_load::Scenario;
-use campaign_sim::Faults;
+use campaign_sim::{FaultKind, Faults};
 
 fn scenario(load: &str, thresholds: &[&str]) -> Scenario {
     in_process::scenario("measure", "load-", load, thresholds, 1.0)
@@ -129,12 +129,10 @@ async fn faults_are_counted_as_what_they_are_and_fail_the_error_rate() {
         "users = 4\nhatch_rate = 4\nrun_time = \"3s\"",
         &["error-rate<1%"],
     );
-    let faults = Faults {
-        error_rate_503: 0.05,
-        drop_connection_rate: 0.02,
-        malformed_json_rate: 0.02,
-        ..Faults::default()
-    };
+    let faults = Faults::default()
+        .with_rate(FaultKind::Status503, 0.05)
+        .with_rate(FaultKind::Drop, 0.02)
+        .with_rate(FaultKind::Malformed, 0.02);
 
     // Act
     let ran = in_process::run(faults, s).await;

@@ -11,7 +11,7 @@
 use crate::support::in_process;
 use campaign_load::Scenario;
 use campaign_sim::Faults;
-use campaign_sim::faults::Window;
+use campaign_sim::Window;
 use std::time::Duration;
 
 fn scenario(load: &str, thresholds: &[&str]) -> Scenario {

@@ -31,12 +31,58 @@ pub enum Latency {
 /// Longest injected latency: a longer one is a typo that would stall every client for good.
 pub const MAX_LATENCY: Duration = Duration::from_secs(3600);
 
+/// Latency text that does not read as a [`Latency`]; each names the text to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LatencyError {
+    /// A duration the workspace's duration grammar does not read (`20`, `-1ms`).
+    #[error("latency {text:?}: {reason}")]
+    Duration {
+        /// The duration as written.
+        text: String,
+        /// What the duration reader said.
+        reason: String,
+    },
+    /// A duration over [`MAX_LATENCY`].
+    #[error("latency {text:?} is over 1h")]
+    TooLong {
+        /// The duration as written.
+        text: String,
+    },
+    /// `uniform` without `LOW..HIGH`, or with its low above its high.
+    #[error("uniform latency wants LOW..HIGH with LOW <= HIGH, got {rest:?}")]
+    Uniform {
+        /// What followed `uniform`.
+        rest: String,
+    },
+    /// A `lognormal` part that is not `p50=…` or `p99=…`.
+    #[error("lognormal latency: unexpected {part:?} (want p50=… p99=…)")]
+    LogNormalPart {
+        /// The part as written.
+        part: String,
+    },
+    /// `lognormal` without both percentiles, or with `p50` zero or above `p99`.
+    #[error("lognormal latency needs both p50=… and p99=…, with 0 < p50 <= p99")]
+    LogNormalPercentiles,
+    /// A kind other than `none`, `fixed`, `uniform`, `lognormal`.
+    #[error(
+        "unknown latency kind {kind:?} (use none, fixed 20ms, uniform 10ms..50ms, lognormal p50=40ms p99=250ms)"
+    )]
+    Kind {
+        /// The kind as written.
+        kind: String,
+    },
+}
+
 /// A latency value: the workspace's one duration grammar
 /// ([`campaign_api::parse_duration`]), at most [`MAX_LATENCY`].
-fn latency_value(s: &str) -> Result<Duration, String> {
-    let d = parse_duration(s).map_err(|e| e.to_string())?;
+fn latency_value(s: &str) -> Result<Duration, LatencyError> {
+    let text = s.trim().to_string();
+    let d = parse_duration(s).map_err(|e| LatencyError::Duration {
+        text: text.clone(),
+        reason: e.to_string(),
+    })?;
     if d > MAX_LATENCY {
-        return Err(format!("latency {:?} is over 1h", s.trim()));
+        return Err(LatencyError::TooLong { text });
     }
     Ok(d)
 }
@@ -53,10 +99,10 @@ pub fn fmt_duration(d: Duration) -> String {
 }
 
 impl std::str::FromStr for Latency {
-    type Err = String;
+    type Err = LatencyError;
 
     /// `none`, `fixed 20ms`, `uniform 10ms..50ms`, `lognormal p50=40ms p99=250ms`.
-    fn from_str(s: &str) -> Result<Latency, String> {
+    fn from_str(s: &str) -> Result<Latency, LatencyError> {
         let s = s.trim();
         let (kind, rest) = s.split_once(char::is_whitespace).unwrap_or((s, ""));
         let rest = rest.trim();
@@ -64,12 +110,13 @@ impl std::str::FromStr for Latency {
             "none" | "" => Ok(Latency::None),
             "fixed" => Ok(Latency::Fixed(latency_value(rest)?)),
             "uniform" => {
-                let (a, b) = rest
-                    .split_once("..")
-                    .ok_or_else(|| format!("uniform latency wants LOW..HIGH, got {rest:?}"))?;
+                let uniform = || LatencyError::Uniform {
+                    rest: rest.to_string(),
+                };
+                let (a, b) = rest.split_once("..").ok_or_else(uniform)?;
                 let (a, b) = (latency_value(a)?, latency_value(b)?);
                 if a > b {
-                    return Err(format!("uniform latency {rest:?}: low exceeds high"));
+                    return Err(uniform());
                 }
                 Ok(Latency::Uniform(a, b))
             }
@@ -81,9 +128,9 @@ impl std::str::FromStr for Latency {
                         Some(("p50", v)) => p50 = Some(latency_value(v)?),
                         Some(("p99", v)) => p99 = Some(latency_value(v)?),
                         _ => {
-                            return Err(format!(
-                                "lognormal latency: unexpected {part:?} (want p50=… p99=…)"
-                            ));
+                            return Err(LatencyError::LogNormalPart {
+                                part: part.to_string(),
+                            });
                         }
                     }
                 }
@@ -91,20 +138,19 @@ impl std::str::FromStr for Latency {
                     (Some(p50), Some(p99)) if p50 > Duration::ZERO && p99 >= p50 => {
                         Ok(Latency::LogNormal { p50, p99 })
                     }
-                    (Some(_), Some(_)) => Err("lognormal latency needs 0 < p50 <= p99".into()),
-                    _ => Err("lognormal latency needs both p50=… and p99=…".into()),
+                    _ => Err(LatencyError::LogNormalPercentiles),
                 }
             }
-            other => Err(format!(
-                "unknown latency kind {other:?} (use none, fixed 20ms, uniform 10ms..50ms, lognormal p50=40ms p99=250ms)"
-            )),
+            other => Err(LatencyError::Kind {
+                kind: other.to_string(),
+            }),
         }
     }
 }
 
 impl TryFrom<String> for Latency {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+    type Error = LatencyError;
+    fn try_from(s: String) -> Result<Self, LatencyError> {
         s.parse()
     }
 }
@@ -158,8 +204,23 @@ impl Latency {
     }
 }
 
-/// Serde for a `Duration` written as duration text (`"3s"`), for the schedule's `from` and
-/// `until`.
+/// A `Duration` written as duration text (`"3s"`): a window's `from` and `until`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct DurationText(pub(crate) Duration);
+
+impl Serialize for DurationText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        text::serialize(&self.0, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for DurationText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<DurationText, D::Error> {
+        text::deserialize(d).map(DurationText)
+    }
+}
+
+/// Serde for a `Duration` written as duration text (`"3s"`), for `PUT /__sim/clock`.
 pub(crate) mod text {
     use super::fmt_duration;
     use campaign_api::parse_duration;
@@ -175,27 +236,6 @@ pub(crate) mod text {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let s = String::deserialize(d)?;
         parse_duration(&s).map_err(serde::de::Error::custom)
-    }
-
-    /// The same, for an optional duration.
-    pub mod option {
-        use super::*;
-
-        /// Writes `3s`, or nothing.
-        pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-            match d {
-                Some(d) => s.serialize_str(&fmt_duration(*d)),
-                None => s.serialize_none(),
-            }
-        }
-
-        /// Reads what [`parse_duration`] reads.
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-            let s = String::deserialize(d)?;
-            parse_duration(&s)
-                .map(Some)
-                .map_err(serde::de::Error::custom)
-        }
     }
 }
 

@@ -27,7 +27,7 @@ impl InForce {
 
 /// The policies a running simulator asks, in order: the in-process one (if any), then the
 /// settings in force.
-pub struct LiveFaults {
+pub(crate) struct LiveFaults {
     script: Option<Box<dyn FaultPolicy>>,
     /// False while the settings inject nothing: the request path then takes no lock.
     on: AtomicBool,
@@ -45,7 +45,7 @@ impl fmt::Debug for LiveFaults {
 
 impl LiveFaults {
     /// `faults` in force (already validated), `script` asked first.
-    pub fn new(faults: Faults, script: Option<Box<dyn FaultPolicy>>) -> LiveFaults {
+    pub(crate) fn new(faults: Faults, script: Option<Box<dyn FaultPolicy>>) -> LiveFaults {
         LiveFaults {
             script,
             on: AtomicBool::new(!faults.is_off()),
@@ -61,7 +61,7 @@ impl LiveFaults {
 
     /// The decision for `request`: the in-process policy's, unless it decides nothing; then the
     /// settings in force at `request.elapsed`.
-    pub fn decide(&self, request: &FaultRequest<'_>) -> FaultDecision {
+    pub(crate) fn decide(&self, request: &FaultRequest<'_>) -> FaultDecision {
         if let Some(script) = &self.script {
             let decision = script.decide(request);
             if !decision.is_none() {
@@ -81,17 +81,17 @@ impl LiveFaults {
     }
 
     /// True when an in-process policy is asked first.
-    pub fn scripted(&self) -> bool {
+    pub(crate) fn scripted(&self) -> bool {
         self.script.is_some()
     }
 
     /// The settings in force (with their schedule).
-    pub fn faults(&self) -> Faults {
+    pub(crate) fn faults(&self) -> Faults {
         self.current().faults.clone()
     }
 
     /// Replaces the settings, if they validate; the window counts start again from zero.
-    pub fn replace(&self, faults: Faults) -> Result<(), FaultsError> {
+    pub(crate) fn replace(&self, faults: Faults) -> Result<(), FaultsError> {
         faults.validate()?;
         let on = !faults.is_off();
         let next = Arc::new(InForce::new(faults));
@@ -101,7 +101,7 @@ impl LiveFaults {
     }
 
     /// Requests the settings decided inside each window of the schedule in force, by index.
-    pub fn window_hits(&self) -> Vec<u64> {
+    pub(crate) fn window_hits(&self) -> Vec<u64> {
         self.current()
             .window_hits
             .iter()
@@ -110,7 +110,7 @@ impl LiveFaults {
     }
 
     /// Sets the window counts to zero.
-    pub fn reset_hits(&self) {
+    pub(crate) fn reset_hits(&self) {
         for h in &self.current().window_hits {
             h.store(0, Ordering::Relaxed);
         }

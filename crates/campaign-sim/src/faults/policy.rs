@@ -31,9 +31,11 @@ pub struct FaultRequest<'a> {
 /// Decides what goes wrong with each request.
 ///
 /// ```
-/// use campaign_sim::faults::{Answer, FaultDecision, FaultPolicy, FaultRequest};
 /// use campaign_api::OperationId;
+/// use campaign_sim::{Answer, FaultDecision, FaultPolicy, FaultRequest, SimConfig};
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
 /// // The first three requests meet a 503; the rest are answered by the rules.
 /// let policy = |r: &FaultRequest<'_>| {
 ///     if r.number < 3 {
@@ -53,10 +55,7 @@ pub struct FaultRequest<'a> {
 /// assert!(policy.decide(&request(3)).is_none());
 ///
 /// // On a real socket:
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> std::io::Result<()> {
-/// # let policy = |_: &FaultRequest<'_>| FaultDecision::none();
-/// let sim = campaign_sim::start_with_policy(campaign_sim::SimConfig::default(), policy).await?;
+/// let sim = campaign_sim::start_with_policy(SimConfig::default(), policy).await?;
 /// sim.stop().await;
 /// # Ok(())
 /// # }

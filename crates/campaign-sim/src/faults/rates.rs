@@ -5,12 +5,16 @@
 //! number, so there is no shared generator (and no lock) on the request path, and the same seed
 //! gives the same sequence of faults.
 
+use super::kind::{FaultKind, Key, Rates, read_table, table_keys};
 use super::latency::Latency;
-use super::policy::{Answer, Fault, FaultDecision, FaultPolicy, FaultRequest};
+use super::policy::{FaultDecision, FaultPolicy, FaultRequest};
 use super::schedule::Window;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
 
 /// Which faults to inject and how often (rates are fractions of requests, 0 to 1).
 ///
@@ -22,28 +26,28 @@ use serde::{Deserialize, Serialize};
 ///  "schedule": [{"from": "3s", "until": "4s", "latency": "fixed 1s"},
 ///               {"from": "10s", "error_rate_503": 0.5}]}
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+///
+/// Every key may be left out (it takes its default); an unknown key is refused by name.
+///
+/// ```
+/// use campaign_sim::{FaultKind, Faults};
+///
+/// let faults: Faults = serde_json::from_str(r#"{"error_rate_503": 0.01}"#)?;
+/// assert_eq!(faults, Faults::default().with_rate(FaultKind::Status503, 0.01));
+/// assert!(serde_json::from_str::<Faults>(r#"{"error_rate_5003": 0.01}"#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
 pub struct Faults {
     /// Latency added before every answer.
     pub latency: Latency,
-    /// 429 with `Retry-After`.
-    pub error_rate_429: f64,
-    /// 500.
-    pub error_rate_500: f64,
-    /// 503.
-    pub error_rate_503: f64,
-    /// A JSON body cut in half.
-    pub malformed_json_rate: f64,
-    /// The right body labelled `text/html`.
-    pub wrong_content_type_rate: f64,
-    /// The connection closed without an answer.
-    pub drop_connection_rate: f64,
+    /// The fraction of requests that meet each fault (keys `error_rate_503`, …: see
+    /// [`FaultKind::key`]).
+    pub rates: Rates,
     /// Seconds sent in `Retry-After` with each 429 (at least 1).
     pub retry_after_secs: u64,
     /// Windows on the simulator's clock that change the settings above while they last; a
     /// later window overrides an earlier one where both name a setting.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub schedule: Vec<Window>,
 }
 
@@ -67,34 +71,70 @@ impl FaultsError {
     }
 }
 
-/// Rate keys, in the order a roll meets them.
-pub(crate) const RATE_KEYS: [&str; 6] = [
-    "drop_connection_rate",
-    "error_rate_429",
-    "error_rate_500",
-    "error_rate_503",
-    "malformed_json_rate",
-    "wrong_content_type_rate",
-];
-
 impl Default for Faults {
     /// No fault; a 429, should one be set, says `Retry-After: 1` (what is shown is what is sent).
     fn default() -> Faults {
         Faults {
             latency: Latency::default(),
-            error_rate_429: 0.0,
-            error_rate_500: 0.0,
-            error_rate_503: 0.0,
-            malformed_json_rate: 0.0,
-            wrong_content_type_rate: 0.0,
-            drop_connection_rate: 0.0,
+            rates: Rates::default(),
             retry_after_secs: 1,
             schedule: Vec::new(),
         }
     }
 }
 
+/// The keys of the `[faults]` table besides the rates'.
+const OWN_KEYS: &[&str] = &["latency", "retry_after_secs", "schedule"];
+
+/// Every key of the `[faults]` table.
+static KEYS: [&str; 9] = table_keys(OWN_KEYS);
+
+impl Serialize for Faults {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("latency", &self.latency)?;
+        self.rates.serialize_into(&mut map)?;
+        map.serialize_entry("retry_after_secs", &self.retry_after_secs)?;
+        if !self.schedule.is_empty() {
+            map.serialize_entry("schedule", &self.schedule)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Faults {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Faults, D::Error> {
+        struct Table;
+        impl<'de> Visitor<'de> for Table {
+            type Value = Faults;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of fault settings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Faults, A::Error> {
+                let mut f = Faults::default();
+                read_table(map, OWN_KEYS, |key, map| {
+                    match key {
+                        Key::Rate(kind) => f.rates.read(kind, map)?,
+                        Key::Own("latency") => f.latency = map.next_value()?,
+                        Key::Own("retry_after_secs") => f.retry_after_secs = map.next_value()?,
+                        Key::Own(_) => f.schedule = map.next_value()?,
+                    }
+                    Ok(())
+                })?;
+                Ok(f)
+            }
+        }
+        d.deserialize_struct("Faults", &KEYS, Table)
+    }
+}
+
 impl Faults {
+    /// These settings with `kind` injected at `rate`.
+    pub fn with_rate(mut self, kind: FaultKind, rate: f64) -> Faults {
+        self.rates[kind] = rate;
+        self
+    }
+
     /// Checks every rate is a fraction, they sum to at most 1 at every instant of the schedule,
     /// and every window ends after it begins.
     pub fn validate(&self) -> Result<(), FaultsError> {
@@ -104,16 +144,8 @@ impl Faults {
 
     /// The rates alone (no schedule), keys prefixed with `prefix`.
     pub(crate) fn validate_rates(&self, prefix: &str) -> Result<(), FaultsError> {
-        let rates = self.rates();
-        for (name, r) in rates {
-            if !(0.0..=1.0).contains(&r) {
-                return Err(FaultsError::new(
-                    format!("{prefix}{name}"),
-                    format!("{r} is not between 0 and 1"),
-                ));
-            }
-        }
-        let sum: f64 = rates.iter().map(|(_, r)| r).sum();
+        self.rates.check_each(prefix)?;
+        let sum = self.rates.sum();
         if sum > 1.0 + 1e-9 {
             return Err(FaultsError::new(
                 if prefix.is_empty() { "rates" } else { prefix },
@@ -127,27 +159,10 @@ impl Faults {
     pub(crate) fn without_schedule(&self) -> Faults {
         Faults {
             latency: self.latency,
-            error_rate_429: self.error_rate_429,
-            error_rate_500: self.error_rate_500,
-            error_rate_503: self.error_rate_503,
-            malformed_json_rate: self.malformed_json_rate,
-            wrong_content_type_rate: self.wrong_content_type_rate,
-            drop_connection_rate: self.drop_connection_rate,
+            rates: self.rates,
             retry_after_secs: self.retry_after_secs,
             schedule: Vec::new(),
         }
-    }
-
-    pub(crate) fn rates(&self) -> [(&'static str, f64); 6] {
-        let values = [
-            self.drop_connection_rate,
-            self.error_rate_429,
-            self.error_rate_500,
-            self.error_rate_503,
-            self.malformed_json_rate,
-            self.wrong_content_type_rate,
-        ];
-        std::array::from_fn(|i| (RATE_KEYS[i], values[i]))
     }
 
     /// True when nothing is injected at any time (the request path then skips the generator
@@ -157,7 +172,7 @@ impl Faults {
     }
 
     fn rates_off(&self) -> bool {
-        self.latency == Latency::None && self.rates().iter().all(|(_, r)| *r == 0.0)
+        self.latency == Latency::None && self.rates.is_zero()
     }
 
     /// The draw for request number `n` of a run seeded with `seed`, by these rates alone (the
@@ -169,23 +184,10 @@ impl Faults {
         let mut rng = StdRng::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let delay = self.latency.sample(&mut rng);
         let roll: f64 = rng.random();
-        let retry_after = self.retry_after_secs.max(1);
-        let mut edge = 0.0;
-        let mut fault = None;
-        for (i, (_, rate)) in self.rates().into_iter().enumerate() {
-            edge += rate;
-            if roll < edge {
-                fault = Some(match i {
-                    0 => Fault::Drop,
-                    1 => Fault::Instead(Answer::rate_limited(retry_after)),
-                    2 => Fault::Instead(Answer::injected(500)),
-                    3 => Fault::Instead(Answer::injected(503)),
-                    4 => Fault::Malformed,
-                    _ => Fault::WrongContentType,
-                });
-                break;
-            }
-        }
+        let fault = self
+            .rates
+            .roll(roll)
+            .map(|kind| kind.fault(self.retry_after_secs.max(1)));
         FaultDecision { delay, fault }
     }
 }
@@ -205,6 +207,7 @@ impl FaultPolicy for Faults {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::faults::Fault;
 
     fn is_status(d: &FaultDecision, status: u16) -> bool {
         matches!(&d.fault, Some(Fault::Instead(a)) if a.status == status)
@@ -212,11 +215,9 @@ mod tests {
 
     #[test]
     fn draws_repeat_for_a_seed_and_rates_hold() {
-        let f = Faults {
-            error_rate_503: 0.1,
-            drop_connection_rate: 0.05,
-            ..Faults::default()
-        };
+        let f = Faults::default()
+            .with_rate(FaultKind::Status503, 0.1)
+            .with_rate(FaultKind::Drop, 0.05);
         f.validate().unwrap();
         let a: Vec<_> = (0..1000).map(|n| f.draw(42, n)).collect();
         let b: Vec<_> = (0..1000).map(|n| f.draw(42, n)).collect();
@@ -232,9 +233,8 @@ mod tests {
     #[test]
     fn a_429_carries_the_configured_retry_after() {
         let f = Faults {
-            error_rate_429: 1.0,
             retry_after_secs: 3,
-            ..Faults::default()
+            ..Faults::default().with_rate(FaultKind::Status429, 1.0)
         };
         let Some(Fault::Instead(a)) = f.draw(1, 0).fault else {
             panic!("no 429");
@@ -244,19 +244,38 @@ mod tests {
     }
 
     #[test]
-    fn refuses_rates_out_of_range_naming_the_key() {
-        let f = Faults {
-            error_rate_500: 0.7,
-            error_rate_503: 0.7,
-            ..Faults::default()
-        };
+    fn rates_summing_over_one_are_refused() {
+        let f = Faults::default()
+            .with_rate(FaultKind::Status500, 0.7)
+            .with_rate(FaultKind::Status503, 0.7);
         let e = f.validate().unwrap_err();
         assert_eq!(e.key, "rates");
         assert!(e.reason.contains("1.4"), "{e}");
-        let f = Faults {
-            error_rate_429: -0.1,
-            ..Faults::default()
-        };
+    }
+
+    #[test]
+    fn a_rate_out_of_range_is_refused_naming_its_key() {
+        let f = Faults::default().with_rate(FaultKind::Status429, -0.1);
         assert_eq!(f.validate().unwrap_err().key, "error_rate_429");
+    }
+
+    /// campaign-load flattens these settings into its `[sim]` table: the rate keys must be
+    /// taken out of it, and the outer table's own unknown-key check must still bite.
+    #[test]
+    fn flattened_into_another_table_it_takes_its_keys_and_leaves_the_rest() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Outer {
+            #[serde(default)]
+            seed: u64,
+            #[serde(flatten)]
+            faults: Faults,
+        }
+        let o: Outer =
+            toml::from_str("seed = 3\nerror_rate_503 = 0.01\nlatency = \"fixed 20ms\"\n")
+                .expect("reads");
+        assert_eq!((o.seed, o.faults.rates[FaultKind::Status503]), (3, 0.01));
+        let e = toml::from_str::<Outer>("sed = 3\n").expect_err("refused");
+        assert!(e.to_string().contains("sed"), "{e}");
     }
 }

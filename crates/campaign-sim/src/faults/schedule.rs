@@ -5,9 +5,12 @@
 //! windows overlap, the later one in the list wins for the settings both name. The settings in
 //! force only change at a window's edge, so checking them at every edge checks them always.
 
-use super::latency::{Latency, fmt_duration, text};
+use super::kind::{FaultKind, Key, Rates, read_table, table_keys};
+use super::latency::{DurationText, Latency, fmt_duration};
 use super::rates::{Faults, FaultsError};
-use serde::{Deserialize, Serialize};
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::time::Duration;
 
@@ -16,43 +19,120 @@ pub const MAX_WINDOWS: usize = 64;
 
 /// One window of the schedule: from `from` (inclusive) until `until` (exclusive, or for ever),
 /// the settings it names replace the base ones.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Written as a `[[faults.schedule]]` table, a JSON object with the same keys, or as text
+/// (`--window`):
+///
+/// ```
+/// use campaign_sim::{FaultKind, Window};
+///
+/// let w: Window = "10s..: error_rate_503=0.5".parse()?;
+/// assert_eq!(w.rates[FaultKind::Status503], Some(0.5));
+/// assert!(w.covers(std::time::Duration::from_secs(3600)));
+/// assert_eq!(w.to_string(), "10s..: error_rate_503=0.5");
+/// # Ok::<(), campaign_sim::WindowError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Window {
     /// When it begins on the simulator's clock (`"3s"`; default 0).
-    #[serde(default, with = "text")]
     pub from: Duration,
     /// When it ends (`"4s"`); open-ended when absent.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "text::option"
-    )]
     pub until: Option<Duration>,
     /// Latency added before every answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency: Option<Latency>,
-    /// 429 with `Retry-After`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_rate_429: Option<f64>,
-    /// 500.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_rate_500: Option<f64>,
-    /// 503.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error_rate_503: Option<f64>,
-    /// A JSON body cut in half.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub malformed_json_rate: Option<f64>,
-    /// The right body labelled `text/html`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub wrong_content_type_rate: Option<f64>,
-    /// The connection closed without an answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub drop_connection_rate: Option<f64>,
+    /// The rates it changes (keys as in [`Faults`]); `None` leaves the base's.
+    pub rates: Rates<Option<f64>>,
     /// Seconds sent in `Retry-After` with each 429.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
+}
+
+/// `--window` text that does not read as a window.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    /// No `:` between the span and the settings.
+    #[error("{text:?}: want FROM..[UNTIL]: KEY=VALUE, …")]
+    NoSettings {
+        /// The whole text.
+        text: String,
+    },
+    /// The span is not `FROM..UNTIL` or `FROM..`.
+    #[error("{span:?}: want FROM..UNTIL or FROM..")]
+    Span {
+        /// The text before the `:`.
+        span: String,
+    },
+    /// A setting without `=`.
+    #[error("{part:?}: want KEY=VALUE")]
+    Setting {
+        /// The setting as written.
+        part: String,
+    },
+    /// A key written twice.
+    #[error("{key} is given twice")]
+    Twice {
+        /// The key.
+        key: String,
+    },
+    /// A key that is not a setting, or a value it does not take (the reason names the key or
+    /// the value).
+    #[error("{reason}")]
+    Value {
+        /// What the settings' reader said.
+        reason: String,
+    },
+}
+
+/// The keys of a window besides the rates'.
+const OWN_KEYS: &[&str] = &["from", "until", "latency", "retry_after_secs"];
+
+/// Every key of a window.
+static KEYS: [&str; 10] = table_keys(OWN_KEYS);
+
+impl Serialize for Window {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("from", &DurationText(self.from))?;
+        if let Some(u) = self.until {
+            map.serialize_entry("until", &DurationText(u))?;
+        }
+        if let Some(l) = &self.latency {
+            map.serialize_entry("latency", l)?;
+        }
+        self.rates.serialize_into(&mut map)?;
+        if let Some(r) = &self.retry_after_secs {
+            map.serialize_entry("retry_after_secs", r)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Window {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Window, D::Error> {
+        struct Table;
+        impl<'de> Visitor<'de> for Table {
+            type Value = Window;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a window of the fault schedule")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Window, A::Error> {
+                let mut w = Window::default();
+                read_table(map, OWN_KEYS, |key, map| {
+                    match key {
+                        Key::Rate(kind) => w.rates.read(kind, map)?,
+                        Key::Own("from") => w.from = map.next_value::<DurationText>()?.0,
+                        Key::Own("until") => {
+                            w.until = Some(map.next_value::<DurationText>()?.0);
+                        }
+                        Key::Own("latency") => w.latency = Some(map.next_value()?),
+                        Key::Own(_) => w.retry_after_secs = Some(map.next_value()?),
+                    }
+                    Ok(())
+                })?;
+                Ok(w)
+            }
+        }
+        d.deserialize_struct("Window", &KEYS, Table)
+    }
 }
 
 impl Window {
@@ -61,35 +141,18 @@ impl Window {
         t >= self.from && self.until.is_none_or(|u| t < u)
     }
 
-    /// The rate overrides, keyed as in [`Faults`].
-    fn rates(&self) -> [(&'static str, Option<f64>); 6] {
-        let values = [
-            self.drop_connection_rate,
-            self.error_rate_429,
-            self.error_rate_500,
-            self.error_rate_503,
-            self.malformed_json_rate,
-            self.wrong_content_type_rate,
-        ];
-        std::array::from_fn(|i| (super::rates::RATE_KEYS[i], values[i]))
+    /// This window changing `kind`'s rate to `rate`.
+    pub fn with_rate(mut self, kind: FaultKind, rate: f64) -> Window {
+        self.rates[kind] = Some(rate);
+        self
     }
 
     /// Puts the settings this window names over `f`.
     fn apply(&self, f: &mut Faults) {
-        let set = |slot: &mut f64, v: Option<f64>| {
-            if let Some(v) = v {
-                *slot = v;
-            }
-        };
         if let Some(l) = self.latency {
             f.latency = l;
         }
-        set(&mut f.drop_connection_rate, self.drop_connection_rate);
-        set(&mut f.error_rate_429, self.error_rate_429);
-        set(&mut f.error_rate_500, self.error_rate_500);
-        set(&mut f.error_rate_503, self.error_rate_503);
-        set(&mut f.malformed_json_rate, self.malformed_json_rate);
-        set(&mut f.wrong_content_type_rate, self.wrong_content_type_rate);
+        f.rates.overlay(&self.rates);
         if let Some(s) = self.retry_after_secs {
             f.retry_after_secs = s;
         }
@@ -141,23 +204,14 @@ pub(crate) fn validate(f: &Faults) -> Result<(), FaultsError> {
                 ),
             ));
         }
-        for (name, r) in w.rates() {
-            if let Some(r) = r
-                && !(0.0..=1.0).contains(&r)
-            {
-                return Err(FaultsError::new(
-                    format!("schedule[{i}].{name}"),
-                    format!("{r} is not between 0 and 1"),
-                ));
-            }
-        }
+        w.rates.check_each(&format!("schedule[{i}]."))?;
     }
     let edges = f
         .schedule
         .iter()
         .flat_map(|w| std::iter::once(w.from).chain(w.until));
     for t in std::iter::once(Duration::ZERO).chain(edges) {
-        let sum: f64 = f.in_force(t).rates().iter().map(|(_, r)| r).sum();
+        let sum = f.in_force(t).rates.sum();
         if sum > 1.0 + 1e-9 {
             let windows: Vec<String> = f.windows_at(t).map(|i| format!("[{i}]")).collect();
             return Err(FaultsError::new(
@@ -174,17 +228,18 @@ pub(crate) fn validate(f: &Faults) -> Result<(), FaultsError> {
 }
 
 impl std::str::FromStr for Window {
-    type Err = String;
+    type Err = WindowError;
 
     /// `FROM..[UNTIL]: KEY=VALUE[, KEY=VALUE…]`, keys as in the `[faults]` table:
-    /// `3s..4s: latency=fixed 1s`, `10s..: error_rate_503=0.5`.
-    fn from_str(s: &str) -> Result<Window, String> {
-        let (span, settings) = s
-            .split_once(':')
-            .ok_or_else(|| format!("{s:?}: want FROM..[UNTIL]: KEY=VALUE, …"))?;
-        let (from, until) = span
-            .split_once("..")
-            .ok_or_else(|| format!("{span:?}: want FROM..UNTIL or FROM.."))?;
+    /// `3s..4s: latency=fixed 1s`, `10s..: error_rate_503=0.5`. The settings are read by the
+    /// same reader as a `[[faults.schedule]]` table, so text and table cannot disagree.
+    fn from_str(s: &str) -> Result<Window, WindowError> {
+        let (span, settings) = s.split_once(':').ok_or_else(|| WindowError::NoSettings {
+            text: s.to_string(),
+        })?;
+        let (from, until) = span.split_once("..").ok_or_else(|| WindowError::Span {
+            span: span.to_string(),
+        })?;
         let mut map = serde_json::Map::new();
         for (key, value) in [("from", from.trim()), ("until", until.trim())] {
             if !value.is_empty() {
@@ -192,9 +247,9 @@ impl std::str::FromStr for Window {
             }
         }
         for part in settings.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = part
-                .split_once('=')
-                .ok_or_else(|| format!("{part:?}: want KEY=VALUE"))?;
+            let (key, value) = part.split_once('=').ok_or_else(|| WindowError::Setting {
+                part: part.to_string(),
+            })?;
             let (key, value) = (key.trim(), value.trim());
             let value = if let Ok(n) = value.parse::<u64>() {
                 n.into()
@@ -204,10 +259,14 @@ impl std::str::FromStr for Window {
                 value.into()
             };
             if map.insert(key.into(), value).is_some() {
-                return Err(format!("{key} is given twice"));
+                return Err(WindowError::Twice {
+                    key: key.to_string(),
+                });
             }
         }
-        serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())
+        serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| WindowError::Value {
+            reason: e.to_string(),
+        })
     }
 }
 
@@ -223,10 +282,8 @@ impl fmt::Display for Window {
         if let Some(l) = self.latency {
             parts.push(format!("latency={l}"));
         }
-        for (name, r) in self.rates() {
-            if let Some(r) = r {
-                parts.push(format!("{name}={r}"));
-            }
+        for (kind, r) in self.rates.given() {
+            parts.push(format!("{kind}={r}"));
         }
         if let Some(s) = self.retry_after_secs {
             parts.push(format!("retry_after_secs={s}"));
@@ -249,12 +306,11 @@ mod tests {
 
     fn stall_then_outage() -> Faults {
         Faults {
-            error_rate_503: 0.01,
             schedule: vec![
                 "3s..4s: latency=fixed 1s".parse().unwrap(),
                 "10s..: error_rate_503=0.5".parse().unwrap(),
             ],
-            ..Faults::default()
+            ..Faults::default().with_rate(FaultKind::Status503, 0.01)
         }
     }
 
@@ -265,14 +321,22 @@ mod tests {
         assert_eq!(f.in_force(secs(2)), f.without_schedule());
         let stalled = f.in_force(secs(3));
         assert_eq!(stalled.latency, Latency::Fixed(secs(1)));
-        assert_eq!(stalled.error_rate_503, 0.01, "not named, so the base holds");
+        assert_eq!(
+            stalled.rates[FaultKind::Status503],
+            0.01,
+            "not named, so the base holds"
+        );
         assert_eq!(
             f.in_force(secs(4)).latency,
             Latency::None,
             "until is exclusive"
         );
-        assert_eq!(f.in_force(secs(10)).error_rate_503, 0.5);
-        assert_eq!(f.in_force(secs(3000)).error_rate_503, 0.5, "open-ended");
+        assert_eq!(f.in_force(secs(10)).rates[FaultKind::Status503], 0.5);
+        assert_eq!(
+            f.in_force(secs(3000)).rates[FaultKind::Status503],
+            0.5,
+            "open-ended"
+        );
         assert_eq!(
             f.windows_at(Duration::from_millis(3500))
                 .collect::<Vec<_>>(),
@@ -294,7 +358,7 @@ mod tests {
         };
         let at = f.in_force(Duration::from_millis(1500));
         assert_eq!(
-            (at.error_rate_503, at.latency),
+            (at.rates[FaultKind::Status503], at.latency),
             (0.9, Latency::Fixed(Duration::from_millis(5)))
         );
     }
@@ -319,17 +383,23 @@ mod tests {
     }
 
     #[test]
-    fn bad_windows_are_refused_by_key() {
+    fn a_window_that_ends_before_it_begins_is_refused_by_key() {
         let mut f = stall_then_outage();
         f.schedule[1].until = Some(secs(9));
         assert_eq!(f.validate().unwrap_err().key, "schedule[1].until");
+    }
 
+    #[test]
+    fn a_window_rate_out_of_range_is_refused_by_key() {
         let mut f = stall_then_outage();
-        f.schedule[0].error_rate_429 = Some(1.5);
+        f.schedule[0].rates[FaultKind::Status429] = Some(1.5);
         assert_eq!(f.validate().unwrap_err().key, "schedule[0].error_rate_429");
+    }
 
+    #[test]
+    fn rates_over_one_while_a_window_lasts_are_refused_naming_it() {
         let mut f = stall_then_outage();
-        f.error_rate_500 = 0.6;
+        f.rates[FaultKind::Status500] = 0.6;
         let e = f.validate().unwrap_err();
         assert_eq!(e.key, "schedule");
         assert!(
@@ -350,7 +420,7 @@ mod tests {
             assert_eq!(w.to_string(), s);
         }
         let e = "1s..2s: error_rate_5003=0.5".parse::<Window>().unwrap_err();
-        assert!(e.contains("error_rate_5003"), "{e}");
+        assert!(e.to_string().contains("error_rate_5003"), "{e}");
         assert!("1s..2s: latency=fixed".parse::<Window>().is_err());
         assert!("1s-2s: latency=fixed 1s".parse::<Window>().is_err());
     }

@@ -1,11 +1,9 @@
 //! The simulator's state machine, driven over real HTTP with campaign-api's client.
 
-mod common;
-
+use crate::support::*;
 use campaign_api::OperationId::*;
 use campaign_api::response::*;
 use campaign_sim::SimConfig;
-use common::*;
 
 #[tokio::test]
 async fn kore_voice_start_start_stop_stop_restart() {
@@ -87,7 +85,7 @@ async fn kore_sms_v1_and_v2_share_one_campaign_state() {
 async fn voicegenie_start_start_pause_pause_resume() {
     let sim = sim(SimConfig::default()).await;
     let t = voicegenie(&sim, "k");
-    let id = campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID;
+    let id = campaign_sim::DOC_SAMPLE_VOICEGENIE_ID;
 
     let x = call(&t, VoiceGenieCampaign, id).await;
     assert_eq!(

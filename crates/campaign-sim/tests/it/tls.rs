@@ -2,14 +2,12 @@
 //! through campaign-api's `Trust`; answers and counters as over HTTP; a plain-HTTP client, a
 //! client that does not trust the certificate and one that never says hello are closed and
 //! counted. Waits are on the server closing or a counter moving, bounded by
-//! [`common::SAFETY`]; nothing is timed.
+//! [`SAFETY`](crate::support::SAFETY); nothing is timed.
 
-mod common;
-
+use crate::support::*;
 use campaign_api::{Client, ClientConfig, OperationId, TransportClass, Trust};
-use campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID;
+use campaign_sim::DOC_SAMPLE_VOICEGENIE_ID;
 use campaign_sim::{Limits, RunningSim, SimConfig, SimTls};
-use common::*;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;

@@ -3,10 +3,8 @@
 //! request must be answered all the same: the half-closed write side says "no more requests",
 //! not "don't answer".
 
-mod common;
-
+use crate::support::*;
 use campaign_sim::SimConfig;
-use common::*;
 use tokio::task::JoinSet;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -19,7 +17,7 @@ async fn every_request_followed_by_a_fin_is_answered() {
     const AT_ONCE: usize = 20;
     let request = |i: usize| {
         if i.is_multiple_of(2) {
-            vg_read(campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID)
+            vg_read(campaign_sim::DOC_SAMPLE_VOICEGENIE_ID)
         } else {
             kore_trigger("demo-voice", if i % 4 == 1 { "play" } else { "stop" })
         }

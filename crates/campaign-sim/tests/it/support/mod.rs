@@ -1,5 +1,4 @@
 //! Shared arrange steps: a simulator on a real socket and targets that point at it.
-#![allow(dead_code)]
 
 use campaign_api::{Client, ClientConfig, Credential, Exchange, OperationId, Target, Vendor};
 use campaign_sim::{RunningSim, SimConfig};
@@ -53,6 +52,30 @@ pub fn client() -> Client {
         .clone()
 }
 
+/// The client that waits 1 s for an answer: held against a delay of 60 s or more, so a test
+/// asserts that the answer was held back (the client gave up), never how long anything took.
+pub fn impatient_client() -> Client {
+    Client::new(ClientConfig {
+        timeout: IMPATIENCE,
+        ..ClientConfig::default()
+    })
+    .expect("client")
+}
+
+/// How long [`impatient_client`] waits.
+pub const IMPATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A delay [`impatient_client`] never sees the end of (60 times its patience).
+pub const HELD_BACK: &str = "fixed 60s";
+
+/// True when the call ended because the client stopped waiting.
+pub fn timed_out(e: &campaign_api::CallError) -> bool {
+    matches!(
+        e,
+        campaign_api::CallError::Transport(campaign_api::TransportError::Timeout { .. })
+    )
+}
+
 /// Sends `op` for `campaign`; panics naming both if no answer came.
 pub async fn call(target: &Target, op: OperationId, campaign: &str) -> Exchange {
     client()
@@ -74,11 +97,6 @@ pub const SAFETY: std::time::Duration = std::time::Duration::from_secs(20);
 /// A VoiceGenie status read of `campaign` as raw HTTP/1.1 bytes.
 pub fn vg_read(campaign: &str) -> Vec<u8> {
     format!("GET /campaign/{campaign} HTTP/1.1\r\nhost: sim\r\nx-api-key: k\r\n\r\n").into_bytes()
-}
-
-/// A raw VoiceGenie `GET /{path}/{campaign}` (`startCampaign`, `pauseTheCampaign`, `campaign`).
-pub fn vg_call(path: &str, campaign: &str) -> Vec<u8> {
-    format!("GET /{path}/{campaign} HTTP/1.1\r\nhost: sim\r\nx-api-key: k\r\n\r\n").into_bytes()
 }
 
 /// A Kore.ai v1 voice start (`trigger=play`) or stop of `campaign` as raw HTTP/1.1 bytes, with

@@ -1,12 +1,10 @@
 //! Credentials as the vendors document them, checked over real HTTP.
 
-mod common;
-
+use crate::support::*;
 use campaign_api::jwt::{Claims, JwtOptions, JwtSigner};
 use campaign_api::response::{KoreError, VgError, kore_codes, vg_codes};
 use campaign_api::{Credential, OperationId::*};
 use campaign_sim::{AuthConfig, SimConfig};
-use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::SecretString;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -36,8 +34,44 @@ fn signer(client_id: &str, secret: &str, ttl: Option<Duration>) -> Credential {
     ))
 }
 
+/// The campaign never started through a refused call: `demo-voice` still reads as it did.
+async fn assert_not_started(sim: &campaign_sim::RunningSim, reads: &str) {
+    let good = kore(sim, signer(CLIENT_ID, SECRET, None));
+    assert_eq!(
+        call(&good, KoreStatusV1, "demo-voice")
+            .await
+            .json::<serde_json::Value>()
+            .expect("json")["data"]["status"],
+        reads
+    );
+}
+
+/// A token with the documented claims, `exp` at `exp` (Unix seconds), signed with the secret.
+fn signed_expiring(sim: &campaign_sim::RunningSim, exp: u64) -> campaign_api::Target {
+    let claims = Claims {
+        sub: "qa".into(),
+        app_id: CLIENT_ID.into(),
+        iat: None,
+        exp: Some(exp),
+    };
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("signs");
+    kore(sim, Credential::KoreJwt(SecretString::from(token)))
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
 #[tokio::test]
-async fn kore_checks_signature_app_id_and_expiry_when_a_secret_is_configured() {
+async fn kore_takes_a_token_signed_with_the_configured_secret() {
     let sim = sim(strict()).await;
     let good = kore(&sim, signer(CLIENT_ID, SECRET, None));
     assert_eq!(
@@ -52,7 +86,12 @@ async fn kore_checks_signature_app_id_and_expiry_when_a_secret_is_configured() {
         call(&with_exp, KoreVoiceStopV1, "demo-voice").await.status,
         200
     );
+    assert_not_started(&sim, "Stopped").await;
+}
 
+#[tokio::test]
+async fn kore_refuses_a_wrong_secret_a_wrong_app_and_a_non_jwt() {
+    let sim = sim(strict()).await;
     for (what, credential) in [
         ("wrong secret", signer(CLIENT_ID, "not-the-secret", None)),
         ("wrong appId", signer("cs-other-app", SECRET, None)),
@@ -69,49 +108,44 @@ async fn kore_checks_signature_app_id_and_expiry_when_a_secret_is_configured() {
             "{what}"
         );
     }
-    // An expired token: the documented claims with an `exp` an hour in the past, signed with
-    // the right secret, is refused; the same claims with an `exp` an hour ahead pass, so it is
-    // the expiry that is refused, not the signature or the app.
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
-    let signed = |exp: u64| {
-        let claims = Claims {
-            sub: "qa".into(),
-            app_id: CLIENT_ID.into(),
-            iat: None,
-            exp: Some(exp),
-        };
-        let token = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(SECRET.as_bytes()),
-        )
-        .expect("signs");
-        kore(&sim, Credential::KoreJwt(SecretString::from(token)))
-    };
-    let x = call(&signed(now - 3600), KoreVoiceStartV1, "demo-voice").await;
+    assert_not_started(&sim, "Ready").await;
+}
+
+/// An expired token: the documented claims with an `exp` an hour in the past, signed with the
+/// right secret, is refused.
+#[tokio::test]
+async fn kore_refuses_an_expired_token() {
+    let sim = sim(strict()).await;
+    let x = call(
+        &signed_expiring(&sim, now_secs() - 3600),
+        KoreVoiceStartV1,
+        "demo-voice",
+    )
+    .await;
     assert_eq!(x.status, 401, "expired JWT");
     assert_eq!(
         x.json::<KoreError>().expect("typed").code,
         kore_codes::INVALID_CREDENTIALS,
         "expired JWT"
     );
+    assert_not_started(&sim, "Ready").await;
+}
+
+/// The same claims with an `exp` an hour ahead pass, so it is the expiry that
+/// [`kore_refuses_an_expired_token`] refuses, not the signature or the app.
+#[tokio::test]
+async fn kore_takes_the_same_claims_not_expired() {
+    let sim = sim(strict()).await;
     assert_eq!(
-        call(&signed(now + 3600), KoreStatusV1, "demo-voice")
-            .await
-            .status,
+        call(
+            &signed_expiring(&sim, now_secs() + 3600),
+            KoreStatusV1,
+            "demo-voice"
+        )
+        .await
+        .status,
         200,
         "the same claims, not expired"
-    );
-    // The campaign never started through any of the refused calls.
-    assert_eq!(
-        call(&good, KoreStatusV1, "demo-voice")
-            .await
-            .json::<serde_json::Value>()
-            .expect("json")["data"]["status"],
-        "Stopped"
     );
 }
 
@@ -135,7 +169,7 @@ async fn kore_needs_auth_iid_and_account_id_headers() {
 #[tokio::test]
 async fn voicegenie_takes_an_api_key_or_the_token_cookie() {
     let sim = sim(strict()).await;
-    let id = campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID;
+    let id = campaign_sim::DOC_SAMPLE_VOICEGENIE_ID;
     let x = call(&voicegenie(&sim, "bad-key"), VoiceGenieStart, id).await;
     assert_eq!(x.status, 401);
     let e: VgError = x.json().expect("typed");
@@ -168,7 +202,7 @@ async fn voicegenie_takes_an_api_key_or_the_token_cookie() {
 #[tokio::test]
 async fn without_configured_keys_any_non_empty_credential_passes() {
     let sim = sim(SimConfig::default()).await;
-    let id = campaign_sim::config::DOC_SAMPLE_VOICEGENIE_ID;
+    let id = campaign_sim::DOC_SAMPLE_VOICEGENIE_ID;
     assert_eq!(
         call(&voicegenie(&sim, "anything"), VoiceGenieStart, id)
             .await

@@ -3,13 +3,11 @@
 //! simulator serves for the same moment: `/__sim/counters` for counts, `/__sim/config` for
 //! campaigns. Every request is answered (awaited) before a scrape, so nothing is in flight.
 
-mod common;
-
+use crate::support::*;
 use campaign_api::OperationId::*;
-use campaign_sim::counters::INJECTED;
-use campaign_sim::metrics::{OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE};
+use campaign_sim::INJECTED;
 use campaign_sim::{CountersSnapshot, Lifecycles, RunningSim, SimConfig};
-use common::*;
+use campaign_sim::{OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE};
 use prometheus_parse::{LineInfo, Sample, Scrape, Value};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
@@ -335,7 +333,7 @@ async fn metrics_agree_with_the_counters_and_the_config_and_reset_with_them() {
         .send()
         .await;
     assert!(dropped.is_err(), "{dropped:?}");
-    put_faults(&sim, json!({"latency": "fixed 20ms"})).await;
+    put_faults(&sim, json!({"latency": "fixed 100ms"})).await;
     expect(
         call(&vg, VoiceGenieCampaign, "load-1")
             .await
@@ -388,7 +386,8 @@ async fn metrics_agree_with_the_counters_and_the_config_and_reset_with_them() {
         m.buckets(&vg_pause).is_none(),
         "a drop has no answer to time"
     );
-    // The delayed answer waited 20 ms or more (a sleep never ends early): a lower bound only.
+    // The delayed answer waited 100 ms or more (a sleep never ends early), ten times the
+    // 10 ms bucket it must stay out of: a lower bound only, never an upper one.
     let delayed = m.buckets(&VoiceGenieCampaign.to_string()).expect("timed");
     let le_10ms = delayed.iter().find(|(le, _)| *le == 0.01).map(|(_, n)| *n);
     assert_eq!(le_10ms, Some(0.0), "{delayed:?}");

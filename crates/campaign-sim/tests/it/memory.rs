@@ -2,10 +2,8 @@
 //! started, huge ids, and a flood of starts of new ids. The store must keep only what a start
 //! made, within its cap, and give it all back on a reset.
 
-mod common;
-
+use crate::support::*;
 use campaign_sim::{Limits, SimConfig};
-use common::*;
 use serde_json::Value;
 use tokio::task::JoinSet;
 
@@ -77,8 +75,10 @@ async fn flood(
     out
 }
 
+/// Reads of ids over the length limit (under the auto-provisioning prefix): each refused for
+/// its length, and nothing stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reads_of_huge_ids_store_nothing_and_a_start_flood_stops_at_the_cap() {
+async fn reads_of_huge_ids_are_refused_and_store_nothing() {
     // Arrange
     let sim = sim(bounded()).await;
     let base = sim.base_url();
@@ -86,7 +86,7 @@ async fn reads_of_huge_ids_store_nothing_and_a_start_flood_stops_at_the_cap() {
     let huge = |i: usize| format!("load-{i:06}-{}", "x".repeat(60 * 1024));
     let rss_before = rss_kib();
 
-    // Act 1: 1,500 status reads of distinct 60 KB ids under the auto-provisioning prefix.
+    // Act: 1,500 status reads of distinct 60 KB ids under the auto-provisioning prefix.
     let reads = flood(&http, 1500, 16, |i| format!("{base}/campaign/{}", huge(i))).await;
     let rss_after_reads = rss_kib();
     let after_reads = admin_counters(&http, &base).await;
@@ -106,7 +106,24 @@ async fn reads_of_huge_ids_store_nothing_and_a_start_flood_stops_at_the_cap() {
     assert_eq!(after_reads["campaigns"]["stored"], SEEDED);
     assert_eq!(after_reads["campaigns"]["id_too_long"], 1500);
 
-    // Act 2: starts of huge ids; reads, pauses of short ids nobody started.
+    eprintln!(
+        "VmRSS of the test process (simulator and client): before {rss_before:?} KiB, after \
+         1,500 reads of 60 KB ids {rss_after_reads:?} KiB"
+    );
+    sim.stop().await;
+}
+
+/// Starts of huge ids are refused the same way; ids nobody started are unknown to a read, a
+/// stop or a pause, and asking about them stores nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_starts_are_refused_and_unstarted_ids_stay_unknown() {
+    // Arrange
+    let sim = sim(bounded()).await;
+    let base = sim.base_url();
+    let http = reqwest::Client::new();
+    let huge = |i: usize| format!("load-{i:06}-{}", "x".repeat(60 * 1024));
+
+    // Act: starts of huge ids; reads, pauses of short ids nobody started.
     let huge_starts = flood(&http, 20, 4, |i| {
         format!("{base}/startCampaign/{}", huge(i))
     })
@@ -155,7 +172,19 @@ async fn reads_of_huge_ids_store_nothing_and_a_start_flood_stops_at_the_cap() {
     let c = admin_counters(&http, &base).await;
     assert_eq!(c["campaigns"]["stored"], SEEDED);
 
-    // Act 3: a flood of starts of new short ids, 8 at a time, past the cap.
+    sim.stop().await;
+}
+
+/// A flood of starts of new ids past the cap: exactly as many start as the cap leaves room
+/// for, the rest are refused with 503 and Retry-After.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_flood_stops_at_the_cap() {
+    // Arrange
+    let sim = sim(bounded()).await;
+    let base = sim.base_url();
+    let http = reqwest::Client::new();
+
+    // Act: a flood of starts of new short ids, 8 at a time, past the cap.
     let starts = flood(&http, 20, 8, |i| format!("{base}/startCampaign/load-{i}")).await;
 
     // Assert: exactly as many started as the cap leaves room for, the rest refused with 503
@@ -182,7 +211,20 @@ async fn reads_of_huge_ids_store_nothing_and_a_start_flood_stops_at_the_cap() {
     .await;
     assert_eq!(pause[0].0, 200, "{:?}", pause[0]);
 
-    // Act 4: reset.
+    sim.stop().await;
+}
+
+/// A reset after the store filled gives every campaign's room back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_gives_the_room_back() {
+    // Arrange
+    let sim = sim(bounded()).await;
+    let base = sim.base_url();
+    let http = reqwest::Client::new();
+    let filled = flood(&http, 20, 8, |i| format!("{base}/startCampaign/load-{i}")).await;
+    assert!(filled.iter().any(|(s, _, _)| *s == 503), "the store filled");
+
+    // Act: reset.
     let reset: Value = http
         .post(format!("{base}/__sim/reset"))
         .send()
@@ -199,9 +241,6 @@ async fn reads_of_huge_ids_store_nothing_and_a_start_flood_stops_at_the_cap() {
     assert_eq!(reset["campaigns"], SEEDED);
     assert_eq!(after_reset["campaigns"]["stored"], SEEDED);
     assert_eq!(again[0].0, 200);
-    eprintln!(
-        "VmRSS of the test process (simulator and client): before {rss_before:?} KiB, after \
-         1,500 reads of 60 KB ids {rss_after_reads:?} KiB, after reset {rss_after_reset:?} KiB"
-    );
+    eprintln!("VmRSS of the test process after reset: {rss_after_reset:?} KiB");
     sim.stop().await;
 }

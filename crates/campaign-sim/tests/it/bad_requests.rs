@@ -1,10 +1,8 @@
 //! Requests no vendor operation accepts get a clear JSON 4xx, and none of them changes state.
 
-mod common;
-
+use crate::support::*;
 use campaign_api::OperationId::*;
 use campaign_sim::SimConfig;
-use common::*;
 
 async fn raw(
     method: reqwest::Method,
@@ -42,21 +40,42 @@ async fn raw(
 
 const KORE_HEADERS: &[(&str, &[u8])] = &[("auth", b"jwt"), ("iid", b"st"), ("accountId", b"acc")];
 
-#[tokio::test]
-async fn bad_requests_get_json_4xx_and_leave_state_alone() {
+/// A simulator and the Kore.ai v1 voice start URL of `demo-voice` on it (query left to add).
+async fn kore_start() -> (campaign_sim::RunningSim, String) {
     let sim = sim(SimConfig::default()).await;
-    let base = sim.base_url();
-    let start = format!("{base}/campaign/api/v1/public/st/campaign/demo-voice");
+    let start = format!(
+        "{}/campaign/api/v1/public/st/campaign/demo-voice",
+        sim.base_url()
+    );
+    (sim, start)
+}
 
+/// The bad request touched no campaign: `demo-voice` still reads `Ready`, and starts.
+async fn assert_untouched(sim: &campaign_sim::RunningSim) {
+    let t = kore_jwt(sim);
+    let x = call(&t, KoreStatusV1, "demo-voice").await;
+    assert_eq!(json(&x)["data"]["status"], "Ready");
+    assert_eq!(call(&t, KoreVoiceStartV1, "demo-voice").await.status, 200);
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_json_404() {
+    let sim = sim(SimConfig::default()).await;
     let (s, _, b) = raw(
         reqwest::Method::GET,
-        format!("{base}/no/such/route"),
+        format!("{}/no/such/route", sim.base_url()),
         &[],
         vec![],
     )
     .await;
     assert_eq!((s, b["error"].as_str()), (404, Some("UNKNOWN_ROUTE")));
+    assert_eq!(sim.counters().get("unmatched", "404"), 1);
+    assert_untouched(&sim).await;
+}
 
+#[tokio::test]
+async fn a_wrong_method_is_a_405_naming_the_right_one() {
+    let (sim, start) = kore_start().await;
     let (s, allow, b) = raw(
         reqwest::Method::DELETE,
         format!("{start}?campaignType=voice&trigger=play"),
@@ -68,7 +87,13 @@ async fn bad_requests_get_json_4xx_and_leave_state_alone() {
         (s, b["error"].as_str(), allow.as_deref()),
         (405, Some("METHOD_NOT_ALLOWED"), Some("POST"))
     );
+    assert_eq!(sim.counters().get("unmatched", "405"), 1);
+    assert_untouched(&sim).await;
+}
 
+#[tokio::test]
+async fn a_query_value_no_operation_takes_is_a_kore_400() {
+    let (sim, start) = kore_start().await;
     let (s, _, b) = raw(
         reqwest::Method::POST,
         format!("{start}?campaignType=fax&trigger=play"),
@@ -84,7 +109,13 @@ async fn bad_requests_get_json_4xx_and_leave_state_alone() {
             .is_some_and(|m| m.contains("campaignType") && m.contains("voice")),
         "{b}"
     );
+    assert_eq!(sim.counters().get("unmatched", "400"), 1);
+    assert_untouched(&sim).await;
+}
 
+#[tokio::test]
+async fn a_missing_query_key_is_a_kore_400_naming_it() {
+    let (sim, start) = kore_start().await;
     let (s, _, b) = raw(
         reqwest::Method::POST,
         format!("{start}?campaignType=voice"),
@@ -97,7 +128,13 @@ async fn bad_requests_get_json_4xx_and_leave_state_alone() {
         b["msg"].as_str().is_some_and(|m| m.contains("trigger")),
         "{b}"
     );
+    assert_eq!(sim.counters().get("unmatched", "400"), 1);
+    assert_untouched(&sim).await;
+}
 
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_413() {
+    let (sim, start) = kore_start().await;
     let (s, _, b) = raw(
         reqwest::Method::POST,
         format!("{start}?campaignType=voice&trigger=play"),
@@ -106,7 +143,13 @@ async fn bad_requests_get_json_4xx_and_leave_state_alone() {
     )
     .await;
     assert_eq!((s, b["error"].as_str()), (413, Some("BODY_TOO_LARGE")));
+    assert_eq!(sim.counters().get("kore voice-start-v1", "413"), 1);
+    assert_untouched(&sim).await;
+}
 
+#[tokio::test]
+async fn a_header_that_is_not_utf8_is_a_400_naming_it() {
+    let (sim, start) = kore_start().await;
     let latin1: &[(&str, &[u8])] = &[
         ("auth", b"jwt"),
         ("iid", b"st"),
@@ -125,31 +168,27 @@ async fn bad_requests_get_json_4xx_and_leave_state_alone() {
         b["message"].as_str().is_some_and(|m| m.contains("x-note")),
         "{b}"
     );
+    assert_eq!(
+        sim.counters().get("kore voice-start-v1", "400"),
+        1,
+        "the non-UTF-8 header"
+    );
+    assert_untouched(&sim).await;
+}
 
+#[tokio::test]
+async fn an_id_that_is_not_utf8_matches_no_route() {
+    let sim = sim(SimConfig::default()).await;
     let (s, _, _) = raw(
         reqwest::Method::GET,
-        format!("{base}/startCampaign/%FF%FE"),
+        format!("{}/startCampaign/%FF%FE", sim.base_url()),
         &[("x-api-key", b"k")],
         vec![],
     )
     .await;
     assert_eq!(s, 404, "an id that is not UTF-8 matches no route");
-
-    // None of that touched the campaign; the simulator still answers.
-    let t = kore_jwt(&sim);
-    let x = call(&t, KoreStatusV1, "demo-voice").await;
-    assert_eq!(json(&x)["data"]["status"], "Ready");
-    assert_eq!(call(&t, KoreVoiceStartV1, "demo-voice").await.status, 200);
-    let c = sim.counters();
-    assert_eq!(c.get("unmatched", "404"), 2);
-    assert_eq!(
-        c.get("kore voice-start-v1", "400"),
-        1,
-        "the non-UTF-8 header"
-    );
-    assert_eq!(c.get("unmatched", "405"), 1);
-    assert_eq!(c.get("unmatched", "400"), 2);
-    assert_eq!(c.get("kore voice-start-v1", "413"), 1);
+    assert_eq!(sim.counters().get("unmatched", "404"), 1);
+    assert_untouched(&sim).await;
 }
 
 #[tokio::test]

@@ -1,11 +1,9 @@
 //! Property: random sequences of start/stop/pause/status on random ids never panic the
 //! simulator, and its answers and state always equal those of a plain model.
 
-mod common;
-
+use crate::support::*;
 use campaign_api::{Action, OperationId, Vendor};
 use campaign_sim::SimConfig;
-use common::*;
 use proptest::prelude::*;
 use std::collections::HashMap;
 

@@ -1,12 +1,10 @@
 //! A scripted fault policy on a real socket: each decision is seen by the client as the
 //! misbehaviour it imitates, and the campaign is (or is not) changed as the decision says.
 
-mod common;
-
+use crate::support::*;
 use campaign_api::OperationId::*;
 use campaign_api::{Action, CallError, TransportError};
-use campaign_sim::{Answer, FaultDecision, FaultRequest, Faults, SimConfig};
-use common::*;
+use campaign_sim::{Answer, FaultDecision, FaultKind, FaultRequest, Faults, SimConfig};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -101,11 +99,12 @@ async fn a_lost_answer_still_changes_the_campaign() {
 
 #[tokio::test]
 async fn a_status_read_shows_the_in_between_value_and_nothing_else_changes() {
-    // Arrange: every status read shows Kore.ai's "Preparing"; starts are untouched.
+    // Arrange: every status read shows Kore.ai's "Preparing" (after a token delay, to count
+    // it); starts are untouched.
     let sim = campaign_sim::start_with_policy(SimConfig::default(), |r: &FaultRequest<'_>| {
         FaultDecision::reads("Preparing").with_delay(
             if r.operation.spec().action == Action::Status {
-                Duration::from_millis(30)
+                Duration::from_millis(1)
             } else {
                 Duration::ZERO
             },
@@ -126,17 +125,47 @@ async fn a_status_read_shows_the_in_between_value_and_nothing_else_changes() {
         "a start's body is not a read"
     );
     assert_eq!(json(&read)["data"]["status"], "Preparing");
-    assert!(
-        read.elapsed >= Duration::from_millis(30),
-        "{:?}",
-        read.elapsed
-    );
     let c = sim.counters();
     assert_eq!(
         (c.injected("reads"), c.injected("delayed")),
         (1, 1),
         "{c:?}"
     );
+}
+
+/// A scripted delay holds the answer back: 60 s against a client that waits 1 s, so only the
+/// outcome is asserted (the client gave up; the start was not held, the read was).
+#[tokio::test]
+async fn a_scripted_delay_holds_back_only_the_requests_it_names() {
+    // Arrange
+    let held: Duration = match HELD_BACK.parse().expect("latency") {
+        campaign_sim::Latency::Fixed(d) => d,
+        other => panic!("{other}"),
+    };
+    let sim = campaign_sim::start_with_policy(SimConfig::default(), move |r: &FaultRequest<'_>| {
+        if r.operation.spec().action == Action::Status {
+            FaultDecision::delay(held)
+        } else {
+            FaultDecision::none()
+        }
+    })
+    .await
+    .expect("starts");
+    let t = kore_jwt(&sim);
+
+    // Act
+    let start = impatient_client()
+        .call(&t, KoreVoiceStartV1, "demo-voice")
+        .await;
+    let read = impatient_client()
+        .call(&t, KoreStatusV1, "demo-voice")
+        .await;
+
+    // Assert
+    assert_eq!(start.expect("a start is not held").status.as_u16(), 200);
+    let e = read.expect_err("the read is held back");
+    assert!(timed_out(&e), "{e:?}");
+    counters_until(&sim, "the delay counted", |c| c.injected("delayed") == 1).await;
 }
 
 #[tokio::test]
@@ -178,10 +207,7 @@ async fn a_dropped_connection_and_a_different_4xx_change_nothing() {
 async fn a_policy_that_decides_nothing_leaves_the_configured_rates_in_charge() {
     // Arrange: the script only cares about VoiceGenie; the rates answer 503 to everything else.
     let config = SimConfig {
-        faults: Faults {
-            error_rate_503: 1.0,
-            ..Faults::default()
-        },
+        faults: Faults::default().with_rate(FaultKind::Status503, 1.0),
         ..SimConfig::default()
     };
     let sim = campaign_sim::start_with_policy(config, |r: &FaultRequest<'_>| {

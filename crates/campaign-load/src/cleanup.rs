@@ -5,23 +5,39 @@
 use crate::error::LoadError;
 use campaign_api::lifecycle::Lifecycle;
 use campaign_api::{CleanupGuard, Stopped};
-use campaign_api::{Client, ClientConfig, Trust, VendorTarget};
+use campaign_api::{Client, ClientConfig, HostKind, Trust, VendorTarget};
 use std::sync::Arc;
+
+/// The cleanup guard for a run or a cleanup against `target`, and the lifecycle its status reads
+/// are judged by: built before anything is sent, since stopping what was started must not
+/// depend on anything that can fail later. A host that is not the embedded simulator gets the
+/// journal (every campaign written down before its first start).
+pub(crate) fn guard_for(
+    target: &VendorTarget,
+    trust: &Trust,
+) -> Result<(CleanupGuard, Arc<Lifecycle>), LoadError> {
+    let client = Client::new(ClientConfig {
+        trust: trust.clone(),
+        ..ClientConfig::default()
+    })?;
+    // The rules the checker's registry reads too (`CAMPAIGN_SCHEMAS_DIR`): the guard's status
+    // reads must mean what the host's lifecycle says.
+    let lifecycle = Arc::new(Lifecycle::load(
+        &campaign_schema::default_dir(),
+        target.target.vendor,
+    )?);
+    let mut guard = CleanupGuard::new(client, "campaign-load");
+    if target.kind == HostKind::Sandbox {
+        guard = guard.with_journal(campaign_api::journal::default_dir());
+    }
+    Ok((guard, lifecycle))
+}
 
 /// Stops what the journal of `target`'s host shows an earlier run left started, each confirmed
 /// by a status read (`campaign-load cleanup`); one line per campaign. Nothing else is sent.
 pub async fn cleanup(target: &VendorTarget, trust: &Trust) -> Result<Vec<Stopped>, LoadError> {
     trust.check()?;
-    let client = Client::new(ClientConfig {
-        trust: trust.clone(),
-        ..ClientConfig::default()
-    })?;
-    let lifecycle = Arc::new(Lifecycle::load(
-        &campaign_schema::default_dir(),
-        target.target.vendor,
-    )?);
-    let guard = CleanupGuard::new(client, "campaign-load")
-        .with_journal(campaign_api::journal::default_dir());
+    let (guard, lifecycle) = guard_for(target, trust)?;
     Ok(guard
         .stop_leftovers(&target.target, &lifecycle)
         .await?

@@ -14,9 +14,8 @@ use crate::pacing::Pacer;
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 use crate::summary::{Model, Summary};
-use campaign_api::lifecycle::Lifecycle;
-use campaign_api::{CleanupGuard, Stopped};
-use campaign_api::{Client, ClientConfig, HostKind, OperationId, VendorTarget};
+use campaign_api::Stopped;
+use campaign_api::{OperationId, VendorTarget};
 use campaign_schema::{Assumptions, Checker};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -93,23 +92,9 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
             source,
         },
     )?;
-    // Built before the attack: the cleanup after it must not depend on anything that can fail.
-    let cleanup_client = Client::new(ClientConfig {
-        trust: scenario.transport.trust.clone(),
-        ..ClientConfig::default()
-    })?;
-    // The rules the checker's registry reads too (`CAMPAIGN_SCHEMAS_DIR`): the guard's status
-    // reads must mean what the host's lifecycle says.
-    let lifecycle = Arc::new(Lifecycle::load(
-        &campaign_schema::default_dir(),
-        target.target.vendor,
-    )?);
     // Every campaign a run against a host of someone else's may start is journaled before its
     // first start; a killed run's leftovers are stopped before this run begins.
-    let mut guard = CleanupGuard::new(cleanup_client, "campaign-load");
-    if target.kind == HostKind::Sandbox {
-        guard = guard.with_journal(campaign_api::journal::default_dir());
-    }
+    let (guard, lifecycle) = crate::cleanup::guard_for(target, &scenario.transport.trust)?;
     let guard = Arc::new(guard);
     cancel.watch_guard(&guard);
     let left = guard.stop_leftovers(&target.target, &lifecycle).await?;

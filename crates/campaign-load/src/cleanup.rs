@@ -3,9 +3,7 @@
 //! read, and nothing else is sent.
 
 use crate::error::LoadError;
-use campaign_api::lifecycle::Lifecycle;
-use campaign_api::{CleanupGuard, Stopped};
-use campaign_api::{Client, ClientConfig, Trust, VendorTarget};
+use campaign_api::{CleanupGuard, Client, ClientConfig, Lifecycle, Stopped, Trust, VendorTarget};
 use std::sync::Arc;
 
 /// Stops what the journal of `target`'s host shows an earlier run left started, each confirmed
@@ -20,8 +18,8 @@ pub async fn cleanup(target: &VendorTarget, trust: &Trust) -> Result<Vec<Stopped
         &campaign_schema::default_dir(),
         target.target.vendor,
     )?);
-    let guard = CleanupGuard::new(client, "campaign-load")
-        .with_journal(campaign_api::journal::default_dir());
+    let guard =
+        CleanupGuard::new(client, "campaign-load").with_journal(campaign_api::journal_dir());
     Ok(guard
         .stop_leftovers(&target.target, &lifecycle)
         .await?

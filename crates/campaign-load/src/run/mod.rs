@@ -14,9 +14,9 @@ use crate::pacing::Pacer;
 use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 use crate::summary::{Model, Summary};
-use campaign_api::lifecycle::Lifecycle;
-use campaign_api::{CleanupGuard, Stopped};
-use campaign_api::{Client, ClientConfig, HostKind, OperationId, VendorTarget};
+use campaign_api::{
+    CleanupGuard, Client, ClientConfig, HostKind, Lifecycle, OperationId, Stopped, VendorTarget,
+};
 use campaign_schema::{Assumptions, Checker};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -108,7 +108,7 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
     // first start; a killed run's leftovers are stopped before this run begins.
     let mut guard = CleanupGuard::new(cleanup_client, "campaign-load");
     if target.kind == HostKind::Sandbox {
-        guard = guard.with_journal(campaign_api::journal::default_dir());
+        guard = guard.with_journal(campaign_api::journal_dir());
     }
     let guard = Arc::new(guard);
     cancel.watch_guard(&guard);

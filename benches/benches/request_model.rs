@@ -4,9 +4,9 @@
 //!
 //! Absolute figures depend on the machine; compare operations (or a change) within one run.
 
-use campaign_api::jwt::{JwtOptions, JwtSigner};
-use campaign_api::parse_base_url;
-use campaign_api::{Credential, OperationId, Target, Vendor};
+use campaign_api::{
+    Credential, JwtOptions, JwtSigner, OperationId, Target, Vendor, parse_base_url,
+};
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::SecretString;
 use std::hint::black_box;

@@ -22,7 +22,7 @@ pub use stop::{Stopped, read_state};
 
 use crate::client::Client;
 use crate::journal::{Journal, JournalError};
-use crate::lifecycle::Lifecycle;
+use crate::lifecycle_rules::Lifecycle;
 use crate::operation::OperationId;
 use crate::sync::lock;
 use crate::target::Target;
@@ -255,12 +255,12 @@ impl CleanupGuard {
     ///
     /// ```no_run
     /// # async fn example(target: campaign_api::Target) -> Result<(), Box<dyn std::error::Error>> {
-    /// use campaign_api::{CleanupGuard, Client, ClientConfig, journal, lifecycle::Lifecycle};
+    /// use campaign_api::{CleanupGuard, Client, ClientConfig, Lifecycle, journal_dir};
     /// use std::sync::Arc;
     ///
     /// let lifecycle = Arc::new(Lifecycle::embedded(target.vendor)?);
     /// let guard = CleanupGuard::new(Client::new(ClientConfig::default())?, "campaign-load")
-    ///     .with_journal(journal::default_dir());
+    ///     .with_journal(journal_dir());
     /// let left = guard.stop_leftovers(&target, &lifecycle).await?;
     /// if !left.is_empty() {
     ///     eprintln!("{left}");

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// Longest duration accepted anywhere (a week): a longer one is a typo, not a plan.
-pub const MAX: Duration = Duration::from_secs(7 * 24 * 3600);
+pub(crate) const MAX: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Why a duration did not read. Each variant carries the text as given, so the message can
 /// show the user what to retype, and says what a good one looks like.

@@ -11,21 +11,6 @@
 //! lock it can take (their run has ended; a journal still locked belongs to a run in progress,
 //! whose campaigns are not touched), stops their leftovers and confirms each by a status read
 //! (`campaign-load cleanup` does only that). A file is removed when nothing in it is pending.
-//!
-//! ```
-//! use campaign_api::journal::Journal;
-//! use campaign_api::{OperationId, Vendor};
-//! let dir = std::env::temp_dir().join(format!("journal-doc-{}", std::process::id()));
-//! let j = Journal::open(&dir, Vendor::Kore, "sandbox.example:443").unwrap();
-//! j.started("cmp-1", OperationId::KoreVoiceStopV1).unwrap();
-//! j.started("cmp-2", OperationId::KoreVoiceStopV1).unwrap();
-//! j.halted_all(&["cmp-1"]).unwrap();
-//! assert_eq!(j.leftovers().unwrap().len(), 1);
-//! // A journal held by a run in progress is never taken by another.
-//! let file = std::fs::OpenOptions::new().append(true).open(j.path()).unwrap();
-//! assert!(file.try_lock().is_err());
-//! # std::fs::remove_dir_all(&dir).ok();
-//! ```
 
 use crate::CampaignId;
 use crate::operation::OperationId;
@@ -43,9 +28,9 @@ use std::sync::Mutex;
 pub const DIR_VAR: &str = "CAMPAIGN_HARNESS_JOURNAL_DIR";
 
 /// The largest journal read: a few hundred bytes per campaign.
-pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The journal folder from the environment (see [`DIR_VAR`]).
+/// The journal folder from the environment (see [`JOURNAL_DIR_VAR`](crate::JOURNAL_DIR_VAR)).
 pub fn default_dir() -> PathBuf {
     if let Some(d) = std::env::var_os(DIR_VAR).filter(|d| !d.is_empty()) {
         return PathBuf::from(d);
@@ -70,7 +55,7 @@ enum Event {
 
 /// A campaign a journal shows started and not halted.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Leftover {
+pub(crate) struct Leftover {
     /// Its id.
     pub campaign: CampaignId,
     /// The operation that halts it (always a stop or a pause).
@@ -89,7 +74,7 @@ pub struct JournalError {
 
 /// An ended run's journal, locked by this run while its leftovers are stopped.
 #[derive(Debug)]
-pub struct Orphan {
+pub(crate) struct Orphan {
     /// The file.
     pub path: PathBuf,
     _lock: std::fs::File,
@@ -170,7 +155,7 @@ impl Journal {
     }
 
     /// Status reads showed these halted: one write, one flush.
-    pub fn halted_all(&self, campaigns: &[&str]) -> Result<(), JournalError> {
+    pub(crate) fn halted_all(&self, campaigns: &[&str]) -> Result<(), JournalError> {
         if campaigns.is_empty() {
             return Ok(());
         }
@@ -184,7 +169,7 @@ impl Journal {
     }
 
     /// What this run's journal shows started and not halted.
-    pub fn leftovers(&self) -> Result<Vec<Leftover>, JournalError> {
+    pub(crate) fn leftovers(&self) -> Result<Vec<Leftover>, JournalError> {
         read_leftovers(&self.path)
     }
 
@@ -192,7 +177,7 @@ impl Journal {
     /// taken), each with what it shows started and not halted. A journal still locked belongs to
     /// a run in progress and is left alone. Each returned [`Orphan`] holds its lock until it is
     /// settled or dropped.
-    pub fn orphans(&self) -> Result<Vec<(Orphan, Vec<Leftover>)>, JournalError> {
+    pub(crate) fn orphans(&self) -> Result<Vec<(Orphan, Vec<Leftover>)>, JournalError> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -234,7 +219,7 @@ impl Journal {
     }
 
     /// Removes an ended run's journal once its leftovers are halted.
-    pub fn settle(orphan: Orphan) -> Result<(), JournalError> {
+    pub(crate) fn settle(orphan: Orphan) -> Result<(), JournalError> {
         std::fs::remove_file(&orphan.path).map_err(|e| JournalError {
             path: orphan.path.clone(),
             reason: e.to_string(),
@@ -242,7 +227,7 @@ impl Journal {
     }
 
     /// Removes this run's file when nothing in it is pending (a clean run leaves no journal).
-    pub fn remove_if_settled(&self) -> Result<(), JournalError> {
+    pub(crate) fn remove_if_settled(&self) -> Result<(), JournalError> {
         if self.leftovers()?.is_empty() {
             *lock(&self.file) = None;
             match std::fs::remove_file(&self.path) {
@@ -320,6 +305,23 @@ fn read_leftovers(path: &Path) -> Result<Vec<Leftover>, JournalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn started_and_not_halted_is_a_leftover_and_a_live_journal_stays_locked() {
+        let dir = std::env::temp_dir().join(format!("journal-doc-{}", std::process::id()));
+        let j = Journal::open(&dir, Vendor::Kore, "sandbox.example:443").unwrap();
+        j.started("cmp-1", OperationId::KoreVoiceStopV1).unwrap();
+        j.started("cmp-2", OperationId::KoreVoiceStopV1).unwrap();
+        j.halted_all(&["cmp-1"]).unwrap();
+        assert_eq!(j.leftovers().unwrap().len(), 1);
+        // A journal held by a run in progress is never taken by another.
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(j.path())
+            .unwrap();
+        assert!(file.try_lock().is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
 
     #[test]
     fn a_torn_last_line_is_skipped_and_a_start_is_never_a_stop() {

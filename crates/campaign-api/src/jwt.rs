@@ -2,7 +2,7 @@
 //!
 //! Kore.ai documents HS256 signed with the app's client secret and a payload of
 //! `{"sub": "<any>", "appId": "<client id>"}`; `iat`/`exp` are not required. The client signs
-//! with [`JwtSigner`]; the simulator checks with [`verify`]. One module, so the two cannot
+//! with [`JwtSigner`]; the simulator checks with [`verify_jwt`](crate::verify_jwt). One module, so the two cannot
 //! disagree on the claim spelling.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -70,11 +70,11 @@ struct Cached {
 /// Signs Kore.ai JWTs from a client id and secret, reusing the token until it nears expiry.
 ///
 /// ```
-/// use campaign_api::jwt::{JwtSigner, JwtOptions, verify};
+/// use campaign_api::{JwtOptions, JwtSigner, verify_jwt};
 /// use secrecy::{ExposeSecret, SecretString};
 /// let signer = JwtSigner::new("cs-app", SecretString::from("s3cret"), JwtOptions::default());
 /// let token = signer.token().unwrap();
-/// let claims = verify(token.expose_secret(), "s3cret", Some("cs-app")).unwrap();
+/// let claims = verify_jwt(token.expose_secret(), "s3cret", Some("cs-app")).unwrap();
 /// assert_eq!(claims.app_id, "cs-app");
 /// ```
 pub struct JwtSigner {

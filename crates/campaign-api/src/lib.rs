@@ -37,27 +37,49 @@ mod client;
 mod credential;
 mod duration;
 mod host;
+mod journal;
+mod jwt;
+mod lifecycle_rules;
+mod observed;
 mod operation;
+mod path_template;
 mod request;
+mod secret_forms;
+mod sync;
 mod target;
 mod trust;
 mod vendor;
-
-// Groups whose names read best behind their module (`journal::default_dir`, `jwt::verify`):
-// each module's public items are its curated list.
-pub mod journal;
-pub mod jwt;
-pub mod lifecycle;
-pub mod observed;
-pub mod response;
-pub mod secret_forms;
-pub mod sync;
-pub mod template;
+mod vendor_bodies;
 
 /// The vendors' header names, as the client sends them (lower case; header names are
 /// case-insensitive).
 pub mod headers {
     pub use crate::credential::{ACCOUNT_ID, AUTH, IID, X_API_KEY};
+}
+
+/// The lifecycle rules' vocabulary, as rule files, reports and walks spell it
+/// (`lifecycle::action_name(Action::Start)` is `"start"`). The models themselves are at the
+/// root: [`Lifecycle`] (checked) and [`RawLifecycle`] (the file as written).
+pub mod lifecycle {
+    pub use crate::lifecycle_rules::{action_name, rule_label, vendor_actions};
+}
+
+/// Request templates: a documented path and query as data, rendered by the client and matched
+/// by the simulator (see [`Template`](template::Template)).
+pub mod template {
+    pub use crate::path_template::{
+        Captures, Match, Param, ParamSource, Query, Template, TemplateError,
+    };
+}
+
+/// Typed bodies of every documented vendor response, success and error, with the vendors'
+/// error codes (`body::kore_codes::NOT_FOUND`).
+pub mod body {
+    pub use crate::vendor_bodies::{
+        KoreCampaignStatus, KoreError, KoreSmsStarted, KoreSmsStopped, KoreStatusData,
+        KoreStatusRead, KoreVoiceStarted, KoreVoiceStopped, VgCampaign, VgCampaignData, VgError,
+        VgErrorDetails, VgPaused, VgPausedData, VgStarted, VgStartedData, kore_codes, vg_codes,
+    };
 }
 
 pub use campaign_id::{CampaignId, CampaignIdError};
@@ -72,10 +94,19 @@ pub use host::{
     HostChoice, HostKind, SIM_KORE_ACCOUNT_ID, SIM_KORE_APP_ID, SIM_KORE_CLIENT_ID,
     SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY, SimCredentials, VendorTarget,
 };
+pub use journal::{DIR_VAR as JOURNAL_DIR_VAR, Journal, JournalError, default_dir as journal_dir};
+pub use jwt::{Claims as JwtClaims, JwtError, JwtOptions, JwtSigner, verify as verify_jwt};
+pub use lifecycle_rules::{
+    Lifecycle, LifecycleError, LifecycleRule, RawLifecycle, RawOutcome, RawRule, RawState,
+    RuleOutcome, StateDef, StateId, StateRead,
+};
+pub use observed::{HostRecord, ObservedAnswer, ObservedError};
 pub use operation::{Grade, Method, Operation, OperationId, ResponseSpec, Source};
 pub use request::{KORE_BODY, RenderError, RenderedRequest};
 /// The URL type of [`Target::base_url`].
 pub use reqwest::Url;
+pub use secret_forms::{MIN_BASE64_SECRET_LEN, MIN_SECRET_LEN, forms as secret_forms};
+pub use sync::{lock as lock_unpoisoned, read as read_unpoisoned, write as write_unpoisoned};
 pub use target::{
     Campaigns, ConfigError, ProfileError, ProfileProblem, Target, TargetProfile, is_loopback,
     parse_base_url,

@@ -9,7 +9,7 @@
 //! `campaign-sim --host-profile FILE` plays them back to impersonate the host.
 //!
 //! ```
-//! use campaign_api::observed::{HostRecord, ObservedAnswer};
+//! use campaign_api::{HostRecord, ObservedAnswer};
 //! let record = HostRecord {
 //!     vendor: "kore".into(),
 //!     host: "sandbox.example:443".into(),
@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The largest host record read: a few dozen answers take a few kilobytes.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// One host's recorded answers, for one vendor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,7 +97,7 @@ impl HostRecord {
     }
 
     /// Reads a record; `Ok(None)` when there is no such file. Only a regular file of at most
-    /// [`MAX_FILE_BYTES`] is read (a FIFO or a device would hang or never end).
+    /// 1 MiB is read (a FIFO or a device would hang or never end).
     pub fn load(path: &Path) -> Result<Option<HostRecord>, ObservedError> {
         let err = |reason: String| ObservedError {
             path: path.to_path_buf(),

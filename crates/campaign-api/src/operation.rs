@@ -9,7 +9,7 @@
 
 mod table;
 
-use crate::template::Template;
+use crate::path_template::Template;
 use crate::vendor::{Action, Channel, Vendor};
 use std::fmt;
 use table::{ROWS, operations};

@@ -64,9 +64,10 @@ fn percent_encode(bytes: &[u8], hex: &[u8; 16]) -> Vec<u8> {
 }
 
 /// The standard base64 alphabet.
-pub const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+pub(crate) const BASE64: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 /// The URL-safe base64 alphabet.
-pub const BASE64_URL: &[u8; 64] =
+pub(crate) const BASE64_URL: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// The base64 characters that depend only on `secret` when it sits `offset` (0..3) bytes into

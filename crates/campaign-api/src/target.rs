@@ -11,13 +11,14 @@ mod base_url;
 mod env;
 mod profile;
 
-pub use base_url::{host_label, host_slug, is_loopback, parse_base_url};
+pub(crate) use base_url::{host_label, host_slug};
+pub use base_url::{is_loopback, parse_base_url};
 pub use profile::{ProfileError, ProfileProblem, TargetProfile};
 
 use crate::campaign_id::{CampaignId, CampaignIdError};
 use crate::credential::Credential;
 use crate::operation::OperationId;
-use crate::template::{Param, ParamSource, Template};
+use crate::path_template::{Param, ParamSource, Template};
 use crate::vendor::{Channel, Vendor};
 use reqwest::Url;
 use std::collections::HashMap;

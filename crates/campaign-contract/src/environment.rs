@@ -2,10 +2,9 @@
 //! embedded simulator.
 
 use crate::retry::{CallPolicy, PolicyError};
-use campaign_api::observed::{HostRecord, ObservedError};
 use campaign_api::{
-    CampaignId, Campaigns, ConfigError, HostChoice, HostKind, SimCredentials, Target, Vendor,
-    VendorTarget,
+    CampaignId, Campaigns, ConfigError, HostChoice, HostKind, HostRecord, ObservedError,
+    SimCredentials, Target, Vendor, VendorTarget,
 };
 use campaign_sim::{AuthConfig, RunningSim, SimConfig};
 use std::collections::BTreeMap;
@@ -84,9 +83,9 @@ impl Environment {
             policy,
             hosts_dir: hosts_dir.clone(),
             observed: BTreeMap::new(),
-            journal_dir: match lookup(campaign_api::journal::DIR_VAR).filter(|v| !v.is_empty()) {
+            journal_dir: match lookup(campaign_api::JOURNAL_DIR_VAR).filter(|v| !v.is_empty()) {
                 Some(d) => PathBuf::from(d),
-                None => campaign_api::journal::default_dir(),
+                None => campaign_api::journal_dir(),
             },
             sim,
         };
@@ -188,7 +187,7 @@ impl Environment {
             policy: CallPolicy::default(),
             hosts_dir: schemas_dir.join("hosts"),
             observed: BTreeMap::new(),
-            journal_dir: campaign_api::journal::default_dir(),
+            journal_dir: campaign_api::journal_dir(),
             sim: Some(sim),
         })
     }

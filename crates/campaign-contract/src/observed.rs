@@ -9,8 +9,7 @@
 
 use crate::environment::Environment;
 use crate::suite::Recorded;
-use campaign_api::HostKind;
-use campaign_api::observed::{HostRecord, ObservedAnswer};
+use campaign_api::{HostKind, HostRecord, ObservedAnswer};
 use campaign_schema::infer_shape;
 use campaign_schema::scrub;
 use secrecy::SecretString;

@@ -5,8 +5,7 @@
 //! (an answer the contention scenario exists to provoke) together with a reset connection. Here
 //! each class is kept apart and labelled by status and vendor error code.
 
-use campaign_api::TransportClass;
-use campaign_api::sync::lock;
+use campaign_api::{TransportClass, lock_unpoisoned};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -137,7 +136,7 @@ impl Accounting {
             Fate::Ok => "ok".into(),
             other => other.label().into(),
         };
-        let mut c = lock(&self.counts);
+        let mut c = lock_unpoisoned(&self.counts);
         if !c.contains_key(operation) {
             c.insert(operation.to_string(), BTreeMap::new());
         }
@@ -154,7 +153,7 @@ impl Accounting {
 
     /// A copy of the counts.
     pub fn snapshot(&self) -> AccountingSnapshot {
-        let c = lock(&self.counts);
+        let c = lock_unpoisoned(&self.counts);
         let mut s = AccountingSnapshot::default();
         for (op, labels) in c.iter() {
             for (label, n) in labels {

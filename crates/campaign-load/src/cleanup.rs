@@ -3,9 +3,9 @@
 //! read, and nothing else is sent.
 
 use crate::error::LoadError;
-use campaign_api::lifecycle::Lifecycle;
-use campaign_api::{CleanupGuard, Stopped};
-use campaign_api::{Client, ClientConfig, HostKind, Trust, VendorTarget};
+use campaign_api::{
+    CleanupGuard, Client, ClientConfig, HostKind, Lifecycle, Stopped, Trust, VendorTarget,
+};
 use std::sync::Arc;
 
 /// The cleanup guard for a run or a cleanup against `target`, and the lifecycle its status reads
@@ -28,7 +28,7 @@ pub(crate) fn guard_for(
     )?);
     let mut guard = CleanupGuard::new(client, "campaign-load");
     if target.kind == HostKind::Sandbox {
-        guard = guard.with_journal(campaign_api::journal::default_dir());
+        guard = guard.with_journal(campaign_api::journal_dir());
     }
     Ok((guard, lifecycle))
 }

@@ -79,7 +79,7 @@ pub enum LoadError {
     Trust(#[from] campaign_api::TrustError),
     /// The lifecycle rules under `schemas/` did not load.
     #[error("schemas: {0}")]
-    Lifecycle(#[from] campaign_api::lifecycle::LifecycleError),
+    Lifecycle(#[from] campaign_api::LifecycleError),
     /// The schema registry did not load.
     #[error("schemas: {0}")]
     Schemas(#[from] campaign_schema::RegistryError),
@@ -88,7 +88,7 @@ pub enum LoadError {
     Client(#[from] campaign_api::ClientSetupError),
     /// The journal of started campaigns could not be read or written.
     #[error("the journal of started campaigns: {0}")]
-    Journal(#[from] campaign_api::journal::JournalError),
+    Journal(#[from] campaign_api::JournalError),
     /// The lean client cannot reach the host as given.
     #[error("{host}: {why}")]
     Transport {

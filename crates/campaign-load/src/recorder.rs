@@ -16,7 +16,7 @@ use crate::accounting::Fate;
 use crate::histogram::Histogram;
 use crate::pacing::{LATE_AFTER, Schedule};
 use crate::summary::{Arrivals, RequestStats, Second, StageStats};
-use campaign_api::sync::lock;
+use campaign_api::lock_unpoisoned;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -111,7 +111,7 @@ impl Recorder {
                 m.set_target_rate(schedule.rate_at(at));
             }
         }
-        let mut g = lock(&self.inner);
+        let mut g = lock_unpoisoned(&self.inner);
         let g = &mut *g;
         g.first = Some(g.first.map_or(s.sent, |f| f.min(s.sent)));
         g.last = Some(g.last.map_or(first_byte, |l| l.max(first_byte)));
@@ -161,7 +161,7 @@ impl Recorder {
     /// a user came for: arrivals due by the end that no user came for are dropped. `users` is
     /// the concurrency cap.
     pub fn finish(&self, end: Instant, users: usize, went: u64) -> Finished {
-        let g = lock(&self.inner);
+        let g = lock_unpoisoned(&self.inner);
         let zero = self.zero.get().copied().unwrap_or(end);
         let mut seconds = g.seconds.clone();
         let arrivals = self.schedule.as_ref().map(|schedule| {

@@ -171,7 +171,7 @@ pub fn describe(value: Option<&serde_json::Value>) -> String {
 /// edge where a secret is exposed: only to be compared, never kept.
 pub fn scrub(text: &str, secrets: &[SecretString]) -> String {
     let mut out = text.to_string();
-    for form in campaign_api::secret_forms::forms(secrets) {
+    for form in campaign_api::secret_forms(secrets) {
         let Ok(form) = std::str::from_utf8(&form) else {
             continue;
         };

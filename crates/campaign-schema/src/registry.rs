@@ -3,8 +3,7 @@
 //! Every validator is draft 2020-12 with `format` asserted (so `updatedAt: "yesterday"` fails),
 //! and no remote `$ref` is ever fetched: jsonschema is built without its HTTP resolver.
 
-use campaign_api::OperationId;
-use campaign_api::lifecycle::Lifecycle;
+use campaign_api::{Lifecycle, OperationId};
 use jsonschema::Validator;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
@@ -52,7 +51,7 @@ pub enum RegistryError {
     },
     /// A vendor's `lifecycle.toml` does not hold together (the message names file and rule).
     #[error(transparent)]
-    Lifecycle(#[from] campaign_api::lifecycle::LifecycleError),
+    Lifecycle(#[from] campaign_api::LifecycleError),
 }
 
 /// One way a JSON value breaks a schema.
@@ -308,16 +307,14 @@ fn check_reads(
     for (_, state) in lifecycle.states() {
         for value in std::iter::once(&state.reads).chain(&state.settling) {
             if !allowed.contains(&Value::String(value.clone())) {
-                return Err(RegistryError::Lifecycle(
-                    campaign_api::lifecycle::LifecycleError {
-                        file: lifecycle.file.clone(),
-                        rule: None,
-                        reason: format!(
-                            "state {} reads {value:?}, which {schema_name} does not allow at {}",
-                            state.name, lifecycle.status_pointer
-                        ),
-                    },
-                ));
+                return Err(RegistryError::Lifecycle(campaign_api::LifecycleError {
+                    file: lifecycle.file.clone(),
+                    rule: None,
+                    reason: format!(
+                        "state {} reads {value:?}, which {schema_name} does not allow at {}",
+                        state.name, lifecycle.status_pointer
+                    ),
+                }));
             }
         }
     }

@@ -2,7 +2,7 @@
 
 use crate::config::AuthConfig;
 use campaign_api::headers::{ACCOUNT_ID, AUTH, IID, X_API_KEY};
-use campaign_api::{Vendor, jwt};
+use campaign_api::{Vendor, verify_jwt};
 use http::HeaderMap;
 use secrecy::ExposeSecret;
 
@@ -65,7 +65,7 @@ pub(crate) fn check(
             header(headers, &IID).ok_or(Refusal::Missing("iid header"))?;
             header(headers, &ACCOUNT_ID).ok_or(Refusal::Missing("accountId header"))?;
             if let Some((client_id, secret)) = &config.kore_client {
-                jwt::verify(token, secret.expose_secret(), Some(client_id)).map_err(|e| {
+                verify_jwt(token, secret.expose_secret(), Some(client_id)).map_err(|e| {
                     Refusal::Jwt {
                         reason: e.to_string(),
                     }

@@ -5,9 +5,8 @@
 
 use crate::state::Transition;
 use axum::response::{IntoResponse, Response};
-use campaign_api::lifecycle::Lifecycle;
-use campaign_api::response::{self as body, KoreCampaignStatus, kore_codes, vg_codes};
-use campaign_api::{Action, Channel, OperationId, Vendor};
+use campaign_api::body::{self, KoreCampaignStatus, kore_codes, vg_codes};
+use campaign_api::{Action, Channel, Lifecycle, OperationId, Vendor};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use time::OffsetDateTime;

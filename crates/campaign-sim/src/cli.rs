@@ -192,7 +192,7 @@ impl Cli {
                 path: path.clone(),
                 reason,
             };
-            let record = campaign_api::observed::HostRecord::load(path)
+            let record = campaign_api::HostRecord::load(path)
                 .map_err(|e| profile_error(e.to_string()))?
                 .ok_or_else(|| profile_error("no such file".into()))?;
             Impersonation::new(vec![record.clone()])

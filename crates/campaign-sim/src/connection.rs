@@ -92,7 +92,7 @@ pub(crate) struct Registry {
 
 impl Registry {
     fn register(&self, a: &Arc<Activity>) {
-        let mut open = campaign_api::sync::lock(&self.open);
+        let mut open = campaign_api::lock_unpoisoned(&self.open);
         open.retain(|w| w.strong_count() > 0);
         open.push(Arc::downgrade(a));
     }
@@ -101,7 +101,7 @@ impl Registry {
     /// least `grace` (a connection that just opened gets the time to send one). True when one
     /// was evicted.
     pub(crate) fn evict_longest_waiting(&self, grace: Duration) -> bool {
-        let open = campaign_api::sync::lock(&self.open);
+        let open = campaign_api::lock_unpoisoned(&self.open);
         let now = Instant::now();
         let oldest = open
             .iter()

@@ -16,9 +16,8 @@
 
 use axum::body::Body;
 use axum::response::Response;
-use campaign_api::lifecycle::{Lifecycle, StateId, action_name};
-use campaign_api::observed::{HostRecord, ObservedAnswer};
-use campaign_api::{Action, OperationId};
+use campaign_api::lifecycle::action_name;
+use campaign_api::{Action, HostRecord, Lifecycle, ObservedAnswer, OperationId, StateId};
 use http::{HeaderValue, StatusCode, header};
 
 /// A host record that names what the simulator's lifecycles do not have.

@@ -1,6 +1,6 @@
 //! Per-campaign state, moved by the lifecycle rules in `schemas/{vendor}/lifecycle.toml`.
 //!
-//! The state machine is data ([`campaign_api::lifecycle`]): for the campaign's state and the
+//! The state machine is data ([`campaign_api::Lifecycle`]): for the campaign's state and the
 //! requested action, the simulator answers the rule's first outcome and moves the campaign to
 //! that outcome's state. What it keeps beyond the state (instance id, calls completed, missing
 //! configuration) is bookkeeping for the response bodies.
@@ -14,8 +14,7 @@
 //! hold more than the configured most is refused. A reset gives the memory of what it removes
 //! back to the allocator.
 
-use campaign_api::lifecycle::{Lifecycle, StateId};
-use campaign_api::{Action, Vendor};
+use campaign_api::{Action, Lifecycle, StateId, Vendor};
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 use serde::Serialize;
@@ -108,7 +107,7 @@ pub struct Lifecycles {
 
 impl Lifecycles {
     /// The rule files compiled in (the committed `schemas/*/lifecycle.toml`).
-    pub fn embedded() -> Result<Lifecycles, campaign_api::lifecycle::LifecycleError> {
+    pub fn embedded() -> Result<Lifecycles, campaign_api::LifecycleError> {
         Ok(Lifecycles {
             kore: Arc::new(Lifecycle::embedded(Vendor::Kore)?),
             voicegenie: Arc::new(Lifecycle::embedded(Vendor::VoiceGenie)?),
@@ -116,9 +115,7 @@ impl Lifecycles {
     }
 
     /// The rule files under `schemas_dir` (`{vendor}/lifecycle.toml`).
-    pub fn load(
-        schemas_dir: &std::path::Path,
-    ) -> Result<Lifecycles, campaign_api::lifecycle::LifecycleError> {
+    pub fn load(schemas_dir: &std::path::Path) -> Result<Lifecycles, campaign_api::LifecycleError> {
         Ok(Lifecycles {
             kore: Arc::new(Lifecycle::load(schemas_dir, Vendor::Kore)?),
             voicegenie: Arc::new(Lifecycle::load(schemas_dir, Vendor::VoiceGenie)?),

@@ -6,7 +6,7 @@
 use crate::CampaignId;
 use crate::class::is_unavailable_status;
 use crate::client::Client;
-use crate::lifecycle::{Lifecycle, StateRead};
+use crate::lifecycle_rules::{Lifecycle, StateRead};
 use crate::operation::OperationId;
 use crate::target::Target;
 use crate::vendor::{Action, Vendor};

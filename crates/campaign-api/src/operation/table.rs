@@ -3,7 +3,7 @@
 //! from the types in `operation` so that what the vendors document reads as data.
 
 use super::{Method, Operation, OperationId, ResponseSpec, Source};
-use crate::template::Template;
+use crate::path_template::Template;
 use crate::vendor::{Action, Channel, Vendor};
 use std::sync::OnceLock;
 

@@ -48,7 +48,7 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 /// `host:port` of a URL, for messages.
-pub fn host_label(url: &Url) -> String {
+pub(crate) fn host_label(url: &Url) -> String {
     match (url.host_str(), url.port_or_known_default()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
@@ -59,7 +59,7 @@ pub fn host_label(url: &Url) -> String {
 /// `host:port` as a file-name part: ASCII letters and digits, `.` and `-` kept (lower-cased),
 /// anything else a `-` (`sandbox.example:443` → `sandbox.example-443`). Journals and host
 /// records are named with it.
-pub fn host_slug(host: &str) -> String {
+pub(crate) fn host_slug(host: &str) -> String {
     host.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {

@@ -3,7 +3,7 @@
 //! key, since the person fixing it has the file open, not the code.
 
 use crate::operation::OperationId;
-use crate::template::{Template, TemplateError};
+use crate::path_template::{Template, TemplateError};
 use crate::vendor::Vendor;
 use std::path::{Path, PathBuf};
 

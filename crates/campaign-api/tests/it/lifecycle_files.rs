@@ -3,8 +3,7 @@
 //! Each case edits the committed `schemas/kore/lifecycle.toml` (or VoiceGenie's) the way a
 //! careless change would, and the loader must refuse it and say where.
 
-use campaign_api::Vendor;
-use campaign_api::lifecycle::Lifecycle;
+use campaign_api::{Lifecycle, Vendor};
 use std::path::{Path, PathBuf};
 
 fn schemas() -> PathBuf {

@@ -1,7 +1,6 @@
 //! Secrets never show in `Debug` or `Display` of any config, request or error.
 
-use campaign_api::jwt::{JwtOptions, JwtSigner};
-use campaign_api::{Credential, OperationId, Target, Vendor};
+use campaign_api::{Credential, JwtOptions, JwtSigner, OperationId, Target, Vendor};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 
@@ -85,7 +84,7 @@ fn targets_requests_and_errors_hide_every_secret() {
         JwtOptions::default(),
     );
     assert_clean("JwtSigner Debug", &format!("{signer:?}"), &secrets);
-    let e = campaign_api::jwt::verify("garbage", CLIENT_SECRET, None).expect_err("bad token");
+    let e = campaign_api::verify_jwt("garbage", CLIENT_SECRET, None).expect_err("bad token");
     assert_clean("JwtError", &format!("{e} {e:?}"), &secrets);
 }
 

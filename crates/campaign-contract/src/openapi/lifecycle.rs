@@ -3,8 +3,7 @@
 
 use super::OpenApiError;
 use super::components::Components;
-use campaign_api::lifecycle::{Lifecycle, RawLifecycle};
-use campaign_api::{OperationId, Vendor};
+use campaign_api::{Lifecycle, OperationId, RawLifecycle, Vendor};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;

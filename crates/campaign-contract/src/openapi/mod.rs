@@ -43,8 +43,7 @@ mod paths;
 #[cfg(test)]
 mod tests;
 
-use campaign_api::Vendor;
-use campaign_api::lifecycle::{Lifecycle, LifecycleError};
+use campaign_api::{Lifecycle, LifecycleError, Vendor};
 use components::Components;
 use lifecycle::lifecycle_extension;
 use params::groups;

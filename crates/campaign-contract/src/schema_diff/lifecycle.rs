@@ -3,8 +3,8 @@
 
 use super::git::{FolderFile, WORKING_TREE, files_at_rev, files_in_dir};
 use super::{ChangeClass, DiffError, SchemaChange};
-use campaign_api::lifecycle::raw::{RawOutcome, RawState};
-use campaign_api::lifecycle::{RawLifecycle, rule_label};
+use campaign_api::lifecycle::rule_label;
+use campaign_api::{RawLifecycle, RawOutcome, RawState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -57,7 +57,7 @@ pub fn lifecycles_in_dir(dir: &Path) -> Result<BTreeMap<String, LifecycleRules>,
 /// ([`RawLifecycle`]) with its rules indexed by `(state, action)`.
 ///
 /// The raw model checks nothing against today's operation table (as
-/// [`campaign_api::lifecycle::Lifecycle::from_raw`] does), so rules committed long ago still
+/// [`campaign_api::Lifecycle::from_raw`] does), so rules committed long ago still
 /// read; keys this comparison does not use (`vendor`, `entry`, `dialing`, `source`, `note`, and
 /// any the model does not know) are not looked at.
 #[derive(Debug, Clone, PartialEq, Default)]

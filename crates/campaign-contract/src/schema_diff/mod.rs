@@ -16,7 +16,7 @@
 //! The lifecycle rules ([`diff_lifecycle`]) are read the same way: a status a rule newly allows, a
 //! new state (a read may now report it), a changed `reads`, `next` or `schema` is breaking; a
 //! status no longer allowed or a state removed is additive. Rule files are read with campaign-api's
-//! raw model ([`campaign_api::lifecycle::RawLifecycle`]), not against today's operation table, so
+//! raw model ([`campaign_api::RawLifecycle`]), not against today's operation table, so
 //! an old revision's rules still compare.
 //!
 //! One job per file: `git` reads both sides (a revision through git, the working tree from disk);

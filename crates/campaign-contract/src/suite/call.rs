@@ -3,10 +3,9 @@
 //! despite its lost answer, checked by a status read before it is sent again.
 
 use super::Run;
-use campaign_api::lifecycle::{Lifecycle, StateId};
-use campaign_api::read_state;
 use campaign_api::{
-    CallError, Exchange, OperationId, RenderedRequest, VendorTarget, is_unavailable_status,
+    CallError, Exchange, Lifecycle, OperationId, RenderedRequest, StateId, VendorTarget,
+    is_unavailable_status, read_state,
 };
 use http::HeaderValue;
 

@@ -7,9 +7,11 @@
 use super::Run;
 use super::call::Sent;
 use crate::report::StepResult;
-use campaign_api::lifecycle::{Lifecycle, LifecycleRule, action_name};
-use campaign_api::observed::ObservedAnswer;
-use campaign_api::{HostKind, OperationId, Vendor, VendorTarget, is_unavailable_status};
+use campaign_api::lifecycle::action_name;
+use campaign_api::{
+    HostKind, Lifecycle, LifecycleRule, ObservedAnswer, OperationId, Vendor, VendorTarget,
+    is_unavailable_status,
+};
 use campaign_schema::describe;
 use campaign_schema::{Assumptions, Class, Finding, FindingRule, Grade, observed_schema};
 use serde_json::Value;

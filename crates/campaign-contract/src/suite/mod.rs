@@ -32,8 +32,9 @@ pub use judge::Recorded;
 use crate::environment::Environment;
 use crate::report::{Report, TargetLine};
 use crate::retry::{Budget, CallPolicy};
-use campaign_api::CleanupGuard;
-use campaign_api::{CampaignId, Channel, Client, ClientConfig, HostKind, Vendor, VendorTarget};
+use campaign_api::{
+    CampaignId, Channel, CleanupGuard, Client, ClientConfig, HostKind, Vendor, VendorTarget,
+};
 use campaign_schema::Checker;
 use std::sync::Arc;
 
@@ -150,7 +151,7 @@ struct Run<'a> {
     refused: Vec<String>,
     /// What the vendor's host answered before where the docs are silent (its file, shown as a
     /// finding's source, and the record): those steps are held to it.
-    observed: Option<(String, campaign_api::observed::HostRecord)>,
+    observed: Option<(String, campaign_api::HostRecord)>,
 }
 
 /// One campaign the suite may walk, and the variable that names it.

@@ -10,9 +10,10 @@ use super::Run;
 use super::call::Tamper;
 use super::judge::{Judge, loosely_allowed};
 use super::untouched::Untouched;
-use campaign_api::lifecycle::StateRead;
-use campaign_api::lifecycle::{Lifecycle, StateId, action_name, vendor_actions};
-use campaign_api::{Action, CampaignId, Channel, OperationId, VendorTarget};
+use campaign_api::lifecycle::{action_name, vendor_actions};
+use campaign_api::{
+    Action, CampaignId, Channel, Lifecycle, OperationId, StateId, StateRead, VendorTarget,
+};
 use campaign_schema::{Assumptions, Class, Finding, FindingRule, Grade};
 use campaign_schema::{describe, truncate};
 use serde_json::Value;

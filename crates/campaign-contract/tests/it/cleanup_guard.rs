@@ -2,9 +2,9 @@
 //! write: wiremock stand-ins answering the Kore.ai stop and status read from the vendor docs
 //! alone, and hostile ones (a redirect, a reset-like 503 storm, silence past the timeout).
 
-use campaign_api::CleanupGuard;
-use campaign_api::lifecycle::Lifecycle;
-use campaign_api::{Client, ClientConfig, Credential, OperationId, Target, Vendor};
+use campaign_api::{
+    CleanupGuard, Client, ClientConfig, Credential, Lifecycle, OperationId, Target, Vendor,
+};
 use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;

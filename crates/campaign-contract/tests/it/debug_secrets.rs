@@ -2,10 +2,10 @@
 //! credential shows none: secrets stay in `secrecy` types to the edge where they are compared
 //! or sent, so a `dbg!`, a panic message or a `tracing` field cannot print one.
 
-use campaign_api::CleanupGuard;
-use campaign_api::CredentialError;
-use campaign_api::jwt::{JwtOptions, JwtSigner};
-use campaign_api::{Client, ClientConfig, Credential, OperationId, Target, Vendor};
+use campaign_api::{
+    CleanupGuard, Client, ClientConfig, Credential, CredentialError, JwtOptions, JwtSigner,
+    OperationId, Target, Vendor,
+};
 use campaign_contract::Environment;
 use campaign_contract::secret_values_from;
 use campaign_schema::{Checker, SchemaRegistry};

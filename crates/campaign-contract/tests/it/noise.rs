@@ -7,9 +7,9 @@
 //! we did not write: the simulator's behaviour comes to it only over HTTP.
 
 use crate::support;
-use campaign_api::jwt::{JwtOptions, JwtSigner};
 use campaign_api::{
-    Action, CampaignId, Campaigns, Credential, HostKind, OperationId, Target, Vendor, VendorTarget,
+    Action, CampaignId, Campaigns, Credential, HostKind, JwtOptions, JwtSigner, OperationId,
+    Target, Vendor, VendorTarget,
 };
 use campaign_contract::Verdict;
 use campaign_contract::{Environment, run_suite};

@@ -2,8 +2,7 @@
 //! snapshots. The targets here are "sandboxes" configured purely from env variables, served by a
 //! simulator that checks those very credentials.
 
-use campaign_api::HostKind;
-use campaign_api::jwt::{JwtOptions, JwtSigner};
+use campaign_api::{HostKind, JwtOptions, JwtSigner};
 use campaign_contract::Environment;
 use campaign_contract::run_suite;
 use campaign_schema::{Checker, SchemaRegistry};

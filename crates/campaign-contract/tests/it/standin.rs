@@ -344,7 +344,7 @@ async fn suite_on(base_url: &str, hosts: &Path) -> campaign_contract::Report {
         if k == campaign_contract::HOSTS_DIR_VAR {
             return Some(hosts_dir.clone());
         }
-        if k == campaign_api::journal::DIR_VAR {
+        if k == campaign_api::JOURNAL_DIR_VAR {
             return Some(format!("{hosts_dir}/journal"));
         }
         vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
@@ -360,8 +360,8 @@ async fn suite_on(base_url: &str, hosts: &Path) -> campaign_contract::Report {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_simulator_impersonates_a_recorded_host_where_the_docs_are_silent() {
+    use campaign_api::HostRecord;
     use campaign_api::Vendor;
-    use campaign_api::observed::HostRecord;
     use campaign_sim::CampaignSeed;
 
     // Arrange: what the stand-in answered, recorded.
@@ -619,7 +619,7 @@ fn a_dot_segment_campaign_id_is_refused_before_anything_is_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leftover_from_a_killed_run_is_stopped_before_the_walk() {
-    use campaign_api::journal::Journal;
+    use campaign_api::Journal;
     use campaign_api::{Client, ClientConfig, OperationId, Target, Vendor};
 
     // Arrange: an earlier run (killed outright) started the SMS campaign and journaled it.

@@ -34,7 +34,7 @@ pub(super) fn install(cancel: &Cancel) -> Watch {
             } else {
                 eprintln!(
                     "campaign-load: aborted during cleanup; these may still be running (kept in the journal under {}; `campaign-load cleanup` stops them): {}",
-                    campaign_api::journal::default_dir().display(),
+                    campaign_api::journal_dir().display(),
                     ids.join(", ")
                 );
             }

@@ -7,9 +7,9 @@ use crate::pacing::{Pacer, Turn};
 use crate::recorder::{Recorder, Sample};
 use crate::scenario::Scenario;
 use crate::transport::{Answer, Lean, goose_exchange, lean_exchange};
-use campaign_api::CleanupGuard;
-use campaign_api::lifecycle::Lifecycle;
-use campaign_api::{Action, Exchange, OperationId, Target, is_unavailable_status};
+use campaign_api::{
+    Action, CleanupGuard, Exchange, Lifecycle, OperationId, Target, is_unavailable_status,
+};
 use campaign_schema::{Assumptions, Checker, Class};
 use goose::goose::{GooseUser, TransactionError, TransactionFunction, TransactionResult};
 use std::sync::Arc;

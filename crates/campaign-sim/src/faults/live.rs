@@ -56,7 +56,7 @@ impl LiveFaults {
     fn current(&self) -> Arc<InForce> {
         // A writer only swaps an `Arc` and cannot panic halfway, so even a poisoned lock holds
         // a whole value.
-        campaign_api::sync::read(&self.current).clone()
+        campaign_api::read_unpoisoned(&self.current).clone()
     }
 
     /// The decision for `request`: the in-process policy's, unless it decides nothing; then the
@@ -95,7 +95,7 @@ impl LiveFaults {
         faults.validate()?;
         let on = !faults.is_off();
         let next = Arc::new(InForce::new(faults));
-        *campaign_api::sync::write(&self.current) = next;
+        *campaign_api::write_unpoisoned(&self.current) = next;
         self.on.store(on, Ordering::Relaxed);
         Ok(())
     }

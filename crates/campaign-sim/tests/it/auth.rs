@@ -1,9 +1,9 @@
 //! Credentials as the vendors document them, checked over real HTTP.
 
 use crate::support::*;
-use campaign_api::jwt::{Claims, JwtOptions, JwtSigner};
-use campaign_api::response::{KoreError, VgError, kore_codes, vg_codes};
+use campaign_api::body::{KoreError, VgError, kore_codes, vg_codes};
 use campaign_api::{Credential, OperationId::*};
+use campaign_api::{JwtClaims, JwtOptions, JwtSigner};
 use campaign_sim::{AuthConfig, SimConfig};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::SecretString;
@@ -48,7 +48,7 @@ async fn assert_not_started(sim: &campaign_sim::RunningSim, reads: &str) {
 
 /// A token with the documented claims, `exp` at `exp` (Unix seconds), signed with the secret.
 fn signed_expiring(sim: &campaign_sim::RunningSim, exp: u64) -> campaign_api::Target {
-    let claims = Claims {
+    let claims = JwtClaims {
         sub: "qa".into(),
         app_id: CLIENT_ID.into(),
         iat: None,

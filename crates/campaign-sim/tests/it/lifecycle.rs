@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use campaign_api::OperationId::*;
-use campaign_api::response::*;
+use campaign_api::body::*;
 use campaign_sim::SimConfig;
 
 #[tokio::test]

@@ -2,8 +2,7 @@
 //! error that could quote one) shows no secret, and neither do the admin routes.
 
 use crate::support::*;
-use campaign_api::jwt::{JwtOptions, JwtSigner};
-use campaign_api::{Credential, OperationId};
+use campaign_api::{Credential, JwtOptions, JwtSigner, OperationId};
 use campaign_sim::ConfigFileError;
 use campaign_sim::{AuthConfig, SimConfig};
 use secrecy::SecretString;

@@ -12,7 +12,7 @@
 //! `state` and `action`, an outcome's `status`, `schema` and `next`.
 //!
 //! ```
-//! use campaign_api::lifecycle::RawLifecycle;
+//! use campaign_api::RawLifecycle;
 //!
 //! let raw = RawLifecycle::parse(
 //!     r#"
@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 
 /// Keys a part of the file does not define, with what they held: kept so a strict reader can
 /// name them, ignored by a lenient one.
-pub type UnknownKeys = BTreeMap<String, toml::Value>;
+pub(crate) type UnknownKeys = BTreeMap<String, toml::Value>;
 
 /// A whole rule file, as written.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]

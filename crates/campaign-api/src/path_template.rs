@@ -71,7 +71,7 @@ impl Param {
 
 /// One piece of a template: fixed text or a parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     /// Fixed text, compared exactly.
     Literal(String),
     /// A value filled in at render time.

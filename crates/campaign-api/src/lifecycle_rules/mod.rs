@@ -7,7 +7,7 @@
 //!
 //! A rule file has two models, so it is read one way only:
 //!
-//! - [`raw`]: the file as written ([`RawLifecycle`]), lenient: its TOML shape, nothing checked
+//! - `raw`: the file as written ([`RawLifecycle`]), lenient: its TOML shape, nothing checked
 //!   against the operation table. What compares two revisions of a file reads this.
 //! - [`Lifecycle`]: the checked model, built from the raw one ([`Lifecycle::from_raw`]) and
 //!   checked as a whole: every state reachable from an entry state, a rule for every
@@ -17,8 +17,7 @@
 //!   reads this.
 //!
 //! ```
-//! use campaign_api::lifecycle::Lifecycle;
-//! use campaign_api::{Action, Vendor};
+//! use campaign_api::{Action, Lifecycle, Vendor};
 //!
 //! let kore = Lifecycle::embedded(Vendor::Kore).unwrap();
 //! let ready = kore.entry()[0];
@@ -28,12 +27,12 @@
 //! ```
 
 mod checked;
-pub mod raw;
+mod raw;
 mod reading;
 mod validate;
 
 pub use checked::{Lifecycle, LifecycleError, LifecycleRule, RuleOutcome, StateDef, StateId};
-pub use raw::RawLifecycle;
+pub use raw::{RawLifecycle, RawOutcome, RawRule, RawState};
 pub use reading::StateRead;
 
 use crate::operation::OperationId;

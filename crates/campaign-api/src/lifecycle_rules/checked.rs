@@ -164,9 +164,11 @@ impl Lifecycle {
     }
 
     /// Checks a rule file already read ([`RawLifecycle::parse`]) as `vendor`'s: refuses a key
-    /// the model does not know or a required one missing, then checks the file as a whole (see
-    /// the [module docs](super)). `file` names it in errors; with `schemas_dir`, every schema it
-    /// names must exist there.
+    /// the model does not know or a required one missing, then checks the file as a whole: every
+    /// state reachable from an entry state, a rule for every (state, action) the vendor's
+    /// operations allow, at least one outcome per rule, known next states, and every schema
+    /// agreeing with the operation table. `file` names it in errors; with `schemas_dir`, every
+    /// schema it names must exist there.
     pub fn from_raw(
         raw: RawLifecycle,
         file: &str,

@@ -35,7 +35,7 @@ pub const MAX_LATENCY: Duration = Duration::from_secs(3600);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LatencyError {
     /// A duration the workspace's duration grammar does not read (`20`, `-1ms`).
-    #[error("latency {text:?}: {reason}")]
+    #[error("{reason}")]
     Duration {
         /// The duration as written.
         text: String,

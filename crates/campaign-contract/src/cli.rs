@@ -131,7 +131,14 @@ fn could_not_run(why: impl std::fmt::Display) -> ExitCode {
 /// configuration, schemas or lifecycle rules that do not load, or a sandbox still unavailable
 /// (5xx, 429, timeouts, resets) after retries within the call budget. `diff-schemas` alike: 1
 /// when a schema change since `--base` would break a response reader.
-pub async fn run_cli(cli: Cli) -> ExitCode {
+///
+/// Synchronous, on `runtime`: the commands' futures are polled here, so a release build compiles
+/// them once, in this library, rather than again in the binary's crate.
+pub fn run_cli(cli: Cli, runtime: &tokio::runtime::Runtime) -> ExitCode {
+    runtime.block_on(dispatch(cli))
+}
+
+async fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check {
             json,

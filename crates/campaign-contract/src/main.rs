@@ -4,7 +4,17 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    campaign_contract::run_cli(campaign_contract::Cli::parse()).await
+fn main() -> ExitCode {
+    let cli = campaign_contract::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("campaign-contract: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    campaign_contract::run_cli(cli, &runtime)
 }

@@ -18,5 +18,5 @@ fn main() -> ExitCode {
             return Exit::CouldNotStart.into();
         }
     };
-    runtime.block_on(campaign_load::execute(cli)).into()
+    campaign_load::execute(cli, &runtime).into()
 }

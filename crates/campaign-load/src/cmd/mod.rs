@@ -9,8 +9,18 @@ mod signals;
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 
-/// Runs the command `cli` names, printing as it goes; the exit code says how it ended.
-pub async fn execute(cli: Cli) -> Exit {
+/// Runs the command `cli` names on `runtime`, printing as it goes; the exit code says how it
+/// ended.
+///
+/// Synchronous on purpose: the future tree of a run is polled here, so the release build
+/// compiles it once, in this library. With `block_on` in the binary, rustc instantiated the whole
+/// tree again in the binary's crate (release builds do not share generic instantiations
+/// across crates): 30 s of a cold `cargo run --release`, for a 20-line `main`.
+pub fn execute(cli: Cli, runtime: &tokio::runtime::Runtime) -> Exit {
+    runtime.block_on(dispatch(cli))
+}
+
+async fn dispatch(cli: Cli) -> Exit {
     match cli.command {
         Some(Command::Merge {
             inputs,

@@ -28,6 +28,8 @@ pub struct ClientConfig {
     pub max_body: usize,
     /// Which HTTPS servers are trusted (default: the platform's roots).
     pub trust: Trust,
+    /// The `User-Agent` sent, so a host's log says who called (default: none).
+    pub user_agent: Option<String>,
 }
 
 impl Default for ClientConfig {
@@ -37,6 +39,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(5),
             max_body: DEFAULT_MAX_BODY,
             trust: Trust::default(),
+            user_agent: None,
         }
     }
 }
@@ -235,10 +238,13 @@ impl Client {
         let setup = |e: TrustError| ClientSetupError {
             detail: e.to_string(),
         };
-        let builder = config
+        let mut builder = config
             .trust
             .apply(reqwest::Client::builder())
             .map_err(setup)?;
+        if let Some(ua) = &config.user_agent {
+            builder = builder.user_agent(ua.as_str());
+        }
         let http = builder
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)

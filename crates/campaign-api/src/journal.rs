@@ -2,7 +2,9 @@
 //! start is sent, so that a run killed outright (SIGKILL, out of memory, a lost machine) is
 //! cleaned up by the next one.
 //!
-//! One file per run, vendor and host (`<dir>/<vendor>-<host>.<pid>.jsonl`), locked by its run (an
+//! One file per run, vendor and host (`<dir>/<vendor>-<host>.<pid>-<start>.jsonl`, the start in
+//! nanoseconds: in containers every run is process 1, and several may share one folder on a
+//! volume), locked by its run (an
 //! OS file lock, released when the process ends however it ends), one JSON line per event,
 //! appended and flushed to disk (`fsync`) before the call it guards:
 //! `{"event":"started","campaign":"cmp-1","stop":"kore voice-stop-v1"}` before a campaign's first
@@ -84,7 +86,7 @@ pub(crate) struct Orphan {
 #[derive(Debug)]
 pub struct Journal {
     dir: PathBuf,
-    /// `<vendor>-<host>`: this run's file is `<prefix>.<pid>.jsonl`.
+    /// `<vendor>-<host>`: this run's file is `<prefix>.<pid>-<start>.jsonl`.
     prefix: String,
     path: PathBuf,
     file: Mutex<Option<std::fs::File>>,
@@ -101,7 +103,13 @@ impl Journal {
         })?;
         Ok(Journal {
             dir: dir.to_path_buf(),
-            path: dir.join(format!("{prefix}.{}.jsonl", std::process::id())),
+            path: dir.join(format!(
+                "{prefix}.{}-{:x}.jsonl",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            )),
             prefix,
             file: Mutex::new(None),
         })

@@ -3,6 +3,7 @@
 //! read, and nothing else is sent.
 
 use crate::error::LoadError;
+use crate::worker::WorkerSlice;
 use campaign_api::{
     CleanupGuard, Client, ClientConfig, HostKind, Lifecycle, Stopped, Trust, VendorTarget,
 };
@@ -15,9 +16,14 @@ use std::sync::Arc;
 pub(crate) fn guard_for(
     target: &VendorTarget,
     trust: &Trust,
+    worker: WorkerSlice,
 ) -> Result<(CleanupGuard, Arc<Lifecycle>), LoadError> {
     let client = Client::new(ClientConfig {
         trust: trust.clone(),
+        user_agent: crate::transport::user_agent(worker)
+            .to_str()
+            .ok()
+            .map(str::to_string),
         ..ClientConfig::default()
     })?;
     // The rules the checker's registry reads too (`CAMPAIGN_SCHEMAS_DIR`): the guard's status
@@ -37,7 +43,7 @@ pub(crate) fn guard_for(
 /// by a status read (`campaign-load cleanup`); one line per campaign. Nothing else is sent.
 pub async fn cleanup(target: &VendorTarget, trust: &Trust) -> Result<Vec<Stopped>, LoadError> {
     trust.check()?;
-    let (guard, lifecycle) = guard_for(target, trust)?;
+    let (guard, lifecycle) = guard_for(target, trust, WorkerSlice::WHOLE)?;
     Ok(guard
         .stop_leftovers(&target.target, &lifecycle)
         .await?

@@ -5,9 +5,14 @@ use crate::error::LoadError;
 use crate::exit::EXIT_CODES_HELP;
 use crate::report::{REPORT_EXTENSIONS, REPORT_FORMATS, ReportError, ReportFormat, ReportProblem};
 use crate::scenario::{CampaignChoice, ClientKind, Reports, Scenario};
+use crate::worker::{WORKER_VAR, WorkerError, WorkerSlice};
 use campaign_api::parse_duration;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+/// How far ahead `--start-at` may be: further is a typo, not a plan.
+pub const START_AT_MAX_AHEAD: Duration = Duration::from_secs(24 * 3600);
 
 const EXAMPLES: &str = "\
 Examples:
@@ -15,7 +20,9 @@ Examples:
   campaign-load -s scenarios/smoke.toml -u 50 -t 30s    50 users for 30 s
   campaign-load -s scenarios/smoke.toml --rate 200 -t 1m   200 arrivals/s (the open model)
   campaign-load -s scenarios/smoke.toml --threshold 'p99<50ms' --threshold 'error-rate<1%'
-  campaign-load merge w0.json w1.json --report-file fleet.html
+  campaign-load -s scenarios/smoke.toml --rate 900 -t 1m --worker 1/3 --summary w1.json
+                                                        worker 1 of 3: a third of 900/s
+  campaign-load merge w0.json w1.json w2.json --report-file fleet.html
   campaign-load cleanup -s scenarios/voice-start-stop.toml   stop what a killed run left started";
 
 /// Load-test vendor campaign APIs with Goose, from scenario files.
@@ -64,6 +71,10 @@ pub enum Command {
         /// Also write the merged verdicts as JUnit XML (.xml).
         #[arg(long)]
         junit: Option<PathBuf>,
+        /// Merge what there is: a fleet with workers missing, or separate runs of one slice
+        /// (refused otherwise: the figures would not be the whole test's).
+        #[arg(long)]
+        partial: bool,
     },
 }
 
@@ -112,6 +123,19 @@ pub struct RunArgs {
     /// campaign-load's own summary (JSON, mergeable).
     #[arg(long)]
     pub summary: Option<PathBuf>,
+    /// This run's slice of one test split between N workers (from 0: 0/3, 1/3, 2/3): the
+    /// scenario's users, rate and campaigns are the whole fleet's, and this worker takes its
+    /// share (also CAMPAIGN_LOAD_WORKER=I/N). With N > 1 a failed threshold does not fail the
+    /// worker: `merge` judges the fleet.
+    #[arg(long, value_name = "I/N", conflicts_with = "workers")]
+    pub worker: Option<String>,
+    /// N workers, this one's index from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<u32>,
+    /// Wait until this wall-clock time (RFC 3339, e.g. 2026-12-03T14:00:00Z) and count the
+    /// schedule from it: workers given one time start together. At most 24 h ahead.
+    #[arg(long, value_name = "TIME")]
+    pub start_at: Option<String>,
     /// JUnit XML of the verdicts (.xml): one test case per threshold, with what was measured.
     #[arg(long)]
     pub junit: Option<PathBuf>,
@@ -156,6 +180,55 @@ pub enum ClientArg {
 }
 
 impl RunArgs {
+    /// The worker slice: `--worker`, else `--workers` with Kubernetes' index, else
+    /// `CAMPAIGN_LOAD_WORKER`, else the whole test.
+    pub(crate) fn worker_slice(&self) -> Result<WorkerSlice, WorkerError> {
+        match (&self.worker, self.workers) {
+            (Some(w), _) => WorkerSlice::parse(w, "--worker"),
+            (None, Some(n)) => WorkerSlice::from_index_var(n),
+            (None, None) => match std::env::var(WORKER_VAR) {
+                Ok(w) if !w.trim().is_empty() => WorkerSlice::parse(&w, WORKER_VAR),
+                _ => Ok(WorkerSlice::WHOLE),
+            },
+        }
+    }
+
+    /// `--start-at`, checked: an RFC 3339 time at most [`START_AT_MAX_AHEAD`] from now. One in
+    /// the past is kept (a worker that came up late runs late, and says so).
+    pub(crate) fn start_at(&self) -> Result<Option<SystemTime>, LoadError> {
+        let Some(text) = &self.start_at else {
+            return Ok(None);
+        };
+        let bad = |fix: String| LoadError::Flag {
+            flag: format!("--start-at {}", text.chars().take(40).collect::<String>()),
+            fix,
+        };
+        let at = time::OffsetDateTime::parse(
+            text.trim(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .map_err(|e| {
+            bad(format!(
+                "an RFC 3339 time such as 2026-12-03T14:00:00Z ({e})"
+            ))
+        })?;
+        let at = SystemTime::UNIX_EPOCH
+            + Duration::from_nanos(
+                u64::try_from(at.unix_timestamp_nanos())
+                    .map_err(|_| bad("a time after 1970".into()))?,
+            );
+        if at
+            .duration_since(SystemTime::now())
+            .is_ok_and(|ahead| ahead > START_AT_MAX_AHEAD)
+        {
+            return Err(bad(format!(
+                "a time at most {} h from now",
+                START_AT_MAX_AHEAD.as_secs() / 3600
+            )));
+        }
+        Ok(Some(at))
+    }
+
     /// The HTTPS trust the flags ask for (run and cleanup alike).
     pub(crate) fn trust(&self) -> campaign_api::Trust {
         campaign_api::Trust {

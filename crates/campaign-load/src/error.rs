@@ -124,6 +124,12 @@ pub enum LoadError {
     /// A summary file could not be read (`merge`).
     #[error(transparent)]
     Summary(#[from] SummaryFileError),
+    /// A worker slice that cannot be used, or a scenario it cannot split.
+    #[error("{0}")]
+    Worker(#[from] crate::worker::WorkerError),
+    /// Summaries that are not one whole test.
+    #[error("merge: {0}")]
+    Fleet(#[from] crate::worker::FleetError),
     /// The same summary given twice to `merge`.
     #[error("{}: the same summary as {}; each worker's summary is merged once", path.display(), first.display())]
     SameSummary {

@@ -61,6 +61,7 @@ mod scenario;
 mod summary;
 mod threshold;
 mod transport;
+mod worker;
 
 pub use cancel::{Cancel, CancelReason};
 pub use cleanup::cleanup;
@@ -72,6 +73,7 @@ pub use merge::{Merged, merge};
 pub use run::{Outcome, READY, RunConfig, run};
 pub use scenario::{FileProblem, Scenario, ScenarioError, ValueError};
 pub use summary::{RequestStats, Summary, ThresholdLine};
+pub use worker::{FleetError, WorkerError, WorkerSlice};
 
 /// The parts of a [`Summary`], for programs that read one.
 pub mod figures {

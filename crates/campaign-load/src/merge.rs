@@ -16,9 +16,13 @@ pub struct Merged {
 }
 
 /// Merges the summaries at `inputs`, and judges `fleet_rules` on the result (the workers' own
-/// rules when none are given). Refuses the same summary twice, and runs of different models or
-/// schedules.
-pub fn merge(inputs: &[PathBuf], fleet_rules: &[String]) -> Result<Merged, LoadError> {
+/// rules when none are given). Refuses the same summary twice, runs of different models or
+/// schedules, and (unless `partial`) worker slices that do not make one whole test.
+pub fn merge(
+    inputs: &[PathBuf],
+    fleet_rules: &[String],
+    partial: bool,
+) -> Result<Merged, LoadError> {
     // Summary::default() has 0 workers: merging the first input takes its scenario and host.
     let mut merged = Summary::default();
     let mut seen: Vec<(PathBuf, String)> = Vec::new();
@@ -45,6 +49,7 @@ pub fn merge(inputs: &[PathBuf], fleet_rules: &[String]) -> Result<Merged, LoadE
             })?;
         merged.merge(&s);
     }
+    crate::worker::check_fleet(&merged.slices, partial)?;
     let rules = if fleet_rules.is_empty() {
         merged.rules()
     } else {

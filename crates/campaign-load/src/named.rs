@@ -9,6 +9,7 @@
 //! those. Anything else is refused before a request is sent.
 
 use crate::scenario::{CampaignChoice, Scenario};
+use crate::worker::{WorkerError, WorkerSlice};
 use campaign_api::{Channel, Target, Vendor};
 
 /// Why a scenario cannot run on a configured host: it would touch campaigns nobody named.
@@ -39,6 +40,9 @@ pub enum NamedError {
         /// Campaigns named.
         named: usize,
     },
+    /// This worker's block of the named ids is too small for its users.
+    #[error(transparent)]
+    Slice(WorkerError),
     /// The scenario names a campaign the variable does not.
     #[error(
         "campaign {id:?} is not one you named in {vars} ({}); a configured host is driven only on those",
@@ -52,6 +56,12 @@ pub enum NamedError {
         /// What they name.
         named: Vec<String>,
     },
+}
+
+/// Named ids a fleet needs so that `slice`'s block holds `users`: every worker's block is at
+/// least `len / N` long, so `users × N` always does.
+fn block_need(users: usize, slice: WorkerSlice) -> usize {
+    users * slice.count as usize
 }
 
 /// The variable that names `vendor`'s campaigns on `channel`.
@@ -101,14 +111,26 @@ pub fn confine(scenario: &mut Scenario, target: &Target) -> Result<Vec<String>, 
     let users = scenario.load.users.unwrap_or(1);
     match &scenario.campaigns {
         CampaignChoice::PerUser { .. } => {
-            if named.len() < users {
+            // A worker of a fleet takes its own block of the named ids: no id goes to two.
+            let slice = scenario.load.worker;
+            let block = &named[slice.block(named.len())];
+            if block.len() < users {
+                if !slice.is_whole() {
+                    return Err(NamedError::Slice(WorkerError::TooFewIds {
+                        slice,
+                        users,
+                        total: named.len(),
+                        block: block.len(),
+                        need: block_need(users, slice),
+                    }));
+                }
                 return Err(NamedError::TooFew {
                     users,
                     vars,
                     named: named.len(),
                 });
             }
-            let ids: Vec<String> = named.into_iter().take(users).collect();
+            let ids: Vec<String> = block.iter().take(users).cloned().collect();
             scenario.campaigns = CampaignChoice::List { ids: ids.clone() };
             Ok(ids)
         }

@@ -17,6 +17,7 @@
 //! Goose's own `--throttle-requests` is a cap, not a schedule, and its refill loop falls short
 //! (measured: 178 req/s for a cap of 200).
 
+use crate::worker::WorkerSlice;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -94,10 +95,12 @@ impl PlacedStage {
     }
 }
 
-/// Arrival rates over a run.
+/// Arrival rates over a run, or one worker's slice of them ([`Schedule::for_worker`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
+    /// The whole test's stages (a slice's figures are derived from them, never stored apart).
     stages: Vec<PlacedStage>,
+    slice: WorkerSlice,
 }
 
 impl Schedule {
@@ -129,12 +132,54 @@ impl Schedule {
             rate = p.end_rate;
             placed.push(p);
         }
-        Schedule { stages: placed }
+        Schedule {
+            stages: placed,
+            slice: WorkerSlice::WHOLE,
+        }
     }
 
-    /// The stages on the run's clock.
-    pub fn stages(&self) -> &[PlacedStage] {
-        &self.stages
+    /// Worker `slice`'s part of this schedule: the arrivals numbered ≡ index (mod count), at
+    /// the whole schedule's due times; its rates and targets are its share of the whole's.
+    pub fn for_worker(mut self, slice: WorkerSlice) -> Schedule {
+        self.slice = slice;
+        self
+    }
+
+    /// How many stages the schedule has.
+    pub fn stage_count(&self) -> usize {
+        self.stages.len()
+    }
+
+    /// The stage (from 0) that `t` seconds from the start falls in; past the end, the last.
+    pub fn stage_at(&self, t: f64) -> Option<usize> {
+        self.stages
+            .iter()
+            .position(|st| t >= st.from && t < st.until)
+            .or_else(|| self.stages.len().checked_sub(1))
+    }
+
+    /// The slice of the whole test this schedule is.
+    pub fn slice(&self) -> WorkerSlice {
+        self.slice
+    }
+
+    /// The slice's share of the whole schedule's rates and counts.
+    fn share(&self) -> f64 {
+        1.0 / f64::from(self.slice.count)
+    }
+
+    /// The stages on the run's clock, with the slice's share of their rates and arrivals.
+    pub fn stages(&self) -> Vec<PlacedStage> {
+        let k = self.share();
+        self.stages
+            .iter()
+            .map(|s| PlacedStage {
+                start_rate: s.start_rate * k,
+                end_rate: s.end_rate * k,
+                before: s.before * k,
+                ..*s
+            })
+            .collect()
     }
 
     /// How long the schedule lasts.
@@ -142,38 +187,46 @@ impl Schedule {
         Duration::from_secs_f64(self.stages.last().map_or(0.0, |s| s.until))
     }
 
-    /// How many arrivals are due at or before `t` seconds: arrival `n` is due when the integral
-    /// reaches `n`, so arrival 0 is due at once.
+    /// How many of the slice's arrivals are due at or before `t` seconds: arrival `n` of the
+    /// whole is due when the integral reaches `n`, so arrival 0 is due at once.
     pub fn count_due_by(&self, t: f64) -> u64 {
         if t < 0.0 {
             return 0;
         }
-        let total = self.due_by(f64::MAX).ceil() as u64;
-        ((self.due_by(t) + 1e-9).floor() as u64 + 1).min(total)
+        let total = self.whole_due_by(f64::MAX).ceil() as u64;
+        let whole = ((self.whole_due_by(t) + 1e-9).floor() as u64 + 1).min(total);
+        self.slice.arrivals_of(whole)
     }
 
-    /// Arrivals due in the first `t` seconds (a real number: the integral of the rate).
+    /// The slice's share of the arrivals due in the first `t` seconds (a real number: the
+    /// integral of the rate).
     pub fn due_by(&self, t: f64) -> f64 {
+        self.whole_due_by(t) * self.share()
+    }
+
+    fn whole_due_by(&self, t: f64) -> f64 {
         match self.stages.iter().find(|s| t < s.until) {
             Some(s) => s.before + s.count_at(t - s.from),
             None => self.stages.last().map_or(0.0, |s| s.before + s.arrivals()),
         }
     }
 
-    /// The arrival rate `t` seconds into the schedule, req/s (0 past its end).
+    /// The slice's arrival rate `t` seconds into the schedule, req/s (0 past its end).
     pub fn rate_at(&self, t: f64) -> f64 {
         match self.stages.iter().find(|s| t >= s.from && t < s.until) {
             Some(s) => {
-                s.start_rate
-                    + (s.end_rate - s.start_rate) * (t - s.from) / s.len().max(f64::MIN_POSITIVE)
+                (s.start_rate
+                    + (s.end_rate - s.start_rate) * (t - s.from) / s.len().max(f64::MIN_POSITIVE))
+                    * self.share()
             }
             None => 0.0,
         }
     }
 
-    /// Seconds from the start at which arrival `n` (from 0) is due, or `None` past the end.
-    pub fn due(&self, n: u64) -> Option<f64> {
-        let n = n as f64;
+    /// Seconds from the start at which the slice's arrival `k` (from 0) is due, or `None` past
+    /// the end: the due time of the whole's arrival [`WorkerSlice::arrival`]`(k)`.
+    pub fn due(&self, k: u64) -> Option<f64> {
+        let n = self.slice.arrival(k) as f64;
         let s = self
             .stages
             .iter()
@@ -247,6 +300,13 @@ impl Pacer {
         let zero = *self.start.get_or_init(Instant::now);
         self.started.notify_waiters();
         zero
+    }
+
+    /// Fixes the clock's zero at `zero` (`--start-at`): the users wait for it, however soon
+    /// they are ready, and arrival times count from it.
+    pub fn start_at(&self, zero: Instant) {
+        let _ = self.start.set(zero);
+        self.started.notify_waiters();
     }
 
     /// One user is ready to send; the last one starts the clock.
@@ -365,6 +425,55 @@ mod tests {
         assert_eq!(s.count_due_by(100.0), 1000);
         assert!((s.due_by(1.0) - 500.0).abs() < 1e-9);
         assert_eq!(s.duration(), secs(2));
+    }
+
+    #[test]
+    fn the_slices_of_a_schedule_are_the_whole_dealt_out() {
+        // A ramp, so due times are uneven: every arrival of the whole is one worker's, at the
+        // whole's due time, and the counts and targets of the three add up to the whole's.
+        let whole = Schedule::ramping(
+            10.0,
+            &[
+                Stage {
+                    target: 300.0,
+                    duration: secs(3),
+                },
+                Stage {
+                    target: 300.0,
+                    duration: secs(2),
+                },
+            ],
+        );
+        let n = 3;
+        let slices: Vec<Schedule> = (0..n)
+            .map(|i| whole.clone().for_worker(WorkerSlice { index: i, count: n }))
+            .collect();
+        let mut dealt: Vec<(u64, f64)> = Vec::new();
+        for (i, s) in slices.iter().enumerate() {
+            let mut k = 0;
+            while let Some(t) = s.due(k) {
+                dealt.push((k * u64::from(n) + i as u64, t));
+                k += 1;
+            }
+            assert_eq!(k, s.count_due_by(100.0), "worker {i}");
+        }
+        dealt.sort_by_key(|d| d.0);
+        let mut m = 0;
+        while let Some(t) = whole.due(m) {
+            assert_eq!(dealt[m as usize], (m, t), "arrival {m}");
+            m += 1;
+        }
+        assert_eq!(dealt.len() as u64, m, "nothing doubled or lost");
+        for t in [0.0, 0.05, 1.0, 2.5, 3.0, 4.99, 5.0, 9.0] {
+            let counts: u64 = slices.iter().map(|s| s.count_due_by(t)).sum();
+            assert_eq!(counts, whole.count_due_by(t), "at {t}");
+            let targets: f64 = slices.iter().map(|s| s.due_by(t)).sum();
+            assert!((targets - whole.due_by(t)).abs() < 1e-6, "at {t}");
+            let rates: f64 = slices.iter().map(|s| s.rate_at(t)).sum();
+            assert!((rates - whole.rate_at(t)).abs() < 1e-6, "at {t}");
+        }
+        let stage_rates: f64 = slices.iter().map(|s| s.stages()[1].start_rate).sum();
+        assert!((stage_rates - 300.0).abs() < 1e-9);
     }
 
     #[test]

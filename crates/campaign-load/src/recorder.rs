@@ -65,7 +65,7 @@ pub struct Recorder {
 impl Recorder {
     /// A recorder; `schedule` for an open-model run.
     pub fn new(schedule: Option<Schedule>) -> Recorder {
-        let stages = schedule.as_ref().map_or(0, |s| s.stages().len());
+        let stages = schedule.as_ref().map_or(0, |s| s.stage_count());
         Recorder {
             zero: std::sync::OnceLock::new(),
             schedule,
@@ -146,12 +146,7 @@ impl Recorder {
             if late > LATE_AFTER {
                 g.late += 1;
             }
-            if let Some(i) = schedule
-                .stages()
-                .iter()
-                .position(|st| at >= st.from && at < st.until)
-                .or_else(|| schedule.stages().len().checked_sub(1))
-            {
+            if let Some(i) = schedule.stage_at(at) {
                 g.stage_sent[i] += 1;
             }
         }
@@ -225,6 +220,7 @@ impl Recorder {
             seconds,
             arrivals,
             duration,
+            zero: self.zero.get().copied(),
         }
     }
 }
@@ -241,6 +237,8 @@ pub struct Finished {
     /// The run's length: the schedule's (up to where it was stopped) for an open model, first
     /// send to last answer for a closed one.
     pub duration: Duration,
+    /// The run's zero, its seconds counted from it (`None`: nothing was sent).
+    pub zero: Option<Instant>,
 }
 
 #[cfg(test)]

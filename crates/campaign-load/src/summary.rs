@@ -6,13 +6,14 @@
 
 use crate::accounting::AccountingSnapshot;
 use crate::histogram::Histogram;
+use crate::worker::WorkerSlice;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 /// The summary format this build writes and reads.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// One request name's figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,6 +241,24 @@ impl Arrivals {
     }
 }
 
+/// `started_at` as seconds since 1970, if it is there and reads.
+fn start_secs(started_at: &Option<String>) -> Option<f64> {
+    let t = time::OffsetDateTime::parse(
+        started_at.as_deref()?,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .ok()?;
+    Some(t.unix_timestamp_nanos() as f64 / 1e9)
+}
+
+/// `at` as RFC 3339 (UTC, to the microsecond), as summaries record their start.
+pub(crate) fn rfc3339(at: std::time::SystemTime) -> Option<String> {
+    let t = time::OffsetDateTime::from(at);
+    let t = t.replace_nanosecond(t.nanosecond() / 1000 * 1000).ok()?;
+    t.format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
 /// Why two summaries cannot be merged.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Mismatch {
@@ -304,8 +323,17 @@ pub enum Model {
 /// A run (or a merge of runs).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// The summary format (2 for this build; `merge` refuses others).
+    /// The summary format ([`FORMAT`] for this build; `merge` refuses others).
     pub format: u32,
+    /// The campaign-load version that wrote it.
+    pub version: String,
+    /// The wall-clock time of the run's zero (its schedule's start, else its first request),
+    /// RFC 3339; absent when nothing was sent. `merge` lines the workers' seconds up by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// The slices of one test this covers: a run's own (`0/1` for the whole test), or every
+    /// merged worker's.
+    pub slices: Vec<WorkerSlice>,
     /// Scenario name.
     pub scenario: String,
     /// `host:port` the run drove.
@@ -366,9 +394,33 @@ impl Summary {
             self.host = o.host.clone();
             self.model = o.model;
             self.format = o.format;
+            self.version = o.version.clone();
+            self.started_at = o.started_at.clone();
         }
+        // Seconds line up by wall clock: `o`'s second i is the fleet's second i + offset (to
+        // the nearest second; workers given one --start-at share their zero).
+        let offset = match (start_secs(&self.started_at), start_secs(&o.started_at)) {
+            (Some(mine), Some(theirs)) if self.workers > 0 => {
+                let d = (theirs - mine).round();
+                if d < 0.0 {
+                    let shift = (-d) as usize;
+                    self.timeline
+                        .splice(0..0, std::iter::repeat_with(Second::default).take(shift));
+                    self.duration_secs += -d;
+                    self.started_at = o.started_at.clone();
+                    0
+                } else {
+                    d as usize
+                }
+            }
+            _ => 0,
+        };
         self.workers += o.workers;
-        self.duration_secs = self.duration_secs.max(o.duration_secs);
+        self.slices.extend(&o.slices);
+        if self.version != o.version && !self.version.contains(&o.version) {
+            self.version = format!("{}, {}", self.version, o.version);
+        }
+        self.duration_secs = self.duration_secs.max(offset as f64 + o.duration_secs);
         for (k, v) in &o.requests {
             self.requests.entry(k.clone()).or_default().merge(v);
         }
@@ -380,10 +432,11 @@ impl Summary {
             }
             (a, b) => a.or_else(|| b.clone()),
         };
-        if self.timeline.len() < o.timeline.len() {
-            self.timeline.resize_with(o.timeline.len(), Second::default);
+        if self.timeline.len() < offset + o.timeline.len() {
+            self.timeline
+                .resize_with(offset + o.timeline.len(), Second::default);
         }
-        for (a, b) in self.timeline.iter_mut().zip(&o.timeline) {
+        for (a, b) in self.timeline[offset..].iter_mut().zip(&o.timeline) {
             a.merge(b);
         }
         self.campaigns_stopped_at_end += o.campaigns_stopped_at_end;

@@ -11,6 +11,7 @@ pub(super) fn main(
     outputs: &[PathBuf],
     fleet_rules: &[String],
     junit: Option<&Path>,
+    partial: bool,
 ) -> Exit {
     let mut files = Vec::new();
     for o in outputs {
@@ -25,7 +26,7 @@ pub(super) fn main(
             Err(e) => return super::could_not_start(e),
         }
     }
-    let merged = match crate::merge::merge(inputs, fleet_rules) {
+    let merged = match crate::merge::merge(inputs, fleet_rules, partial) {
         Ok(m) => m,
         Err(e) => return super::could_not_start(e),
     };

@@ -27,7 +27,14 @@ async fn dispatch(cli: Cli) -> Exit {
             report_files,
             thresholds,
             junit,
-        }) => merge::main(&inputs, &report_files, &thresholds, junit.as_deref()),
+            partial,
+        }) => merge::main(
+            &inputs,
+            &report_files,
+            &thresholds,
+            junit.as_deref(),
+            partial,
+        ),
         Some(Command::Cleanup { run }) => cleanup::main(&run).await,
         None => run::main(&cli.run).await,
     }

@@ -29,12 +29,21 @@ pub(super) async fn main(a: &RunArgs) -> Exit {
     }
 }
 
-/// The scenario as the flags leave it, every value checked, and its reports ready to write:
-/// all before a host is chosen or anything is sent.
-fn prepare(a: &RunArgs) -> Result<(Scenario, Vec<ReportFile>), LoadError> {
+/// What a run was given, every value checked once: the scenario as the flags leave it (this
+/// worker's slice of it), its reports ready to write, and when it starts.
+struct Prepared {
+    scenario: Scenario,
+    reports: Vec<ReportFile>,
+    start_at: Option<std::time::SystemTime>,
+}
+
+/// Everything checked before a host is chosen or anything is sent.
+fn prepare(a: &RunArgs) -> Result<Prepared, LoadError> {
     let path = a.scenario.as_ref().ok_or(LoadError::NoScenario)?;
     let mut scenario = Scenario::load(path)?;
     a.apply(&mut scenario)?;
+    let slice = a.worker_slice()?;
+    let start_at = a.start_at()?;
     crate::threshold::parse_all(&scenario.thresholds).map_err(|source| LoadError::Threshold {
         from: if a.thresholds.is_empty() {
             path.display().to_string()
@@ -47,17 +56,27 @@ fn prepare(a: &RunArgs) -> Result<(Scenario, Vec<ReportFile>), LoadError> {
         path: path.clone(),
         source,
     })?;
+    // Checked as the whole test, then sliced: a worker's share is judged by the same rules.
+    crate::worker::slice_scenario(&mut scenario, slice)?;
     let reports = scenario.report.prepare()?;
     if crate::host::is_remote(a.host.as_deref()) && !a.allow_remote {
         return Err(LoadError::Remote {
             host: format!("--host {}", a.host.as_deref().unwrap_or_default()),
         });
     }
-    Ok((scenario, reports))
+    Ok(Prepared {
+        scenario,
+        reports,
+        start_at,
+    })
 }
 
 async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
-    let (mut scenario, reports) = match prepare(a) {
+    let Prepared {
+        mut scenario,
+        reports,
+        start_at,
+    } = match prepare(a) {
         Ok(p) => p,
         Err(e) => return super::could_not_start(e),
     };
@@ -84,11 +103,12 @@ async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
             host: host.target.target.host_label(),
         });
     }
-    banner(&scenario, &host.target, may_start.as_deref());
+    banner(&scenario, &host.target, may_start.as_deref(), start_at);
     let config = RunConfig {
         scenario,
         target: host.target,
         goose_flags: a.goose_flags(),
+        start_at,
     };
     let result = crate::run::run(&config, cancel).await;
     if let Some(sim) = host.sim {
@@ -101,7 +121,12 @@ async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
 }
 
 /// What the run is about to do, and what it may touch.
-fn banner(scenario: &Scenario, target: &campaign_api::VendorTarget, may_start: Option<&[String]>) {
+fn banner(
+    scenario: &Scenario,
+    target: &campaign_api::VendorTarget,
+    may_start: Option<&[String]>,
+    start_at: Option<std::time::SystemTime>,
+) {
     let l = &scenario.load;
     let users = l.users.unwrap_or(1);
     let bound = match (l.run_time, l.iterations, &l.test_plan) {
@@ -128,6 +153,34 @@ fn banner(scenario: &Scenario, target: &campaign_api::VendorTarget, may_start: O
             .unwrap_or_default(),
         scenario.campaigns_at_risk(users)
     );
+    let slice = l.worker;
+    if !slice.is_whole() {
+        println!(
+            "  worker {slice}: its share of the scenario's users{}; per-user campaign ids of its own; thresholds are judged by `campaign-load merge` on the whole fleet",
+            match l.schedule() {
+                Some(s) => format!(
+                    ", and the schedule's arrivals numbered {} (mod {}): {} of them",
+                    slice.index,
+                    slice.count,
+                    s.count_due_by(f64::MAX)
+                ),
+                None => String::new(),
+            }
+        );
+    }
+    if let Some(at) = start_at {
+        let when = crate::summary::rfc3339(at).unwrap_or_default();
+        match at.duration_since(std::time::SystemTime::now()) {
+            Ok(wait) => println!(
+                "  starts at {when} (in {:.1} s); its schedule counts from then",
+                wait.as_secs_f64()
+            ),
+            Err(e) => println!(
+                "  starts at {when}, which passed {:.1} s ago: it starts now, and what fell due since is late",
+                e.duration().as_secs_f64()
+            ),
+        }
+    }
     if let Some(ids) = may_start {
         println!(
             "  the only campaigns it may touch (named by you): {}",
@@ -185,6 +238,18 @@ fn finish(outcome: &Outcome, reports: &[ReportFile]) -> Exit {
         );
         Exit::Unconfirmed
     } else if outcome.passed {
+        Exit::Pass
+    } else if !s.slices.iter().all(|w| w.is_whole()) {
+        // A worker's slice is not the test: its rate, shortfall and percentiles are a part of
+        // the fleet's. `merge` judges the whole, and exits by it.
+        println!(
+            "(worker {}: the thresholds above are this slice's alone; the fleet's verdict is `campaign-load merge`'s)",
+            s.slices
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         Exit::Pass
     } else {
         Exit::ThresholdFailed

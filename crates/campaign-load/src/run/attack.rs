@@ -33,8 +33,14 @@ pub(crate) fn request_timeout(scenario: &Scenario) -> Duration {
 
 /// Goose's own flags for this run. Thresholds and report files are not Goose's: campaign-load
 /// judges and writes them from its own figures, which hold both latencies. `extra` are the
-/// user's pass-through flags (`--goose=…`, `--dashboard`, `--quiet`).
-pub(crate) fn goose_args(scenario: &Scenario, host: &str, extra: &[String]) -> Vec<String> {
+/// user's pass-through flags (`--goose=…`, `--dashboard`, `--quiet`). `lead`: how long before
+/// the schedule's start the users are launched (`--start-at`), which Goose's run time must cover.
+pub(crate) fn goose_args(
+    scenario: &Scenario,
+    host: &str,
+    extra: &[String],
+    lead: Option<Duration>,
+) -> Vec<String> {
     // No controllers (one attack per process, nothing listening), and metrics kept from the
     // first request: the accounting, the simulator's counters and Goose's counts must agree.
     let mut a: Vec<String> = ["--host", host, "--no-telnet", "--no-reset-metrics"]
@@ -63,7 +69,13 @@ pub(crate) fn goose_args(scenario: &Scenario, host: &str, extra: &[String]) -> V
         // the last arrivals off. Idle users wait that out without sending.
         (Some(s), _) => a.extend([
             "--run-time".into(),
-            format!("{}s", s.duration().as_secs_f64().ceil() as u64 + 2),
+            format!(
+                "{}s",
+                (s.duration() + lead.unwrap_or_default())
+                    .as_secs_f64()
+                    .ceil() as u64
+                    + 2
+            ),
         ]),
         (None, Some(t)) => a.extend(["--run-time".into(), format!("{}s", t.as_secs().max(1))]),
         (None, None) => {}
@@ -146,6 +158,7 @@ pub(crate) fn build(
         let timeout = request_timeout(scenario);
         let lean = shared.lean.is_some();
         let trust = scenario.transport.trust.clone();
+        let worker = scenario.load.worker;
         let ready = Arc::clone(shared);
         s = s.register_transaction(
             Transaction::new(Arc::new(move |user: &mut GooseUser| {
@@ -156,7 +169,7 @@ pub(crate) fn build(
                         let builder = reqwest::Client::builder()
                             .redirect(reqwest::redirect::Policy::none())
                             .timeout(timeout)
-                            .user_agent(concat!("campaign-load/", env!("CARGO_PKG_VERSION")));
+                            .user_agent(crate::transport::user_agent(worker));
                         let builder = trust.apply(builder).map_err(custom)?;
                         user.set_client_builder(builder).await?;
                     }

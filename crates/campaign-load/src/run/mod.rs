@@ -19,6 +19,7 @@ use campaign_api::{OperationId, VendorTarget};
 use campaign_schema::{Assumptions, Checker};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::time::{Duration, SystemTime};
 use step::Shared;
 use tokio::time::Instant;
 
@@ -32,6 +33,9 @@ pub struct RunConfig {
     pub target: VendorTarget,
     /// Goose's own flags, passed through.
     pub goose_flags: Vec<String>,
+    /// When the schedule's clock starts (`--start-at`): the run waits for it. `None`: as soon
+    /// as the users are ready.
+    pub start_at: Option<SystemTime>,
 }
 
 impl RunConfig {
@@ -41,6 +45,7 @@ impl RunConfig {
             scenario,
             target,
             goose_flags: Vec::new(),
+            start_at: None,
         }
     }
 }
@@ -80,6 +85,19 @@ impl Cleanup {
     }
 }
 
+/// How long before `--start-at` an open-model run launches its users, so they are ready when
+/// its schedule starts.
+pub const START_LEAD: Duration = Duration::from_secs(1);
+
+/// The monotonic instant of wall-clock time `at` (now, if it has passed).
+fn instant_of(at: SystemTime) -> Instant {
+    let now = Instant::now();
+    match at.duration_since(SystemTime::now()) {
+        Ok(ahead) => now + ahead,
+        Err(e) => now.checked_sub(e.duration()).unwrap_or(now),
+    }
+}
+
 /// Runs `config` until its bound, or until `cancel` is cancelled; either way every campaign it
 /// started is stopped and confirmed halted before it returns.
 pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadError> {
@@ -94,7 +112,8 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
     )?;
     // Every campaign a run against a host of someone else's may start is journaled before its
     // first start; a killed run's leftovers are stopped before this run begins.
-    let (guard, lifecycle) = crate::cleanup::guard_for(target, &scenario.transport.trust)?;
+    let (guard, lifecycle) =
+        crate::cleanup::guard_for(target, &scenario.transport.trust, scenario.load.worker)?;
     let guard = Arc::new(guard);
     cancel.watch_guard(&guard);
     let left = guard.stop_leftovers(&target.target, &lifecycle).await?;
@@ -131,6 +150,7 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
         scenario,
         target.target.base_url.as_str(),
         &config.goose_flags,
+        config.start_at.map(|_| START_LEAD),
     );
     let timeout = attack::request_timeout(scenario);
     let shared = Arc::new(Shared {
@@ -163,6 +183,24 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
         goose_metrics: attack::goose_reads_metrics(&args),
     });
     let attack = attack::build(&shared, &args, cancel)?;
+    if let Some(at) = config.start_at {
+        // The users are launched a moment early, so they are ready when the clock starts; the
+        // clock's zero is the instant itself, in every worker given it.
+        let zero = instant_of(at);
+        if let Some(p) = &shared.pacer {
+            p.start_at(zero);
+        }
+        shared.recorder.start(zero);
+        let launch = if shared.pacer.is_some() {
+            zero.checked_sub(START_LEAD).unwrap_or(zero)
+        } else {
+            zero
+        };
+        tokio::select! {
+            () = tokio::time::sleep_until(launch) => {}
+            () = cancel.cancelled() => return Err(LoadError::CancelledBeforeStart),
+        }
+    }
     // A cancel ends the schedule at its instant (users waiting for an arrival give it up, and
     // the arrivals after it are not counted as dropped), and stops Goose.
     let watcher = {
@@ -211,6 +249,12 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
     let finished = shared.recorder.finish(end, users, went);
     let mut summary = Summary {
         format: crate::summary::FORMAT,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at: finished.zero.and_then(|z| {
+            let ago = Instant::now().saturating_duration_since(z);
+            crate::summary::rfc3339(SystemTime::now().checked_sub(ago)?)
+        }),
+        slices: vec![scenario.load.worker],
         scenario: scenario.name.clone(),
         host: target.target.host_label(),
         workers: 1,

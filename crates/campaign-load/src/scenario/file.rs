@@ -322,6 +322,8 @@ impl Scenario {
                 })
                 .collect::<Result<Vec<_>, ScenarioError>>()?,
             timeout: dur("timeout", &l.timeout)?,
+            // A file describes the whole test; `--worker` slices it.
+            worker: crate::worker::WorkerSlice::WHOLE,
         };
         // The bound is checked once flags have had their say (`Scenario::check`); the values
         // themselves are checked here too, so a bad file is named at once.

@@ -137,6 +137,9 @@ pub struct Load {
     pub stages: Vec<crate::pacing::Stage>,
     /// Per-request timeout.
     pub timeout: Option<Duration>,
+    /// The part of the test this run is (`--worker I/N`); the figures above are the whole
+    /// test's until [`crate::worker`] slices them.
+    pub worker: crate::worker::WorkerSlice,
 }
 
 /// An expected vendor answer: a status and, optionally, the vendor's error code.
@@ -213,13 +216,15 @@ impl Load {
     /// the closed model.
     pub fn schedule(&self) -> Option<crate::pacing::Schedule> {
         if !self.stages.is_empty() {
-            return Some(crate::pacing::Schedule::ramping(
-                self.start_rate.unwrap_or(0.0),
-                &self.stages,
-            ));
+            return Some(
+                crate::pacing::Schedule::ramping(self.start_rate.unwrap_or(0.0), &self.stages)
+                    .for_worker(self.worker),
+            );
         }
         match (self.rate, self.run_time) {
-            (Some(r), Some(t)) => Some(crate::pacing::Schedule::constant(r, t)),
+            (Some(r), Some(t)) => {
+                Some(crate::pacing::Schedule::constant(r, t).for_worker(self.worker))
+            }
             _ => None,
         }
     }

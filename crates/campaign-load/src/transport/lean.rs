@@ -114,6 +114,7 @@ pub struct LeanClient {
     authority: String,
     timeout: Duration,
     tls: Option<LeanTls>,
+    user_agent: Option<http::HeaderValue>,
     conn: tokio::sync::Mutex<Option<SendRequest<Full<Bytes>>>>,
 }
 
@@ -132,8 +133,15 @@ impl LeanClient {
             authority,
             timeout,
             tls,
+            user_agent: None,
             conn: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// Sends `value` as every request's `User-Agent` (see [`super::user_agent`]).
+    pub fn with_user_agent(mut self, value: http::HeaderValue) -> LeanClient {
+        self.user_agent = Some(value);
+        self
     }
 
     /// A new connection: TCP, then TLS when configured, then hyper's HTTP/1.1 handshake. The
@@ -183,6 +191,9 @@ impl LeanClient {
             .method(request.method.clone())
             .uri(request.path_and_query())
             .header(http::header::HOST, self.authority.as_str());
+        if let Some(ua) = &self.user_agent {
+            builder = builder.header(http::header::USER_AGENT, ua);
+        }
         for (k, v) in &request.headers {
             builder = builder.header(k, v);
         }
@@ -273,11 +284,10 @@ pub(crate) async fn exchange(
 ) -> Result<super::Measured, Box<goose::goose::TransactionError>> {
     use crate::accounting::Fate;
     if user.get_session_data::<Arc<LeanClient>>().is_none() {
-        user.set_session_data(Arc::new(LeanClient::with_tls(
-            lean.authority.clone(),
-            lean.timeout,
-            lean.tls.clone(),
-        )));
+        user.set_session_data(Arc::new(
+            LeanClient::with_tls(lean.authority.clone(), lean.timeout, lean.tls.clone())
+                .with_user_agent(lean.user_agent.clone()),
+        ));
     }
     let client = match user.get_session_data::<Arc<LeanClient>>() {
         Some(c) => c.clone(),

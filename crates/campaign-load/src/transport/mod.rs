@@ -12,6 +12,7 @@ pub(crate) use lean::exchange as lean_exchange;
 use crate::accounting::Fate;
 use crate::error::LoadError;
 use crate::scenario::{ClientKind, Scenario};
+use crate::worker::WorkerSlice;
 use campaign_api::Target;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -42,6 +43,20 @@ pub(crate) struct Lean {
     pub authority: String,
     pub timeout: Duration,
     pub tls: Option<LeanTls>,
+    pub user_agent: http::HeaderValue,
+}
+
+/// What both clients send as `User-Agent`: the tool and its version, and a fleet worker's
+/// slice, so a host's log tells the workers apart (`campaign-load/0.1.0 (worker 1/3)`).
+pub(crate) fn user_agent(slice: WorkerSlice) -> http::HeaderValue {
+    let tool = concat!("campaign-load/", env!("CARGO_PKG_VERSION"));
+    let text = if slice.is_whole() {
+        tool.to_string()
+    } else {
+        format!("{tool} (worker {slice})")
+    };
+    // Digits, letters, '/', '.', ' ', '(' and ')': always a valid header value.
+    http::HeaderValue::from_str(&text).unwrap_or(http::HeaderValue::from_static(tool))
 }
 
 /// The lean client's settings, unless the scenario asks for Goose's (`--client goose`, or a
@@ -84,5 +99,6 @@ pub(crate) fn lean_for(
         authority: format!("{host}:{port}"),
         timeout,
         tls,
+        user_agent: user_agent(scenario.load.worker),
     }))
 }

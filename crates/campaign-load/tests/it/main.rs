@@ -8,6 +8,7 @@
 mod support;
 
 mod cli;
+mod fleet;
 mod https;
 mod measurement;
 mod named_campaigns;

@@ -7,7 +7,8 @@ use std::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_workers_merge_to_what_the_simulator_served() {
-    // Arrange: one simulator, three workers with their own campaign prefixes.
+    // Arrange: one simulator, three workers of one test (`--worker I/3`: a third of the users
+    // each, per-user campaign ids of their own).
     let sim = campaign_sim::start(campaign_sim::SimConfig::default())
         .await
         .expect("sim");
@@ -25,19 +26,19 @@ async fn three_workers_merge_to_what_the_simulator_served() {
     // Act: run the workers at once, then merge.
     let mut children = Vec::new();
     for (i, f) in files.iter().enumerate() {
-        let prefix = format!("load-w{i}-");
+        let slice = format!("{i}/3");
         children.push(
             shipped(&worker_dirs[i], "smoke")
                 .args([
                     "--run-time",
                     "3s",
                     "--users",
-                    "4",
+                    "12",
                     "--quiet",
                     "--host",
                     &sim.base_url(),
-                    "--campaign-prefix",
-                    &prefix,
+                    "--worker",
+                    &slice,
                 ])
                 .arg("--summary")
                 .arg(f)
@@ -46,10 +47,11 @@ async fn three_workers_merge_to_what_the_simulator_served() {
                 // The scenario's p95<250ms is a wall-clock figure; on a busy machine it could
                 // fail a worker that merged fine. No request fails here, so this one holds.
                 .args(["--threshold", "error-rate<1%"])
-                // Each worker capped at 25 requests a second (Goose's throttle): however the
-                // machine shares its cores among the three, no worker alone comes near the
-                // fleet's rate, which the fleet threshold below needs.
-                .args(["--throttle", "25"])
+                // The fleet capped at 75 requests a second, 25 a worker (Goose's throttle,
+                // split like the users): however the machine shares its cores among the
+                // three, no worker alone comes near the fleet's rate, which the fleet
+                // threshold below needs.
+                .args(["--throttle", "75"])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -182,9 +184,11 @@ async fn three_workers_merge_to_what_the_simulator_served() {
         "{fleet_rps} vs {best_worker}"
     );
     let between = format!("{:.1}", (fleet_rps + best_worker) / 2.0);
+    // One worker's summary alone is a part of the fleet: merged with --partial.
     let merge_with = |inputs: &[std::path::PathBuf], rule: &str| {
         let out = bin(&dir)
             .arg("merge")
+            .arg("--partial")
             .args(inputs)
             .arg("--report-file")
             .arg(dir.join("fleet.md"))

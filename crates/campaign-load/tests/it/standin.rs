@@ -5,7 +5,7 @@
 
 // The path is relative to this file's folder (tests/it/): the workspace's tests/fixtures.
 #[path = "../../../../tests/fixtures/standin.rs"]
-mod fixture;
+pub mod fixture;
 
 use crate::support::{bin, text, tmp};
 use fixture::StandIn;

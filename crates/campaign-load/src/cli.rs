@@ -117,7 +117,7 @@ pub struct RunArgs {
     /// scenario's; repeatable.
     #[arg(long = "report-file")]
     pub report_files: Vec<PathBuf>,
-    /// Campaign id prefix for per-user campaigns (give each scale-out worker its own).
+    /// Campaign id prefix for per-user campaigns (a --worker I/N slice appends wI- to it).
     #[arg(long)]
     pub campaign_prefix: Option<String>,
     /// campaign-load's own summary (JSON, mergeable).

@@ -250,10 +250,14 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
     let mut summary = Summary {
         format: crate::summary::FORMAT,
         version: env!("CARGO_PKG_VERSION").to_string(),
-        started_at: finished.zero.and_then(|z| {
-            let ago = Instant::now().saturating_duration_since(z);
-            crate::summary::rfc3339(SystemTime::now().checked_sub(ago)?)
-        }),
+        // `--start-at` is the zero itself; otherwise the zero's instant read off the wall clock.
+        started_at: match config.start_at {
+            Some(at) => crate::summary::rfc3339(at),
+            None => finished.zero.and_then(|z| {
+                let ago = Instant::now().saturating_duration_since(z);
+                crate::summary::rfc3339(SystemTime::now().checked_sub(ago)?)
+            }),
+        },
         slices: vec![scenario.load.worker],
         scenario: scenario.name.clone(),
         host: target.target.host_label(),

@@ -640,7 +640,10 @@ async fn the_dashboard_and_metrics_serve_mid_run_and_an_interrupted_schedule_dro
     assert_eq!(status.code(), Some(143), "{t}");
     let s = campaign_load::Summary::read(&summary).expect("summary written");
     let a = s.arrivals.expect("an open-model run");
-    assert_eq!(a.dropped, 0, "{t}");
+    // At most the one arrival due within a timer's wake-up of the signal: its user, asleep until
+    // its due time, woke to a stopped schedule (seen on a loaded machine). The defect this
+    // guards against counted the whole rest of the schedule, hundreds, as dropped.
+    assert!(a.dropped <= 1, "{} dropped: {t}", a.dropped);
     assert!(
         a.due < 20 * 60,
         "the schedule ended at SIGTERM: {} due",

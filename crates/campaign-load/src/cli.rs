@@ -203,20 +203,11 @@ impl RunArgs {
             flag: format!("--start-at {}", text.chars().take(40).collect::<String>()),
             fix,
         };
-        let at = time::OffsetDateTime::parse(
-            text.trim(),
-            &time::format_description::well_known::Rfc3339,
-        )
-        .map_err(|e| {
+        let at = crate::wallclock::parse(text).map_err(|e| {
             bad(format!(
                 "an RFC 3339 time such as 2026-12-03T14:00:00Z ({e})"
             ))
         })?;
-        let at = SystemTime::UNIX_EPOCH
-            + Duration::from_nanos(
-                u64::try_from(at.unix_timestamp_nanos())
-                    .map_err(|_| bad("a time after 1970".into()))?,
-            );
         if at
             .duration_since(SystemTime::now())
             .is_ok_and(|ahead| ahead > START_AT_MAX_AHEAD)

@@ -61,6 +61,7 @@ mod scenario;
 mod summary;
 mod threshold;
 mod transport;
+mod wallclock;
 mod worker;
 
 pub use cancel::{Cancel, CancelReason};

@@ -6,6 +6,7 @@
 
 use crate::accounting::AccountingSnapshot;
 use crate::histogram::Histogram;
+use crate::wallclock;
 use crate::worker::WorkerSlice;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -241,24 +242,6 @@ impl Arrivals {
     }
 }
 
-/// `started_at` as seconds since 1970, if it is there and reads.
-fn start_secs(started_at: &Option<String>) -> Option<f64> {
-    let t = time::OffsetDateTime::parse(
-        started_at.as_deref()?,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .ok()?;
-    Some(t.unix_timestamp_nanos() as f64 / 1e9)
-}
-
-/// `at` as RFC 3339 (UTC, to the microsecond), as summaries record their start.
-pub(crate) fn rfc3339(at: std::time::SystemTime) -> Option<String> {
-    let t = time::OffsetDateTime::from(at);
-    let t = t.replace_nanosecond(t.nanosecond() / 1000 * 1000).ok()?;
-    t.format(&time::format_description::well_known::Rfc3339)
-        .ok()
-}
-
 /// Why two summaries cannot be merged.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Mismatch {
@@ -399,7 +382,10 @@ impl Summary {
         }
         // Seconds line up by wall clock: `o`'s second i is the fleet's second i + offset (to
         // the nearest second; workers given one --start-at share their zero).
-        let offset = match (start_secs(&self.started_at), start_secs(&o.started_at)) {
+        let offset = match (
+            wallclock::secs(&self.started_at),
+            wallclock::secs(&o.started_at),
+        ) {
             (Some(mine), Some(theirs)) if self.workers > 0 => {
                 let d = (theirs - mine).round();
                 if d < 0.0 {
@@ -561,6 +547,53 @@ mod tests {
         assert_eq!(a.stages.len(), 2);
         assert!((a.stages[0].target - 20.0).abs() < 1e-9);
         assert_eq!(a.stages[1].sent, 20);
+    }
+
+    /// A closed-model worker that started at `started_at` and sent `per_second[i]` requests in
+    /// its second `i`.
+    fn worker(started_at: &str, per_second: &[u64]) -> Summary {
+        let mut timeline = Vec::new();
+        for n in per_second {
+            let mut sec = Second::default();
+            for _ in 0..*n {
+                sec.service.record(Duration::from_millis(1));
+            }
+            timeline.push(sec);
+        }
+        Summary {
+            workers: 1,
+            started_at: Some(started_at.into()),
+            duration_secs: per_second.len() as f64,
+            timeline,
+            ..Summary::default()
+        }
+    }
+
+    #[test]
+    fn merged_seconds_line_up_by_wall_clock() {
+        // Arrange: three workers, the second started 2.2 s after the first, the third 1.1 s
+        // before.
+        let a = worker("2026-12-03T14:00:00Z", &[1, 1, 1]);
+        let b = worker("2026-12-03T14:00:02.2Z", &[10, 10]);
+        let c = worker("2026-12-03T13:59:58.9Z", &[100]);
+
+        // Act
+        let mut fleet = Summary::default();
+        for w in [&a, &b, &c] {
+            fleet.merge(w);
+        }
+
+        // Assert: the fleet's second 0 is the earliest worker's; each worker's seconds land
+        // where the wall clock puts them (to the nearest second).
+        let counts: Vec<u64> = fleet.timeline.iter().map(|s| s.service.count).collect();
+        assert_eq!(counts, vec![100, 1, 1, 11, 10]);
+        assert_eq!(fleet.started_at.as_deref(), Some("2026-12-03T13:59:58.9Z"));
+        assert!(
+            (fleet.duration_secs - 5.0).abs() < 1e-9,
+            "{}",
+            fleet.duration_secs
+        );
+        assert_eq!(fleet.workers, 3);
     }
 
     #[test]

@@ -169,7 +169,7 @@ fn banner(
         );
     }
     if let Some(at) = start_at {
-        let when = crate::summary::rfc3339(at).unwrap_or_default();
+        let when = crate::wallclock::format(at).unwrap_or_default();
         match at.duration_since(std::time::SystemTime::now()) {
             Ok(wait) => println!(
                 "  starts at {when} (in {:.1} s); its schedule counts from then",

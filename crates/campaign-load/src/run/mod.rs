@@ -252,10 +252,10 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
         version: env!("CARGO_PKG_VERSION").to_string(),
         // `--start-at` is the zero itself; otherwise the zero's instant read off the wall clock.
         started_at: match config.start_at {
-            Some(at) => crate::summary::rfc3339(at),
+            Some(at) => crate::wallclock::format(at),
             None => finished.zero.and_then(|z| {
                 let ago = Instant::now().saturating_duration_since(z);
-                crate::summary::rfc3339(SystemTime::now().checked_sub(ago)?)
+                crate::wallclock::format(SystemTime::now().checked_sub(ago)?)
             }),
         },
         slices: vec![scenario.load.worker],

@@ -2,6 +2,7 @@
 //! accounting, the verdict) around the library call it makes, and ends in an [`Exit`].
 
 mod cleanup;
+mod docs;
 mod merge;
 mod run;
 mod signals;
@@ -29,6 +30,8 @@ async fn dispatch(cli: Cli) -> Exit {
             junit,
         }) => merge::main(&inputs, &report_files, &thresholds, junit.as_deref()),
         Some(Command::Cleanup { run }) => cleanup::main(&run).await,
+        Some(Command::Completions { shell }) => docs::completions(shell),
+        Some(Command::Man { dir }) => docs::man(dir.as_deref()),
         None => run::main(&cli.run).await,
     }
 }

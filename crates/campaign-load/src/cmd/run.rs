@@ -9,7 +9,7 @@ use crate::exit::Exit;
 use crate::report::{ReportFile, verdict};
 use crate::run::{Outcome, RunConfig};
 use crate::scenario::{ClientKind, Scenario};
-use campaign_api::HostKind;
+use campaign_api::{HostKind, SchemaSource};
 
 pub(super) async fn main(a: &RunArgs) -> Exit {
     let cancel = Cancel::new();
@@ -29,9 +29,9 @@ pub(super) async fn main(a: &RunArgs) -> Exit {
     }
 }
 
-/// The scenario as the flags leave it, every value checked, and its reports ready to write:
-/// all before a host is chosen or anything is sent.
-fn prepare(a: &RunArgs) -> Result<(Scenario, Vec<ReportFile>), LoadError> {
+/// The scenario as the flags leave it, every value checked, its reports ready to write, and the
+/// schemas it is checked against: all before a host is chosen or anything is sent.
+fn prepare(a: &RunArgs) -> Result<(Scenario, Vec<ReportFile>, SchemaSource), LoadError> {
     let path = a.scenario.as_ref().ok_or(LoadError::NoScenario)?;
     let mut scenario = Scenario::load(path)?;
     a.apply(&mut scenario)?;
@@ -48,20 +48,21 @@ fn prepare(a: &RunArgs) -> Result<(Scenario, Vec<ReportFile>), LoadError> {
         source,
     })?;
     let reports = scenario.report.prepare()?;
+    let schemas = SchemaSource::from_flag_and_env(a.schemas.as_deref(), "--schemas")?;
     if crate::host::is_remote(a.host.as_deref()) && !a.allow_remote {
         return Err(LoadError::Remote {
             host: format!("--host {}", a.host.as_deref().unwrap_or_default()),
         });
     }
-    Ok((scenario, reports))
+    Ok((scenario, reports, schemas))
 }
 
 async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
-    let (mut scenario, reports) = match prepare(a) {
+    let (mut scenario, reports, schemas) = match prepare(a) {
         Ok(p) => p,
         Err(e) => return super::could_not_start(e),
     };
-    let host = match crate::host::choose(&scenario, a.host.as_deref()).await {
+    let host = match crate::host::choose(&scenario, a.host.as_deref(), &schemas).await {
         Ok(h) => h,
         Err(e) => return super::could_not_start(e),
     };
@@ -84,11 +85,12 @@ async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
             host: host.target.target.host_label(),
         });
     }
-    banner(&scenario, &host.target, may_start.as_deref());
+    banner(&scenario, &host.target, may_start.as_deref(), &schemas);
     let config = RunConfig {
         scenario,
         target: host.target,
         goose_flags: a.goose_flags(),
+        schemas,
     };
     let result = crate::run::run(&config, cancel).await;
     if let Some(sim) = host.sim {
@@ -101,7 +103,12 @@ async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
 }
 
 /// What the run is about to do, and what it may touch.
-fn banner(scenario: &Scenario, target: &campaign_api::VendorTarget, may_start: Option<&[String]>) {
+fn banner(
+    scenario: &Scenario,
+    target: &campaign_api::VendorTarget,
+    may_start: Option<&[String]>,
+    schemas: &SchemaSource,
+) {
     let l = &scenario.load;
     let users = l.users.unwrap_or(1);
     let bound = match (l.run_time, l.iterations, &l.test_plan) {
@@ -150,6 +157,7 @@ fn banner(scenario: &Scenario, target: &campaign_api::VendorTarget, may_start: O
             (true, None, false) => "; TLS trusting the platform's roots".into(),
         }
     );
+    println!("  schemas: {schemas}");
 }
 
 /// The accounting, the reports, the verdict; the exit code says which came first: a campaign

@@ -15,7 +15,7 @@ use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 use crate::summary::{Model, Summary};
 use campaign_api::Stopped;
-use campaign_api::{OperationId, VendorTarget};
+use campaign_api::{OperationId, SchemaSource, VendorTarget};
 use campaign_schema::{Assumptions, Checker};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -32,15 +32,20 @@ pub struct RunConfig {
     pub target: VendorTarget,
     /// Goose's own flags, passed through.
     pub goose_flags: Vec<String>,
+    /// Where the schemas (bodies sampled) and lifecycle rules (the cleanup's status reads) are
+    /// read from; the embedded simulator of the run, if any, was started on the same.
+    pub schemas: SchemaSource,
 }
 
 impl RunConfig {
-    /// A run of `scenario` against `target`, with no Goose flags of the user's.
+    /// A run of `scenario` against `target`, with no Goose flags of the user's, checked against
+    /// the schemas compiled in.
     pub fn new(scenario: Scenario, target: VendorTarget) -> RunConfig {
         RunConfig {
             scenario,
             target,
             goose_flags: Vec::new(),
+            schemas: SchemaSource::Embedded,
         }
     }
 }
@@ -94,7 +99,8 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
     )?;
     // Every campaign a run against a host of someone else's may start is journaled before its
     // first start; a killed run's leftovers are stopped before this run begins.
-    let (guard, lifecycle) = crate::cleanup::guard_for(target, &scenario.transport.trust)?;
+    let (guard, lifecycle) =
+        crate::cleanup::guard_for(target, &scenario.transport.trust, &config.schemas)?;
     let guard = Arc::new(guard);
     cancel.watch_guard(&guard);
     let left = guard.stop_leftovers(&target.target, &lifecycle).await?;
@@ -109,8 +115,10 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
     }
     let checker = if scenario.contract_sample > 0.0 {
         Some(
-            Checker::new(campaign_schema::SchemaRegistry::load_default()?)
-                .with_secrets(target.target.credential.secret_values()),
+            Checker::new(campaign_schema::SchemaRegistry::from_source(
+                &config.schemas,
+            )?)
+            .with_secrets(target.target.credential.secret_values()),
         )
     } else {
         None

@@ -9,6 +9,7 @@ mod support;
 
 mod cli;
 mod https;
+mod install;
 mod measurement;
 mod named_campaigns;
 mod open_model;

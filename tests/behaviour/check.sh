@@ -16,7 +16,7 @@
 # OUT_DIR/norm/<case>.txt (what compare.sh compares), OUT_DIR/times.txt and OUT_DIR/skipped.txt.
 # Exit 0 when every case ran (whatever its own exit code: that is compared, not judged here).
 #
-# The binaries read schemas/ from the path fixed when they were built (CAMPAIGN_SCHEMAS_DIR is
+# The binaries read the schemas compiled into them (CAMPAIGN_SCHEMAS_DIR is
 # left unset, so that default is exercised); set BEHAVIOUR_SCHEMAS_DIR to pass one instead.
 # Everything listens on and sends to 127.0.0.1 only, on ports picked free; every process it
 # starts is ended by its pid. Vendor variables (KORE_*, VOICEGENIE_*, CAMPAIGN_*) of the calling

@@ -44,6 +44,7 @@ mod observed;
 mod operation;
 mod path_template;
 mod request;
+mod schema_source;
 mod secret_forms;
 mod sync;
 mod target;
@@ -105,6 +106,7 @@ pub use operation::{Grade, Method, Operation, OperationId, ResponseSpec, Source}
 pub use request::{KORE_BODY, RenderError, RenderedRequest};
 /// The URL type of [`Target::base_url`].
 pub use reqwest::Url;
+pub use schema_source::{Origin, SCHEMAS_DIR_VAR, SchemaSource, SchemaSourceError, SourceProblem};
 pub use secret_forms::{MIN_BASE64_SECRET_LEN, MIN_SECRET_LEN, forms as secret_forms};
 pub use sync::{lock as lock_unpoisoned, read as read_unpoisoned, write as write_unpoisoned};
 pub use target::{

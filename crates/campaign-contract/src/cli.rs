@@ -9,8 +9,10 @@ use crate::openapi::{openapi_out_dir, write_openapi};
 use crate::report::{Report, Verdict};
 use crate::schema_diff::{ChangeClass, diff_against_rev, render_changes, worst_change};
 use crate::suite::{Recorded, run_suite};
+use campaign_api::{SchemaSource, SchemaSourceError};
 use campaign_schema::{Checker, SchemaRegistry};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -36,15 +38,16 @@ enum Command {
         /// CAMPAIGN_CONTRACT_STRICT=1).
         #[arg(long, env = "CAMPAIGN_CONTRACT_STRICT", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
         strict: bool,
-        /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
+        /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR, else the schemas compiled into
+        /// this binary; the run says which).
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
         /// Write what each sandbox answered where the docs are silent to
         /// HOSTS/<vendor>-<host>.toml, for review; later runs hold the host to it (observed).
         #[arg(long)]
         record: bool,
-        /// Folder of recorded host answers (default: CAMPAIGN_CONTRACT_HOSTS_DIR or
-        /// <schemas>/hosts).
+        /// Folder of recorded host answers (default: CAMPAIGN_CONTRACT_HOSTS_DIR, else
+        /// <schemas>/hosts for a schemas folder, else ./schemas/hosts).
         #[arg(long, value_name = "DIR")]
         hosts: Option<PathBuf>,
     },
@@ -60,7 +63,8 @@ enum Command {
         /// The revision to compare with (`origin/main`, `HEAD~1`, a tag or a commit).
         #[arg(long)]
         base: String,
-        /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
+        /// Folder of the schemas, in a git checkout (default: CAMPAIGN_SCHEMAS_DIR, else
+        /// ./schemas; the compiled-in copy has no history to compare).
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
     },
@@ -70,10 +74,65 @@ enum Command {
         /// Folder to write them to (default: <schemas>/openapi, the committed ones).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR or the workspace's schemas/).
+        /// Folder of the schemas (default: CAMPAIGN_SCHEMAS_DIR, else ./schemas: the committed
+        /// documents are regenerated in place, which the compiled-in copy cannot be).
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
     },
+    /// Print a completion script for SHELL to stdout, from the same definitions as the parser
+    /// (bash: `campaign-contract completions bash > ~/.local/share/bash-completion/completions/campaign-contract`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: `campaign-contract man | man -l -`, or save it as
+    /// campaign-contract.1 in a man folder. With --dir, write it and one page per subcommand
+    /// (campaign-contract-check.1, …) there instead.
+    Man {
+        /// Write campaign-contract.1 and a page per subcommand to DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// A schemas folder for `diff-schemas` or `openapi`, which need a real one.
+#[derive(Debug, thiserror::Error)]
+enum FolderError {
+    /// `--schemas` or `CAMPAIGN_SCHEMAS_DIR` names a folder that cannot be used.
+    #[error(transparent)]
+    Source(#[from] SchemaSourceError),
+    /// Neither is set, and the current directory has no `schemas/`.
+    #[error(
+        "{command} needs a schemas folder ({why}): pass --schemas DIR, set CAMPAIGN_SCHEMAS_DIR, or run it from the workspace's root (there is no ./schemas here)"
+    )]
+    NoFolder {
+        /// The command.
+        command: &'static str,
+        /// Why the compiled-in copy will not do.
+        why: &'static str,
+    },
+}
+
+/// The folder `diff-schemas` and `openapi` work on: `--schemas`, else `CAMPAIGN_SCHEMAS_DIR` (as
+/// every command resolves them), else `schemas/` in the current directory. Never the copy
+/// compiled into the binary: one compares a folder with git, the other writes into it.
+fn schemas_folder(
+    flag: Option<&Path>,
+    command: &'static str,
+    why: &'static str,
+) -> Result<PathBuf, FolderError> {
+    match SchemaSource::from_flag_and_env(flag, "--schemas")? {
+        SchemaSource::Dir { path, .. } => Ok(path),
+        SchemaSource::Embedded => {
+            let here = PathBuf::from("schemas");
+            if here.is_dir() {
+                Ok(here)
+            } else {
+                Err(FolderError::NoFolder { command, why })
+            }
+        }
+    }
 }
 
 /// `--record`: writes each sandbox's answers where the docs are silent, printing what changed.
@@ -124,6 +183,16 @@ fn could_not_run(why: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Writes generated text (a completion script, a man page) to stdout in one go; a write that
+/// fails (a closed pipe) is said, and ends in exit 2.
+fn write_stdout(bytes: &[u8]) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => could_not_run(format!("writing to stdout: {e}")),
+    }
+}
+
 /// Runs one `campaign-contract` command, printing as the binary does, and returns its exit code.
 ///
 /// Exit codes: 0 no breaking drift; 1 breaking drift (or, with `--strict`, additive drift or a
@@ -153,11 +222,45 @@ async fn dispatch(cli: Cli) -> ExitCode {
         }
         Command::ScanSecrets { paths } => scan_secrets(&paths, &env_secret_values()),
         Command::DiffSchemas { base, schemas } => {
-            let dir = schemas.unwrap_or_else(campaign_schema::default_dir);
-            diff_schemas(&dir, &base)
+            match schemas_folder(
+                schemas.as_deref(),
+                "diff-schemas",
+                "the compiled-in copy has no git history",
+            ) {
+                Ok(dir) => diff_schemas(&dir, &base),
+                Err(e) => could_not_run(e),
+            }
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "campaign-contract", &mut out);
+            write_stdout(&out)
+        }
+        Command::Man { dir: Some(dir) } => match std::fs::create_dir_all(&dir)
+            .and_then(|()| clap_mangen::generate_to(Cli::command(), &dir))
+        {
+            Ok(()) => {
+                println!("man pages written to {}", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => could_not_run(format!("man --dir {}: {e}", dir.display())),
+        },
+        Command::Man { dir: None } => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => write_stdout(&out),
+                Err(e) => could_not_run(format!("man: {e}")),
+            }
         }
         Command::Openapi { out, schemas } => {
-            let dir = schemas.unwrap_or_else(campaign_schema::default_dir);
+            let dir = match schemas_folder(
+                schemas.as_deref(),
+                "openapi",
+                "it regenerates the committed documents in <schemas>/openapi",
+            ) {
+                Ok(dir) => dir,
+                Err(e) => return could_not_run(e),
+            };
             let out = out.unwrap_or_else(|| openapi_out_dir(&dir));
             match write_openapi(&out, &dir) {
                 Ok(files) => {
@@ -217,11 +320,15 @@ async fn check(
     record: bool,
     hosts: Option<PathBuf>,
 ) -> ExitCode {
-    let dir = schemas.unwrap_or_else(campaign_schema::default_dir);
-    let registry = match SchemaRegistry::load(&dir) {
+    let source = match SchemaSource::from_flag_and_env(schemas.as_deref(), "--schemas") {
+        Ok(s) => s,
+        Err(e) => return could_not_run(e),
+    };
+    let registry = match SchemaRegistry::from_source(&source) {
         Ok(r) => r,
         Err(e) => return could_not_run(e),
     };
+    eprintln!("schemas: {source}");
     // `--hosts` replaces CAMPAIGN_CONTRACT_HOSTS_DIR where the environment is read, so only
     // the folder asked for is ever loaded.
     let hosts = hosts.map(|h| h.display().to_string());
@@ -229,7 +336,7 @@ async fn check(
         (Some(h), HOSTS_DIR_VAR) => Some(h.clone()),
         _ => std::env::var(k).ok(),
     };
-    let env = match Environment::from_lookup_in(lookup, &dir).await {
+    let env = match Environment::from_lookup_in(lookup, &source).await {
         Ok(e) => e,
         Err(e) => return could_not_run(e),
     };

@@ -4,14 +4,25 @@
 use crate::retry::{CallPolicy, PolicyError};
 use campaign_api::{
     CampaignId, Campaigns, ConfigError, HostChoice, HostKind, HostRecord, ObservedError,
-    SimCredentials, Target, Vendor, VendorTarget,
+    SchemaSource, SchemaSourceError, SimCredentials, Target, Vendor, VendorTarget,
 };
 use campaign_sim::{AuthConfig, RunningSim, SimConfig};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Where recorded host answers live, if not `<schemas>/hosts`.
+/// Where recorded host answers live, if not [`default_hosts_dir`].
 pub const HOSTS_DIR_VAR: &str = "CAMPAIGN_CONTRACT_HOSTS_DIR";
+
+/// Where recorded host answers live by default: `<folder>/hosts` when the schemas come from a
+/// folder; with the schemas compiled in, `schemas/hosts` under the current directory. That is
+/// where a checkout keeps its reviewed records (run from its root), and `--record` needs a
+/// folder to write to, which a binary's embedded copy is not.
+pub fn default_hosts_dir(schemas: &SchemaSource) -> PathBuf {
+    match schemas.folder() {
+        Some(dir) => dir.join("hosts"),
+        None => Path::new("schemas").join("hosts"),
+    }
+}
 
 /// The targets of a run, and the simulator if one was started.
 #[derive(Debug)]
@@ -21,7 +32,7 @@ pub struct Environment {
     /// Retries and call budget (`CAMPAIGN_CONTRACT_MAX_CALLS`).
     pub policy: CallPolicy,
     /// Where each sandbox's recorded answers live (`CAMPAIGN_CONTRACT_HOSTS_DIR`, default
-    /// `<schemas>/hosts`): `check --record` writes there, and every run reads from there.
+    /// [`default_hosts_dir`]): `check --record` writes there, and every run reads from there.
     pub hosts_dir: PathBuf,
     /// Per vendor, what its sandbox answered before (the *observed* grade), with the file it
     /// came from; a sandbox with no file yet has no entry.
@@ -33,28 +44,31 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// Reads `KORE_*` and `VOICEGENIE_*`; vendors without a base URL use one embedded simulator.
+    /// Reads `KORE_*` and `VOICEGENIE_*`; vendors without a base URL use one embedded simulator,
+    /// following the rules of `CAMPAIGN_SCHEMAS_DIR` or, unset, the schemas compiled in.
     pub async fn from_env() -> Result<Environment, EnvironmentError> {
-        Environment::from_env_in(&campaign_schema::default_dir()).await
+        Environment::from_lookup(|k| std::env::var(k).ok()).await
     }
 
-    /// As [`Environment::from_env`], with the simulator following the lifecycle rules of the
-    /// schemas folder `schemas_dir` (the one the suite checks against).
-    pub async fn from_env_in(schemas_dir: &Path) -> Result<Environment, EnvironmentError> {
-        Environment::from_lookup_in(|k| std::env::var(k).ok(), schemas_dir).await
+    /// As [`Environment::from_env`], with the simulator following the lifecycle rules of
+    /// `schemas` (the source the suite checks against).
+    pub async fn from_env_in(schemas: &SchemaSource) -> Result<Environment, EnvironmentError> {
+        Environment::from_lookup_in(|k| std::env::var(k).ok(), schemas).await
     }
 
-    /// As [`Environment::from_env`], reading variables through `lookup`.
+    /// As [`Environment::from_env`], reading variables (`CAMPAIGN_SCHEMAS_DIR` too) through
+    /// `lookup`.
     pub async fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Environment, EnvironmentError> {
-        Environment::from_lookup_in(lookup, &campaign_schema::default_dir()).await
+        let schemas = SchemaSource::resolve(None, "", &lookup)?;
+        Environment::from_lookup_in(lookup, &schemas).await
     }
 
-    /// As [`Environment::from_lookup`], with the simulator following `schemas_dir`'s rules.
+    /// As [`Environment::from_lookup`], with the simulator following `schemas`' rules.
     pub async fn from_lookup_in(
         lookup: impl Fn(&str) -> Option<String>,
-        schemas_dir: &Path,
+        schemas: &SchemaSource,
     ) -> Result<Environment, EnvironmentError> {
         let policy = CallPolicy::from_lookup(&lookup)?;
         let mut found = Vec::new();
@@ -63,14 +77,14 @@ impl Environment {
         }
         let credentials = SimCredentials::default();
         let sim = if found.iter().any(HostChoice::needs_simulator) {
-            Some(Environment::start_sim(&credentials, schemas_dir).await?)
+            Some(Environment::start_sim(&credentials, schemas).await?)
         } else {
             None
         };
         let sim_url = sim.as_ref().map(sim_url).transpose()?;
         let hosts_dir = match lookup(HOSTS_DIR_VAR).filter(|v| !v.is_empty()) {
             Some(dir) => PathBuf::from(dir),
-            None => schemas_dir.join("hosts"),
+            None => default_hosts_dir(schemas),
         };
         // A simulator runs whenever a vendor needs one, so every choice resolves.
         let targets = found
@@ -99,7 +113,7 @@ impl Environment {
         Environment {
             targets,
             policy: CallPolicy::default(),
-            hosts_dir: campaign_schema::default_dir().join("hosts"),
+            hosts_dir: default_hosts_dir(&SchemaSource::Embedded),
             observed: BTreeMap::new(),
             // A test's hosts are its own: their journal is the test process's, never the user's.
             journal_dir: std::env::temp_dir()
@@ -150,28 +164,24 @@ impl Environment {
         Ok(())
     }
 
-    /// Both vendors on one simulator that checks credentials against the given secrets.
+    /// Both vendors on one simulator that checks credentials against the given secrets,
+    /// following the rules of `CAMPAIGN_SCHEMAS_DIR` or, unset, the schemas compiled in.
     pub async fn simulator_with(
         kore_client_secret: &str,
         voicegenie_key: &str,
     ) -> Result<Environment, EnvironmentError> {
-        Environment::simulator_in(
-            &campaign_schema::default_dir(),
-            kore_client_secret,
-            voicegenie_key,
-        )
-        .await
+        let schemas = SchemaSource::from_env()?;
+        Environment::simulator_in(&schemas, kore_client_secret, voicegenie_key).await
     }
 
-    /// As [`Environment::simulator_with`], the simulator following `schemas_dir`'s lifecycle
-    /// rules.
+    /// As [`Environment::simulator_with`], the simulator following `schemas`' lifecycle rules.
     pub async fn simulator_in(
-        schemas_dir: &Path,
+        schemas: &SchemaSource,
         kore_client_secret: &str,
         voicegenie_key: &str,
     ) -> Result<Environment, EnvironmentError> {
         let credentials = SimCredentials::new(kore_client_secret, voicegenie_key);
-        let sim = Environment::start_sim(&credentials, schemas_dir).await?;
+        let sim = Environment::start_sim(&credentials, schemas).await?;
         let url = sim_url(&sim)?;
         let targets = Vendor::ALL
             .into_iter()
@@ -185,7 +195,7 @@ impl Environment {
         Ok(Environment {
             targets,
             policy: CallPolicy::default(),
-            hosts_dir: schemas_dir.join("hosts"),
+            hosts_dir: default_hosts_dir(schemas),
             observed: BTreeMap::new(),
             journal_dir: campaign_api::journal_dir(),
             sim: Some(sim),
@@ -194,7 +204,7 @@ impl Environment {
 
     async fn start_sim(
         credentials: &SimCredentials,
-        schemas_dir: &Path,
+        schemas: &SchemaSource,
     ) -> Result<RunningSim, EnvironmentError> {
         let mut config = SimConfig {
             auth: AuthConfig {
@@ -208,7 +218,7 @@ impl Environment {
         };
         // The simulator and the suite read the same rule files.
         config
-            .load_lifecycles(schemas_dir)
+            .follow_schemas(schemas)
             .map_err(|e| EnvironmentError::Simulator(e.to_string()))?;
         campaign_sim::start(config)
             .await
@@ -268,6 +278,9 @@ pub enum EnvironmentError {
     /// A policy setting (`CAMPAIGN_CONTRACT_MAX_CALLS`) is not usable.
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    /// `CAMPAIGN_SCHEMAS_DIR` names a folder that cannot be used.
+    #[error(transparent)]
+    Schemas(#[from] SchemaSourceError),
     /// A host's recorded answers (`schemas/hosts/*.toml`) do not read.
     #[error("recorded host answers: {0}")]
     Observed(#[from] ObservedError),

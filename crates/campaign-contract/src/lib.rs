@@ -78,7 +78,7 @@ mod schema_diff;
 mod suite;
 
 pub use cli::{Cli, run_cli};
-pub use environment::{Environment, EnvironmentError, HOSTS_DIR_VAR};
+pub use environment::{Environment, EnvironmentError, HOSTS_DIR_VAR, default_hosts_dir};
 pub use leaks::{LeakError, Unreadable, env_secret_values, scan_for_leaks, secret_values_from};
 pub use openapi::{
     OpenApiError, generate_openapi, openapi_file_name, openapi_out_dir, stale_openapi,

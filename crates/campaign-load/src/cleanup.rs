@@ -5,7 +5,8 @@
 use crate::error::LoadError;
 use crate::worker::WorkerSlice;
 use campaign_api::{
-    CleanupGuard, Client, ClientConfig, HostKind, Lifecycle, Stopped, Trust, VendorTarget,
+    CleanupGuard, Client, ClientConfig, HostKind, Lifecycle, SchemaSource, Stopped, Trust,
+    VendorTarget,
 };
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ pub(crate) fn guard_for(
     target: &VendorTarget,
     trust: &Trust,
     worker: WorkerSlice,
+    schemas: &SchemaSource,
 ) -> Result<(CleanupGuard, Arc<Lifecycle>), LoadError> {
     let client = Client::new(ClientConfig {
         trust: trust.clone(),
@@ -26,12 +28,9 @@ pub(crate) fn guard_for(
             .map(str::to_string),
         ..ClientConfig::default()
     })?;
-    // The rules the checker's registry reads too (`CAMPAIGN_SCHEMAS_DIR`): the guard's status
+    // The rules the checker's registry and the embedded simulator read too: the guard's status
     // reads must mean what the host's lifecycle says.
-    let lifecycle = Arc::new(Lifecycle::load(
-        &campaign_schema::default_dir(),
-        target.target.vendor,
-    )?);
+    let lifecycle = Arc::new(schemas.lifecycle(target.target.vendor)?);
     let mut guard = CleanupGuard::new(client, "campaign-load");
     if target.kind == HostKind::Sandbox {
         guard = guard.with_journal(campaign_api::journal_dir());
@@ -40,10 +39,15 @@ pub(crate) fn guard_for(
 }
 
 /// Stops what the journal of `target`'s host shows an earlier run left started, each confirmed
-/// by a status read (`campaign-load cleanup`); one line per campaign. Nothing else is sent.
-pub async fn cleanup(target: &VendorTarget, trust: &Trust) -> Result<Vec<Stopped>, LoadError> {
+/// by a status read (`campaign-load cleanup`), judged by `schemas`' lifecycle rules; one line
+/// per campaign. Nothing else is sent.
+pub async fn cleanup(
+    target: &VendorTarget,
+    trust: &Trust,
+    schemas: &SchemaSource,
+) -> Result<Vec<Stopped>, LoadError> {
     trust.check()?;
-    let (guard, lifecycle) = guard_for(target, trust, WorkerSlice::WHOLE)?;
+    let (guard, lifecycle) = guard_for(target, trust, WorkerSlice::WHOLE, schemas)?;
     Ok(guard
         .stop_leftovers(&target.target, &lifecycle)
         .await?

@@ -34,7 +34,7 @@ Examples:
     after_help = format!("{EXAMPLES}\n\n{EXIT_CODES_HELP}")
 )]
 pub struct Cli {
-    /// `merge` or `cleanup`; a run when absent.
+    /// `merge`, `cleanup`, `completions` or `man`; a run when absent.
     #[command(subcommand)]
     pub command: Option<Command>,
     /// The run's options.
@@ -53,6 +53,21 @@ pub enum Command {
         /// The run's options (its scenario and host).
         #[command(flatten)]
         run: Box<RunArgs>,
+    },
+    /// Print a completion script for SHELL to stdout, from the same definitions as the parser
+    /// (bash: `campaign-load completions bash > ~/.local/share/bash-completion/completions/campaign-load`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: `campaign-load man | man -l -`, or save it as
+    /// campaign-load.1 in a man folder. With --dir, write it and one page per subcommand
+    /// (campaign-load-merge.1, …) there instead.
+    Man {
+        /// Write campaign-load.1 and a page per subcommand to DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// Merge workers' summary files (`--summary` of each run) exactly: counts add, microsecond
     /// histograms merge, percentiles are recomputed.
@@ -168,6 +183,11 @@ pub struct RunArgs {
     /// --goose=--running-metrics=5 (repeatable).
     #[arg(long = "goose", value_name = "FLAG", allow_hyphen_values = true)]
     pub goose: Vec<String>,
+    /// The schemas folder that bodies are checked against and whose lifecycle rules the
+    /// embedded simulator and the cleanup follow (default: CAMPAIGN_SCHEMAS_DIR, else the
+    /// schemas compiled into this binary; the banner says which).
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
 }
 
 /// `--client`.

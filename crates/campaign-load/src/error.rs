@@ -77,6 +77,9 @@ pub enum LoadError {
     /// `--ca-file` / `--insecure` cannot be used.
     #[error("--ca-file / --insecure: {0}")]
     Trust(#[from] campaign_api::TrustError),
+    /// `--schemas` or `CAMPAIGN_SCHEMAS_DIR` names a folder that cannot be used.
+    #[error(transparent)]
+    SchemaSource(#[from] campaign_api::SchemaSourceError),
     /// The lifecycle rules under `schemas/` did not load.
     #[error("schemas: {0}")]
     Lifecycle(#[from] campaign_api::LifecycleError),

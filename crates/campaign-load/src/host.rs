@@ -4,7 +4,7 @@
 
 use crate::error::LoadError;
 use crate::scenario::Scenario;
-use campaign_api::{HostChoice, SimCredentials, VendorTarget, parse_base_url};
+use campaign_api::{HostChoice, SchemaSource, SimCredentials, VendorTarget, parse_base_url};
 use campaign_sim::SimConfig;
 
 /// The host a run drives.
@@ -27,8 +27,13 @@ pub(crate) fn is_remote(host: Option<&str>) -> bool {
 }
 
 /// The host for `scenario`: `--host`, else the vendor's `*_BASE_URL`, else an embedded simulator
-/// with the scenario's faults.
-pub(crate) async fn choose(scenario: &Scenario, host: Option<&str>) -> Result<Host, LoadError> {
+/// with the scenario's faults, following the lifecycle rules of `schemas` (those the run's
+/// checks and cleanup read).
+pub(crate) async fn choose(
+    scenario: &Scenario,
+    host: Option<&str>,
+    schemas: &SchemaSource,
+) -> Result<Host, LoadError> {
     let vendor = scenario.vendor;
     let lookup = |k: &str| std::env::var(k).ok();
     let choice = match host {
@@ -40,6 +45,7 @@ pub(crate) async fn choose(scenario: &Scenario, host: Option<&str>) -> Result<Ho
         let config = SimConfig {
             faults: scenario.sim.faults.clone(),
             seed: scenario.sim.seed,
+            lifecycles: campaign_sim::Lifecycles::from_source(schemas)?,
             ..SimConfig::default()
         };
         Some(

@@ -50,7 +50,7 @@ impl std::fmt::Debug for Checker {
     /// The registry's folder and how many secrets are scrubbed, never what they are.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Checker")
-            .field("schemas", &self.registry.dir())
+            .field("schemas", &self.registry.source())
             .field("secrets", &self.secrets.len())
             .finish()
     }

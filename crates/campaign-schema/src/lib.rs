@@ -53,7 +53,6 @@ pub use check::{Assumptions, Checker};
 pub use finding::{Class, Finding, FindingRule, MAX_ACTUAL, describe, json_path, scrub, truncate};
 pub use registry::{
     CompileError, GRADE_KEYWORD, RegistryError, Schema, SchemaRegistry, Violation, compile,
-    default_dir,
 };
 pub use shape::{infer_shape, observed_schema};
 

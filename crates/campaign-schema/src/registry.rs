@@ -1,34 +1,20 @@
 //! The schema registry: `schemas/` loaded and compiled once, looked up by operation and status.
 //!
 //! Every validator is draft 2020-12 with `format` asserted (so `updatedAt: "yesterday"` fails),
-//! and no remote `$ref` is ever fetched: jsonschema is built without its HTTP resolver.
+//! and no remote `$ref` is ever fetched: jsonschema is built without its HTTP resolver. The
+//! files come from a [`SchemaSource`]: the copy compiled into the binary, or a folder named by
+//! a flag or `CAMPAIGN_SCHEMAS_DIR` (the precedence is campaign-api's, the same for every tool).
 
-use campaign_api::{Lifecycle, OperationId};
+use campaign_api::{Lifecycle, OperationId, SchemaSource, SchemaSourceError};
 use jsonschema::Validator;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Where `schemas/` is: `CAMPAIGN_SCHEMAS_DIR` if set, else the workspace's own folder.
-pub fn default_dir() -> PathBuf {
-    std::env::var_os("CAMPAIGN_SCHEMAS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas"))
-}
-
 /// A schema that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    /// A file could not be read.
-    #[error("{path}: {source}")]
-    Read {
-        /// The file or folder.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
     /// A file is not JSON or not a valid schema.
     #[error("{path}: not a valid JSON Schema: {reason}")]
     Invalid {
@@ -38,7 +24,7 @@ pub enum RegistryError {
         reason: String,
     },
     /// The operation table names a schema file that does not exist.
-    #[error("{operation} status {status} names schema {schema}, which is not in {dir}")]
+    #[error("{operation} status {status} names schema {schema}, which is not in {from}")]
     Missing {
         /// The operation.
         operation: OperationId,
@@ -46,9 +32,12 @@ pub enum RegistryError {
         status: u16,
         /// The schema path, relative to the folder.
         schema: String,
-        /// The folder.
-        dir: PathBuf,
+        /// Where it was looked for.
+        from: SchemaSource,
     },
+    /// The schemas folder named cannot be used, or a file in it cannot be read.
+    #[error(transparent)]
+    Source(#[from] SchemaSourceError),
     /// A vendor's `lifecycle.toml` does not hold together (the message names file and rule).
     #[error(transparent)]
     Lifecycle(#[from] campaign_api::LifecycleError),
@@ -227,7 +216,7 @@ impl Schema {
 /// Every schema under a folder, compiled.
 #[derive(Debug)]
 pub struct SchemaRegistry {
-    dir: PathBuf,
+    source: SchemaSource,
     schemas: BTreeMap<String, Schema>,
     lifecycles: Vec<Lifecycle>,
 }
@@ -321,63 +310,35 @@ fn check_reads(
     Ok(())
 }
 
-fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<(), RegistryError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| RegistryError::Read {
-        path: dir.into(),
-        source: e,
-    })?;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| RegistryError::Read {
-                path: dir.into(),
-                source: e,
-            })?
-            .path();
-        if path.is_dir() {
-            // Samples are instances, not schemas; `report/` describes our own drift report, not a
-            // vendor response (tests/report_schema.rs compiles it); `openapi/` holds documents
-            // generated from these schemas (`campaign-contract openapi`), not schemas.
-            if path
-                .file_name()
-                .is_some_and(|n| n != "samples" && n != "report" && n != "openapi")
-            {
-                walk(&path, root, out)?;
-            }
-        } else if path.extension().is_some_and(|e| e == "json") {
-            let rel = path.strip_prefix(root).unwrap_or(&path);
-            let name = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.push((name, path));
-        }
-    }
-    Ok(())
+/// True for the files the registry compiles: every `*.json` except under `samples/` (instances,
+/// not schemas), `report/` (our own drift report's schema; tests/report_schema.rs compiles it)
+/// and `openapi/` (documents generated from these schemas by `campaign-contract openapi`).
+fn is_response_schema(rel: &str) -> bool {
+    rel.ends_with(".json")
+        && !["samples/", "report/", "openapi/"]
+            .iter()
+            .any(|d| rel.starts_with(d))
 }
 
 impl SchemaRegistry {
-    /// Loads and compiles every `*.json` under `dir` (except `samples/`, `report/` and
-    /// `openapi/`), and checks
-    /// that every schema the operation table names is there.
-    pub fn load(dir: &Path) -> Result<SchemaRegistry, RegistryError> {
-        let mut files = Vec::new();
-        walk(dir, dir, &mut files)?;
+    /// Loads and compiles every `*.json` of `source` (except `samples/`, `report/` and
+    /// `openapi/`) and each vendor's lifecycle rules, and checks that every schema the operation
+    /// table names is there.
+    pub fn from_source(source: &SchemaSource) -> Result<SchemaRegistry, RegistryError> {
+        source.check()?;
         let mut schemas = BTreeMap::new();
-        for (name, path) in files {
-            let text = std::fs::read_to_string(&path).map_err(|e| RegistryError::Read {
-                path: path.clone(),
-                source: e,
-            })?;
+        for name in source.files()? {
+            if !is_response_schema(&name) {
+                continue;
+            }
+            let text = source.read(&name)?;
+            let invalid = |reason: String| RegistryError::Invalid {
+                path: source.path_of(&name),
+                reason,
+            };
             let document: Value =
-                serde_json::from_str(&text).map_err(|e| RegistryError::Invalid {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
-            let schema = compile(&name, document).map_err(|e| RegistryError::Invalid {
-                path,
-                reason: e.reason,
-            })?;
+                serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+            let schema = compile(&name, document).map_err(|e| invalid(e.reason))?;
             schemas.insert(name, schema);
         }
         for op in OperationId::ALL {
@@ -387,28 +348,39 @@ impl SchemaRegistry {
                         operation: op,
                         status: r.status,
                         schema: r.schema.into(),
-                        dir: dir.into(),
+                        from: source.clone(),
                     });
                 }
             }
         }
         let lifecycles = campaign_api::Vendor::ALL
             .into_iter()
-            .map(|v| Lifecycle::load(dir, v))
+            .map(|v| source.lifecycle(v))
             .collect::<Result<Vec<_>, _>>()?;
         for l in &lifecycles {
             check_reads(l, &schemas)?;
         }
         Ok(SchemaRegistry {
-            dir: dir.into(),
+            source: source.clone(),
             schemas,
             lifecycles,
         })
     }
 
-    /// Loads [`default_dir`].
+    /// Loads the schemas folder `dir` (see [`SchemaRegistry::from_source`]).
+    pub fn load(dir: &Path) -> Result<SchemaRegistry, RegistryError> {
+        SchemaRegistry::from_source(&SchemaSource::dir(dir))
+    }
+
+    /// Loads the schemas compiled into the binary.
+    pub fn embedded() -> Result<SchemaRegistry, RegistryError> {
+        SchemaRegistry::from_source(&SchemaSource::Embedded)
+    }
+
+    /// Loads what `CAMPAIGN_SCHEMAS_DIR` names, else the schemas compiled into the binary: for
+    /// programs and tests without a `--schemas` flag of their own.
     pub fn load_default() -> Result<SchemaRegistry, RegistryError> {
-        SchemaRegistry::load(&default_dir())
+        SchemaRegistry::from_source(&SchemaSource::from_env()?)
     }
 
     /// The vendor's lifecycle rules (`{dir}/{vendor}/lifecycle.toml`), checked against this
@@ -422,9 +394,9 @@ impl SchemaRegistry {
         &self.lifecycles[i]
     }
 
-    /// The folder it was loaded from.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// Where it was loaded from.
+    pub fn source(&self) -> &SchemaSource {
+        &self.source
     }
 
     /// A schema by its relative name.

@@ -8,7 +8,7 @@ use crate::config::{ConfigFileError, DOC_SAMPLE_VOICEGENIE_ID, Limits, LimitsErr
 use crate::faults::{FaultKind, Faults, FaultsError, Latency, Window};
 use crate::impersonate::{Impersonation, ProfileError};
 use crate::tls::{SimTls, TlsFileError};
-use campaign_api::parse_duration;
+use campaign_api::{SchemaSource, parse_duration};
 use clap::Parser;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
@@ -27,7 +27,8 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     campaigns: Option<PathBuf>,
     /// Follow the lifecycle rules in DIR/{kore,voicegenie}/lifecycle.toml instead of the
-    /// compiled-in copies of schemas/ (edit the rules without rebuilding).
+    /// compiled-in copies of schemas/ (edit the rules without rebuilding). Default:
+    /// CAMPAIGN_SCHEMAS_DIR if set, else the compiled-in copies.
     #[arg(long, value_name = "DIR")]
     lifecycle_dir: Option<PathBuf>,
     /// Play back a host's recorded answers where the docs are silent (a file written by
@@ -131,6 +132,9 @@ fn trimmed_secret(value: &str) -> Result<SecretString, std::convert::Infallible>
 /// Why the simulator did not start; each names the flag or file to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    /// `--lifecycle-dir` or `CAMPAIGN_SCHEMAS_DIR` names a folder that cannot be used.
+    #[error(transparent)]
+    Schemas(#[from] campaign_api::SchemaSourceError),
     /// `--lifecycle-dir` rules that do not load.
     #[error("{0}")]
     Lifecycles(ConfigFileError),
@@ -176,12 +180,26 @@ pub enum CliError {
 }
 
 impl Cli {
-    /// The configuration these flags make (files read, everything checked).
+    /// The configuration these flags make (files read, everything checked), with the process's
+    /// `CAMPAIGN_SCHEMAS_DIR` below `--lifecycle-dir`.
     pub fn config(self) -> Result<SimConfig, CliError> {
+        self.config_with(|k| std::env::var(k).ok()).map(|(c, _)| c)
+    }
+
+    /// As [`Cli::config`], reading variables through `lookup`; also says where the lifecycle
+    /// rules come from (for the banner).
+    pub fn config_with(
+        self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(SimConfig, SchemaSource), CliError> {
         let args = self;
         let mut config = SimConfig::default();
-        if let Some(dir) = &args.lifecycle_dir {
-            config.load_lifecycles(dir).map_err(CliError::Lifecycles)?;
+        let schemas =
+            SchemaSource::resolve(args.lifecycle_dir.as_deref(), "--lifecycle-dir", lookup)?;
+        if schemas != SchemaSource::Embedded {
+            config
+                .follow_schemas(&schemas)
+                .map_err(CliError::Lifecycles)?;
         }
         if let Some(path) = &args.campaigns {
             config.load_campaigns(path).map_err(CliError::Campaigns)?;
@@ -252,7 +270,7 @@ impl Cli {
         if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
             config.tls = Some(SimTls::from_pem_files(cert, key)?);
         }
-        Ok(config)
+        Ok((config, schemas))
     }
 }
 
@@ -277,7 +295,7 @@ async fn serve(cli: Cli) -> Result<(), CliError> {
         .init();
     let addr = cli.addr;
     let tls_cert = cli.tls_cert.clone();
-    let config = cli.config()?;
+    let (config, schemas) = cli.config_with(|k| std::env::var(k).ok())?;
     let faults = config.faults.clone();
     let sim = crate::bind(config, addr)
         .await
@@ -298,6 +316,7 @@ async fn serve(cli: Cli) -> Result<(), CliError> {
     for (i, w) in faults.schedule.iter().enumerate() {
         println!("  window {i}: {w}");
     }
+    println!("  lifecycle rules: {schemas}");
     println!("  faults: GET/PUT {base}/__sim/faults; clock: GET/PUT {base}/__sim/clock");
     println!("try (rendered from campaign-api's operation table):");
     for line in try_lines(&base) {
@@ -633,5 +652,35 @@ mod tests {
             .expect("parses");
         let e = args.config().expect_err("refused").to_string();
         assert!(e.contains("schedule[0].until"), "{e}");
+    }
+
+    #[test]
+    fn lifecycle_rules_come_from_the_flag_then_the_variable_then_the_compiled_in_copy() {
+        let schemas = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schemas");
+        let var = |value: &'static str| {
+            move |k: &str| (k == campaign_api::SCHEMAS_DIR_VAR).then(|| value.to_string())
+        };
+        let parse = |argv: &[&str]| Cli::try_parse_from(argv).expect("parses");
+
+        let (_, source) = parse(&["campaign-sim", "--lifecycle-dir", schemas])
+            .config_with(var("/nonexistent"))
+            .expect("the flag wins; the variable is not looked at");
+        assert_eq!(source.to_string(), format!("{schemas} (--lifecycle-dir)"));
+        let (_, source) = parse(&["campaign-sim"])
+            .config_with(var(schemas))
+            .expect("the variable's folder");
+        assert_eq!(source.folder(), Some(std::path::Path::new(schemas)));
+        let (_, source) = parse(&["campaign-sim"])
+            .config_with(|_| None)
+            .expect("compiled in");
+        assert_eq!(source, SchemaSource::Embedded);
+        let e = parse(&["campaign-sim"])
+            .config_with(var("/nonexistent"))
+            .expect_err("a named folder that is not there")
+            .to_string();
+        assert!(
+            e.starts_with("CAMPAIGN_SCHEMAS_DIR=/nonexistent: no such folder; "),
+            "{e}"
+        );
     }
 }

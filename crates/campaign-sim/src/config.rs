@@ -326,7 +326,16 @@ impl SimConfig {
 
     /// Follows the lifecycle rules under `schemas_dir` instead of the compiled-in ones.
     pub fn load_lifecycles(&mut self, schemas_dir: &Path) -> Result<(), ConfigFileError> {
-        self.lifecycles = Lifecycles::load(schemas_dir).map_err(|e| ConfigFileError {
+        self.follow_schemas(&campaign_api::SchemaSource::dir(schemas_dir))
+    }
+
+    /// Follows the lifecycle rules of `source` (the compiled-in ones, or a folder's): a tool
+    /// that starts the simulator hands it the source its own checks read, so both agree.
+    pub fn follow_schemas(
+        &mut self,
+        source: &campaign_api::SchemaSource,
+    ) -> Result<(), ConfigFileError> {
+        self.lifecycles = Lifecycles::from_source(source).map_err(|e| ConfigFileError {
             path: PathBuf::from(&e.file),
             reason: match &e.rule {
                 Some(rule) => format!("rule {rule}: {}", e.reason),

@@ -116,9 +116,16 @@ impl Lifecycles {
 
     /// The rule files under `schemas_dir` (`{vendor}/lifecycle.toml`).
     pub fn load(schemas_dir: &std::path::Path) -> Result<Lifecycles, campaign_api::LifecycleError> {
+        Lifecycles::from_source(&campaign_api::SchemaSource::dir(schemas_dir))
+    }
+
+    /// The rule files of `source`: the compiled-in ones, or a folder's.
+    pub fn from_source(
+        source: &campaign_api::SchemaSource,
+    ) -> Result<Lifecycles, campaign_api::LifecycleError> {
         Ok(Lifecycles {
-            kore: Arc::new(Lifecycle::load(schemas_dir, Vendor::Kore)?),
-            voicegenie: Arc::new(Lifecycle::load(schemas_dir, Vendor::VoiceGenie)?),
+            kore: Arc::new(source.lifecycle(Vendor::Kore)?),
+            voicegenie: Arc::new(source.lifecycle(Vendor::VoiceGenie)?),
         })
     }
 

@@ -102,24 +102,22 @@ pub struct LifecycleError {
     pub reason: String,
 }
 
-const KORE: &str = include_str!("../../../../schemas/kore/lifecycle.toml");
-const VOICEGENIE: &str = include_str!("../../../../schemas/voicegenie/lifecycle.toml");
-
 impl Lifecycle {
-    /// The rule file compiled into the binary (the committed `schemas/{vendor}/lifecycle.toml`).
+    /// The rule file compiled into the binary (the committed `schemas/{vendor}/lifecycle.toml`,
+    /// from the [`SchemaSource::Embedded`](crate::SchemaSource) copy).
     /// Schema files are checked against the operation table only; [`Lifecycle::load`] also
     /// checks that they exist.
     pub fn embedded(vendor: Vendor) -> Result<Lifecycle, LifecycleError> {
-        let text = match vendor {
-            Vendor::Kore => KORE,
-            Vendor::VoiceGenie => VOICEGENIE,
-        };
-        Lifecycle::parse(
-            text,
-            &format!("schemas/{}/lifecycle.toml", vendor.slug()),
-            vendor,
-            None,
-        )
+        let file = format!("schemas/{}/lifecycle.toml", vendor.slug());
+        let text =
+            crate::schema_source::embedded_text(&file["schemas/".len()..]).ok_or_else(|| {
+                LifecycleError {
+                    file: file.clone(),
+                    rule: None,
+                    reason: "not in the schemas compiled into this binary".into(),
+                }
+            })?;
+        Lifecycle::parse(text, &file, vendor, None)
     }
 
     /// The rule file as a report cites it: its last three path components

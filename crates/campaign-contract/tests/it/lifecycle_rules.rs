@@ -1,32 +1,13 @@
 //! The lifecycle rule files drive both the simulator and the suite: an edited rule moves both
 //! together, and a broken one stops the run naming file and rule.
 
+use campaign_api::SchemaSource;
 use campaign_contract::{Environment, run_suite};
 use campaign_schema::{Checker, SchemaRegistry};
 use std::path::{Path, PathBuf};
 
-/// A scratch copy of the committed `schemas/` folder.
 fn scratch_schemas() -> PathBuf {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for e in std::fs::read_dir(from).expect("read_dir") {
-            let e = e.expect("entry");
-            let target = to.join(e.file_name());
-            if e.path().is_dir() {
-                copy(&e.path(), &target);
-            } else {
-                std::fs::copy(e.path(), &target).expect("copy");
-            }
-        }
-    }
-    let dir = std::env::temp_dir()
-        .join(format!("lifecycle-rules-{}", uuid::Uuid::new_v4()))
-        .join("schemas");
-    copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas"),
-        &dir,
-    );
-    dir
+    crate::support::scratch_schemas("lifecycle-rules")
 }
 
 fn edit(file: &Path, from: &str, to: &str) {
@@ -45,7 +26,7 @@ async fn an_edited_rule_moves_the_simulator_and_the_suite_together() {
         "outcomes = [\n  { status = 400, schema = \"kore/error.400.json\", next = \"Stopped\" },\n  { status = 200, schema = \"kore/{channel}-start.200.json\", next = \"Active\" },\n]",
     );
     let checker = Checker::new(SchemaRegistry::load(&dir).expect("edited rules load"));
-    let env = Environment::simulator_in(&dir, "s-secret-1234", "s-key-1234")
+    let env = Environment::simulator_in(&SchemaSource::dir(&dir), "s-secret-1234", "s-key-1234")
         .await
         .expect("simulator follows the edited rules");
 

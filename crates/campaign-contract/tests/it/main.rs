@@ -8,6 +8,7 @@ mod curl_samples;
 mod debug_secrets;
 mod diff_schemas;
 mod drift_selftest;
+mod install;
 mod leaks;
 mod lifecycle_rules;
 mod noise;

@@ -12,7 +12,7 @@ const REGENERATE: &str = "regenerate with `cargo run -p campaign-contract -- ope
                           schemas/openapi/";
 
 fn schemas() -> PathBuf {
-    campaign_schema::default_dir()
+    crate::support::workspace_schemas()
 }
 
 fn document(vendor: Vendor) -> Value {

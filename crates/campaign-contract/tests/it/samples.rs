@@ -3,13 +3,13 @@
 //! Each sample must validate against the schema its file name points to; every mutated copy —
 //! a required field removed, any field's type changed, an unknown field added — must not.
 
+use crate::support::workspace_schemas;
 use campaign_schema::SchemaRegistry;
-use campaign_schema::default_dir;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
 fn samples() -> Vec<(PathBuf, String, Value)> {
-    let root = default_dir().join("samples");
+    let root = workspace_schemas().join("samples");
     let mut out = Vec::new();
     for vendor in ["kore", "voicegenie"] {
         let dir = root.join(vendor);

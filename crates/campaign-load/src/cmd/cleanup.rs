@@ -3,6 +3,7 @@
 use crate::cli::RunArgs;
 use crate::exit::Exit;
 use crate::scenario::Scenario;
+use campaign_api::SchemaSource;
 
 pub(super) async fn main(a: &RunArgs) -> Exit {
     let Some(path) = &a.scenario else {
@@ -14,7 +15,11 @@ pub(super) async fn main(a: &RunArgs) -> Exit {
         Ok(s) => s,
         Err(e) => return super::could_not_start(e),
     };
-    let host = match crate::host::choose(&scenario, a.host.as_deref()).await {
+    let schemas = match SchemaSource::from_flag_and_env(a.schemas.as_deref(), "--schemas") {
+        Ok(s) => s,
+        Err(e) => return super::could_not_start(e),
+    };
+    let host = match crate::host::choose(&scenario, a.host.as_deref(), &schemas).await {
         Ok(h) => h,
         Err(e) => return super::could_not_start(e),
     };
@@ -23,7 +28,7 @@ pub(super) async fn main(a: &RunArgs) -> Exit {
         return super::could_not_start(crate::error::LoadError::NothingToClean);
     }
     let target = host.target;
-    match crate::cleanup::cleanup(&target, &a.trust()).await {
+    match crate::cleanup::cleanup(&target, &a.trust(), &schemas).await {
         Err(e) => super::could_not_start(e),
         Ok(lines) if lines.is_empty() => {
             println!(

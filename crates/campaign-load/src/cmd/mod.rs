@@ -2,6 +2,7 @@
 //! accounting, the verdict) around the library call it makes, and ends in an [`Exit`].
 
 mod cleanup;
+mod docs;
 mod merge;
 mod run;
 mod signals;
@@ -36,6 +37,8 @@ async fn dispatch(cli: Cli) -> Exit {
             partial,
         ),
         Some(Command::Cleanup { run }) => cleanup::main(&run).await,
+        Some(Command::Completions { shell }) => docs::completions(shell),
+        Some(Command::Man { dir }) => docs::man(dir.as_deref()),
         None => run::main(&cli.run).await,
     }
 }

@@ -9,7 +9,7 @@ use crate::exit::Exit;
 use crate::report::{ReportFile, verdict};
 use crate::run::{Outcome, RunConfig};
 use crate::scenario::{ClientKind, Scenario};
-use campaign_api::HostKind;
+use campaign_api::{HostKind, SchemaSource};
 
 pub(super) async fn main(a: &RunArgs) -> Exit {
     let cancel = Cancel::new();
@@ -30,11 +30,12 @@ pub(super) async fn main(a: &RunArgs) -> Exit {
 }
 
 /// What a run was given, every value checked once: the scenario as the flags leave it (this
-/// worker's slice of it), its reports ready to write, and when it starts.
+/// worker's slice of it), its reports ready to write, when it starts, and the schemas it is checked against.
 struct Prepared {
     scenario: Scenario,
     reports: Vec<ReportFile>,
     start_at: Option<std::time::SystemTime>,
+    schemas: SchemaSource,
 }
 
 /// Everything checked before a host is chosen or anything is sent.
@@ -59,6 +60,7 @@ fn prepare(a: &RunArgs) -> Result<Prepared, LoadError> {
     // Checked as the whole test, then sliced: a worker's share is judged by the same rules.
     crate::worker::slice_scenario(&mut scenario, slice)?;
     let reports = scenario.report.prepare()?;
+    let schemas = SchemaSource::from_flag_and_env(a.schemas.as_deref(), "--schemas")?;
     if crate::host::is_remote(a.host.as_deref()) && !a.allow_remote {
         return Err(LoadError::Remote {
             host: format!("--host {}", a.host.as_deref().unwrap_or_default()),
@@ -68,6 +70,7 @@ fn prepare(a: &RunArgs) -> Result<Prepared, LoadError> {
         scenario,
         reports,
         start_at,
+        schemas,
     })
 }
 
@@ -76,11 +79,12 @@ async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
         mut scenario,
         reports,
         start_at,
+        schemas,
     } = match prepare(a) {
         Ok(p) => p,
         Err(e) => return super::could_not_start(e),
     };
-    let host = match crate::host::choose(&scenario, a.host.as_deref()).await {
+    let host = match crate::host::choose(&scenario, a.host.as_deref(), &schemas).await {
         Ok(h) => h,
         Err(e) => return super::could_not_start(e),
     };
@@ -103,12 +107,19 @@ async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
             host: host.target.target.host_label(),
         });
     }
-    banner(&scenario, &host.target, may_start.as_deref(), start_at);
+    banner(
+        &scenario,
+        &host.target,
+        may_start.as_deref(),
+        start_at,
+        &schemas,
+    );
     let config = RunConfig {
         scenario,
         target: host.target,
         goose_flags: a.goose_flags(),
         start_at,
+        schemas,
     };
     let result = crate::run::run(&config, cancel).await;
     if let Some(sim) = host.sim {
@@ -126,6 +137,7 @@ fn banner(
     target: &campaign_api::VendorTarget,
     may_start: Option<&[String]>,
     start_at: Option<std::time::SystemTime>,
+    schemas: &SchemaSource,
 ) {
     let l = &scenario.load;
     let users = l.users.unwrap_or(1);
@@ -203,6 +215,7 @@ fn banner(
             (true, None, false) => "; TLS trusting the platform's roots".into(),
         }
     );
+    println!("  schemas: {schemas}");
 }
 
 /// The accounting, the reports, the verdict; the exit code says which came first: a campaign

@@ -15,7 +15,7 @@ use crate::recorder::Recorder;
 use crate::scenario::Scenario;
 use crate::summary::{Model, Summary};
 use campaign_api::Stopped;
-use campaign_api::{OperationId, VendorTarget};
+use campaign_api::{OperationId, SchemaSource, VendorTarget};
 use campaign_schema::{Assumptions, Checker};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -36,16 +36,21 @@ pub struct RunConfig {
     /// When the schedule's clock starts (`--start-at`): the run waits for it. `None`: as soon
     /// as the users are ready.
     pub start_at: Option<SystemTime>,
+    /// Where the schemas (bodies sampled) and lifecycle rules (the cleanup's status reads) are
+    /// read from; the embedded simulator of the run, if any, was started on the same.
+    pub schemas: SchemaSource,
 }
 
 impl RunConfig {
-    /// A run of `scenario` against `target`, with no Goose flags of the user's.
+    /// A run of `scenario` against `target`, with no Goose flags of the user's, checked against
+    /// the schemas compiled in.
     pub fn new(scenario: Scenario, target: VendorTarget) -> RunConfig {
         RunConfig {
             scenario,
             target,
             goose_flags: Vec::new(),
             start_at: None,
+            schemas: SchemaSource::Embedded,
         }
     }
 }
@@ -112,8 +117,12 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
     )?;
     // Every campaign a run against a host of someone else's may start is journaled before its
     // first start; a killed run's leftovers are stopped before this run begins.
-    let (guard, lifecycle) =
-        crate::cleanup::guard_for(target, &scenario.transport.trust, scenario.load.worker)?;
+    let (guard, lifecycle) = crate::cleanup::guard_for(
+        target,
+        &scenario.transport.trust,
+        scenario.load.worker,
+        &config.schemas,
+    )?;
     let guard = Arc::new(guard);
     cancel.watch_guard(&guard);
     let left = guard.stop_leftovers(&target.target, &lifecycle).await?;
@@ -128,8 +137,10 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
     }
     let checker = if scenario.contract_sample > 0.0 {
         Some(
-            Checker::new(campaign_schema::SchemaRegistry::load_default()?)
-                .with_secrets(target.target.credential.secret_values()),
+            Checker::new(campaign_schema::SchemaRegistry::from_source(
+                &config.schemas,
+            )?)
+            .with_secrets(target.target.credential.secret_values()),
         )
     } else {
         None

@@ -10,6 +10,7 @@ mod support;
 mod cli;
 mod fleet;
 mod https;
+mod install;
 mod measurement;
 mod named_campaigns;
 mod open_model;

@@ -3,8 +3,9 @@
 # its file system exported (podman create + podman export), mounted read-only (the manifests'
 # readOnlyRootFilesystem) with a fresh tmpfs at /reports owned by 65532 (the shared volume), and
 # its binaries run there under chroot as the image's user, with the image's environment and
-# working directory: `--version` and `--help` of the three binaries, then the smoke scenario
-# (2 s, embedded simulator on 127.0.0.1) whose report must say PASS. chroot, not `podman run`,
+# working directory: `--version` and `--help` of the three binaries, the smoke scenario (2 s,
+# embedded simulator on 127.0.0.1) whose report must say PASS, then 1 s against the image's
+# campaign-sim as a configured host, whose journal must be made on /reports. chroot, not `podman run`,
 # because containers cannot start in this sandbox (see build.sh); everything runs in a private
 # mount namespace (unshare), so no mount outlives the script.
 # Usage: deploy/image/smoke.sh [IMAGE] (default campaign-harness/campaign-load:<workspace version>)
@@ -29,9 +30,10 @@ mapfile -t envs < <(podman image inspect --format '{{range .Config.Env}}{{printl
 echo "image $IMAGE: user $user, workdir $workdir, entrypoint $(podman image inspect --format '{{json .Config.Entrypoint}}' "$IMAGE")"
 printf '  env %s\n' "${envs[@]}"
 
+env_file="$WORK/smoke.env"
 rm -rf "$ROOT"
 mkdir -p "$ROOT"
-trap 'rm -rf "$ROOT"' EXIT
+trap 'rm -rf "$ROOT" "$env_file"' EXIT
 cid="$(podman create "$IMAGE")"
 echo "+ podman export $cid | tar -C $ROOT -x"
 podman export "$cid" | tar -C "$ROOT" -x
@@ -40,7 +42,6 @@ podman rm "$cid" >/dev/null
 # In a private mount namespace: the exported tree read-only, /proc, /dev, and /reports a tmpfs
 # owned by the image's user. Then each command as that user, in the image's environment.
 export ROOT USER_SPEC="$user" WORKDIR="$workdir"
-env_file="$WORK/smoke.env"
 printf '%s\n' "${envs[@]}" >"$env_file"
 export ENV_FILE="$env_file"
 unshare --mount --propagation private bash -Eeuo pipefail <<'NS'
@@ -71,8 +72,31 @@ rc=${PIPESTATUS[0]}
 set -e
 echo "campaign-load smoke: exit $rc"
 in_image sh -c 'ls -lR /reports; grep -E "^\| *threshold|p95|error-rate" /reports/smoke.md'
-[ "$rc" -eq 0 ]
-grep -q '^PASS: every threshold held' "$ROOT/reports/smoke.out"
-! grep -q FAIL "$ROOT/reports/smoke.md"
+fail() {
+  echo "deploy/image/smoke.sh: $*" >&2
+  exit 1
+}
+[ "$rc" -eq 0 ] || fail "the smoke run exited $rc"
+grep -q '^PASS: every threshold held' "$ROOT/reports/smoke.out" || fail "no PASS verdict"
+if grep -q FAIL "$ROOT/reports/smoke.md"; then fail "the report holds a FAIL"; fi
+
+# A configured host (the image's campaign-sim on 127.0.0.1:18080, as the image's user): the
+# campaigns started there are journaled in CAMPAIGN_HARNESS_JOURNAL_DIR, on the volume, which
+# must be writable under the read-only root; a clean end leaves the folder empty.
+mapfile -t envs <"$ENV_FILE"
+printf '\n$ campaign-sim --addr 127.0.0.1:18080 &\n'
+# A simple command, so that $! is campaign-sim itself (env and chroot exec it).
+env -i "${envs[@]}" chroot --userspec="$USER_SPEC" --groups="${USER_SPEC#*:}" "$ROOT" \
+  campaign-sim --addr 127.0.0.1:18080 >/dev/null 2>&1 &
+sim=$!
+trap 'kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null || true' EXIT
+sleep 1
+in_image env KORE_BASE_URL=http://127.0.0.1:18080 KORE_ACCOUNT_ID=acc KORE_APP_ID=app KORE_JWT=x \
+  KORE_VOICE_CAMPAIGN_ID=load-1,load-2 campaign-load --quiet --allow-remote -u 2 -t 1s \
+  --scenario /usr/share/campaign-harness/scenarios/smoke.toml --report-file /reports/remote.md 2>&1 |
+  grep -v '\[INFO\]'
+in_image sh -c 'ls -la "$CAMPAIGN_HARNESS_JOURNAL_DIR"'
+[ -d "$ROOT/reports/journal" ] || fail "no journal folder made at /reports/journal"
+[ -z "$(ls -A "$ROOT/reports/journal")" ] || fail "the journal still lists campaigns"
 NS
 echo "smoke in $IMAGE: PASS"

@@ -101,7 +101,13 @@ fn cleanup_refuses_a_schemas_flag_naming_no_folder() {
     let scenario = with_smoke(&dir);
 
     let out = from(&dir)
-        .args(["cleanup", "--scenario", scenario, "--schemas", "/nonexistent"])
+        .args([
+            "cleanup",
+            "--scenario",
+            scenario,
+            "--schemas",
+            "/nonexistent",
+        ])
         .output()
         .expect("runs");
 

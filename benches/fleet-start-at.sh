@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# How closely workers given one --start-at start (issue 19): three workers of one open-model test
-# launched 1 s apart against the independent vendor stand-in, all told to start at the same
-# instant; the stand-in records the wall-clock time of each worker's first request (by its
-# User-Agent, which names the worker). Prints each worker's first request against the start
-# time, and the spread. A measurement, not a test: the figure depends on the machine.
+# A fleet on a configured host, and how closely workers given one --start-at start (issue 19):
+# three workers of one open-model test (--worker I/3) launched 1 s apart against the independent
+# vendor stand-in with six named campaigns, all told to start at the same instant, then merged.
+# Prints the merge's verdict, the schedule's account against what the stand-in served, which
+# worker drove which campaign (the stand-in's record of User-Agents), and each worker's first
+# request against the start time (the stand-in's wall clock) with their spread. A measurement,
+# not a test: the timing figures depend on the machine.
 #
 #   benches/fleet-start-at.sh [BIN_DIR]     (default target/release; build it first)
 #
@@ -58,6 +60,26 @@ for i in 0 1 2; do
 done
 for p in "${pids[@]:1}"; do wait "$p" || { echo "a worker failed:"; cat "$work"/w*.log; exit 1; }; done
 
+"$BIN" merge "$work"/w0.json "$work"/w1.json "$work"/w2.json --report-file "$work/merged.json" \
+  > "$work/merge.log" 2>&1 && echo "merge: exit 0" || echo "merge: exit $?"
+grep -E '^(threshold|PASS|FAIL)' "$work/merge.log" | sed 's/^/  /'
+curl -s "$url/__standin/state" > "$work/state.json"
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+m = json.load(open(f"{work}/merged.json"))
+state = json.load(open(f"{work}/state.json"))
+a = m["arrivals"]
+calls = state["calls"]
+served = calls["kore_start"] + calls["kore_stop"] + calls["kore_status"]
+target = sum(s["target"] for s in a["stages"])
+print(f"schedule: {a['due']} due, {a['sent']} sent, {a['dropped']} dropped; cleanup requests {m['cleanup_requests']}")
+print(f"stand-in served {served} = due {a['due']} + cleanup {m['cleanup_requests']}: {served == a['due'] + m['cleanup_requests']}")
+print(f"achieved {a['sent'] / m['duration_secs']:.1f} req/s of {target / m['duration_secs']:.1f} target ({100 * (a['sent'] - target) / target:+.2f}%)")
+for c, agents in sorted(state["agents"].items()):
+    print(f"  {c}: {', '.join(agents)}")
+print("left running:", [c for c, st in state["kore"].items() if st == "Active"] or "none")
+PY
 curl -s "$url/__standin/state" | python3 -c '
 import json, sys, datetime
 start = datetime.datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00")).timestamp()

@@ -13,11 +13,22 @@ pub(crate) fn format(at: SystemTime) -> Option<String> {
     t.format(&Rfc3339).ok()
 }
 
+/// Why a time could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TimeError {
+    /// Not RFC 3339 (the parser's reason).
+    #[error("{0}")]
+    NotRfc3339(String),
+    /// Before 1970 (or past what nanoseconds since 1970 hold).
+    #[error("a time after 1970 is needed")]
+    OutOfRange,
+}
+
 /// An RFC 3339 time (`2026-12-03T14:00:00Z`, `…+01:00`, fractions of a second allowed).
-pub(crate) fn parse(text: &str) -> Result<SystemTime, String> {
-    let t = OffsetDateTime::parse(text.trim(), &Rfc3339).map_err(|e| e.to_string())?;
-    let nanos = u64::try_from(t.unix_timestamp_nanos())
-        .map_err(|_| "a time after 1970 is needed".to_string())?;
+pub(crate) fn parse(text: &str) -> Result<SystemTime, TimeError> {
+    let t = OffsetDateTime::parse(text.trim(), &Rfc3339)
+        .map_err(|e| TimeError::NotRfc3339(e.to_string()))?;
+    let nanos = u64::try_from(t.unix_timestamp_nanos()).map_err(|_| TimeError::OutOfRange)?;
     Ok(SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos))
 }
 

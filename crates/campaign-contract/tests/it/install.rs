@@ -51,10 +51,7 @@ fn text(o: &Output) -> String {
 /// of `xid-…` (the simulator sends `cid-…`): breaking drift on every voice start.
 fn edited_schemas() -> PathBuf {
     let dir = scratch_schemas("install-edited");
-    let file = dir.join("kore/voice-start.200.json");
-    let body = std::fs::read_to_string(&file).expect("schema");
-    assert!(body.contains("\"^cid-"), "the pattern this test edits");
-    std::fs::write(&file, body.replace("\"^cid-", "\"^xid-")).expect("edit");
+    crate::support::schemas::break_voice_start(&dir);
     dir
 }
 

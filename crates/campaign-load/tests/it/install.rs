@@ -6,6 +6,10 @@ use crate::support::{bin, text, tmp, workspace};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Copies of the committed schemas to edit (shared with campaign-contract's tests).
+#[path = "../../../../tests/fixtures/schemas.rs"]
+mod schemas;
+
 /// `campaign-load ARGS` run from `dir` (not the workspace), with no `CAMPAIGN_SCHEMAS_DIR` of
 /// the developer's.
 fn from(dir: &Path) -> Command {
@@ -28,23 +32,9 @@ fn with_smoke(dir: &Path) -> &'static str {
 /// expecting a `campaignInstanceId` of `xid-…` (the simulator sends `cid-…`): every sampled
 /// start breaks it.
 fn edited_schemas(dir: &Path) -> PathBuf {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for e in std::fs::read_dir(from).expect("read_dir") {
-            let e = e.expect("entry");
-            if e.path().is_dir() {
-                copy(&e.path(), &to.join(e.file_name()));
-            } else {
-                std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
-            }
-        }
-    }
     let copied = dir.join("schemas-copy");
-    copy(&workspace().join("schemas"), &copied);
-    let file = copied.join("kore/voice-start.200.json");
-    let body = std::fs::read_to_string(&file).expect("schema");
-    assert!(body.contains("\"^cid-"), "the pattern this test edits");
-    std::fs::write(&file, body.replace("\"^cid-", "\"^xid-")).expect("edit");
+    schemas::copy_committed(&copied);
+    schemas::break_voice_start(&copied);
     copied
 }
 

@@ -8,6 +8,10 @@ use campaign_schema::{Checker, SchemaRegistry};
 #[path = "../../../../../tests/fixtures/standin.rs"]
 pub mod standin;
 
+/// Copies of the committed schemas to edit (`tests/fixtures/schemas.rs`).
+#[path = "../../../../../tests/fixtures/schemas.rs"]
+pub mod schemas;
+
 /// The workspace's `schemas/` folder, for tests that read files the binaries do not need
 /// (samples) or that need a real folder (the OpenAPI documents, a scratch copy to edit).
 pub fn workspace_schemas() -> std::path::PathBuf {
@@ -22,22 +26,9 @@ pub fn checker() -> Checker {
 /// A scratch copy of the committed `schemas/` folder, to edit: `<temp>/<label>-<uuid>/schemas`
 /// (remove its parent when done).
 pub fn scratch_schemas(label: &str) -> std::path::PathBuf {
-    use std::path::Path;
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("mkdir");
-        for e in std::fs::read_dir(from).expect("read_dir") {
-            let e = e.expect("entry");
-            let target = to.join(e.file_name());
-            if e.path().is_dir() {
-                copy(&e.path(), &target);
-            } else {
-                std::fs::copy(e.path(), &target).expect("copy");
-            }
-        }
-    }
     let dir = std::env::temp_dir()
         .join(format!("{label}-{}", uuid::Uuid::new_v4()))
         .join("schemas");
-    copy(&workspace_schemas(), &dir);
+    schemas::copy_committed(&dir);
     dir
 }

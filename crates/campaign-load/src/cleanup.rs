@@ -22,10 +22,7 @@ pub(crate) fn guard_for(
 ) -> Result<(CleanupGuard, Arc<Lifecycle>), LoadError> {
     let client = Client::new(ClientConfig {
         trust: trust.clone(),
-        user_agent: crate::transport::user_agent(worker)
-            .to_str()
-            .ok()
-            .map(str::to_string),
+        user_agent: Some(crate::transport::user_agent(worker)),
         ..ClientConfig::default()
     })?;
     // The rules the checker's registry and the embedded simulator read too: the guard's status

@@ -9,7 +9,7 @@
 //! those. Anything else is refused before a request is sent.
 
 use crate::scenario::{CampaignChoice, Scenario};
-use crate::worker::{WorkerError, WorkerSlice};
+use crate::worker::WorkerError;
 use campaign_api::{Channel, Target, Vendor};
 
 /// Why a scenario cannot run on a configured host: it would touch campaigns nobody named.
@@ -56,12 +56,6 @@ pub enum NamedError {
         /// What they name.
         named: Vec<String>,
     },
-}
-
-/// Named ids a fleet needs so that `slice`'s block holds `users`: every worker's block is at
-/// least `len / N` long, so `users × N` always does.
-fn block_need(users: usize, slice: WorkerSlice) -> usize {
-    users * slice.count as usize
 }
 
 /// The variable that names `vendor`'s campaigns on `channel`.
@@ -121,7 +115,6 @@ pub fn confine(scenario: &mut Scenario, target: &Target) -> Result<Vec<String>, 
                         users,
                         total: named.len(),
                         block: block.len(),
-                        need: block_need(users, slice),
                     }));
                 }
                 return Err(NamedError::TooFew {

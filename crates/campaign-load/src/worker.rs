@@ -72,8 +72,7 @@ pub enum WorkerError {
     },
     /// Fewer ids in the worker's block than its users.
     #[error(
-        "worker {slice} drives {users} user(s), each on a campaign of its own, but its block of the {total} named campaign(s) holds {block}: name at least {need} for {count} workers, or run fewer users",
-        count = slice.count
+        "worker {slice} drives {users} user(s), each on a campaign of its own, but its block of the {total} named campaign(s) holds {block}: name one campaign per user of the whole fleet (the scenario's users; each worker's block then holds its users), or run fewer users"
     )]
     TooFewIds {
         /// The slice.
@@ -84,8 +83,6 @@ pub enum WorkerError {
         total: usize,
         /// Ids in this worker's block.
         block: usize,
-        /// Ids the fleet needs.
-        need: usize,
     },
     /// Something the slices cannot share.
     #[error("worker {slice}: {what} cannot be split between workers: {fix}")]

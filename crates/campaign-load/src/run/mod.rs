@@ -94,7 +94,7 @@ impl Cleanup {
 /// its schedule starts.
 pub const START_LEAD: Duration = Duration::from_secs(1);
 
-/// The monotonic instant of wall-clock time `at` (now, if it has passed).
+/// The monotonic instant of wall-clock time `at` (in the past, if it has passed).
 fn instant_of(at: SystemTime) -> Instant {
     let now = Instant::now();
     match at.duration_since(SystemTime::now()) {

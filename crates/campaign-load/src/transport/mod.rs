@@ -46,17 +46,16 @@ pub(crate) struct Lean {
     pub user_agent: http::HeaderValue,
 }
 
-/// What both clients send as `User-Agent`: the tool and its version, and a fleet worker's
-/// slice, so a host's log tells the workers apart (`campaign-load/0.1.0 (worker 1/3)`).
-pub(crate) fn user_agent(slice: WorkerSlice) -> http::HeaderValue {
+/// What every client of a run sends as `User-Agent` (the lean one, Goose's, the cleanup's): the
+/// tool and its version, and a fleet worker's slice, so a host's log tells the workers apart
+/// (`campaign-load/0.1.0 (worker 1/3)`).
+pub(crate) fn user_agent(slice: WorkerSlice) -> String {
     let tool = concat!("campaign-load/", env!("CARGO_PKG_VERSION"));
-    let text = if slice.is_whole() {
+    if slice.is_whole() {
         tool.to_string()
     } else {
         format!("{tool} (worker {slice})")
-    };
-    // Digits, letters, '/', '.', ' ', '(' and ')': always a valid header value.
-    http::HeaderValue::from_str(&text).unwrap_or(http::HeaderValue::from_static(tool))
+    }
 }
 
 /// The lean client's settings, unless the scenario asks for Goose's (`--client goose`, or a
@@ -99,6 +98,8 @@ pub(crate) fn lean_for(
         authority: format!("{host}:{port}"),
         timeout,
         tls,
-        user_agent: user_agent(scenario.load.worker),
+        // Letters, digits, '/', '.', ' ', '(' and ')': always a valid header value.
+        user_agent: http::HeaderValue::try_from(user_agent(scenario.load.worker))
+            .unwrap_or(http::HeaderValue::from_static("campaign-load")),
     }))
 }

@@ -361,3 +361,25 @@ fn bad_worker_slices_are_refused_with_what_to_give() {
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("RFC 3339"), "{out}");
 }
+
+/// A worker whose block of the named campaigns is smaller than its users is refused with the
+/// numbers before anything is sent: 9 users over 3 workers is 3 each, 6 names are 2 each.
+#[test]
+fn a_worker_with_fewer_named_campaigns_than_users_is_refused() {
+    let s = StandIn::start_with("none", &NAMED);
+    let dir = tmp("fleet-too-few");
+    let scenario = scenario(&dir, "users = 9\nhatch_rate = 9\nrun_time = \"1s\"");
+
+    let mut w = worker(&s, &dir, &scenario, 0, &[]);
+    let status = w.wait_for_exit(WORKER_WITHIN);
+    let out = w.text();
+
+    assert_eq!(status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("worker 0/3 drives 3 user(s)")
+            && out.contains("its block of the 6 named campaign(s) holds 2"),
+        "{out}"
+    );
+    let calls = &s.state()["calls"];
+    assert_eq!(calls["kore_start"], 0, "{calls}");
+}

@@ -403,7 +403,8 @@ impl Summary {
         };
         self.workers += o.workers;
         self.slices.extend(&o.slices);
-        if self.version != o.version && !self.version.contains(&o.version) {
+        // A fleet of mixed builds lists each version once ("0.1.0, 0.2.0").
+        if !self.version.split(", ").any(|v| v == o.version) {
             self.version = format!("{}, {}", self.version, o.version);
         }
         self.duration_secs = self.duration_secs.max(offset as f64 + o.duration_secs);
@@ -594,6 +595,19 @@ mod tests {
             fleet.duration_secs
         );
         assert_eq!(fleet.workers, 3);
+    }
+
+    #[test]
+    fn a_fleet_of_mixed_builds_lists_each_version_once() {
+        let mut fleet = Summary::default();
+        for v in ["0.1.0", "0.1.0", "0.1.01", "0.1.0"] {
+            fleet.merge(&Summary {
+                workers: 1,
+                version: v.into(),
+                ..Summary::default()
+            });
+        }
+        assert_eq!(fleet.version, "0.1.0, 0.1.01");
     }
 
     #[test]

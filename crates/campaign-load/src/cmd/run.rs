@@ -168,7 +168,7 @@ fn banner(
     let slice = l.worker;
     if !slice.is_whole() {
         println!(
-            "  worker {slice}: its share of the scenario's users{}; per-user campaign ids of its own; thresholds are judged by `campaign-load merge` on the whole fleet",
+            "  worker {slice}: its share of the scenario's users{} and a block of campaigns no other worker touches; thresholds are judged by `campaign-load merge` on the whole fleet",
             match l.schedule() {
                 Some(s) => format!(
                     ", and the schedule's arrivals numbered {} (mod {}): {} of them",

@@ -108,15 +108,13 @@ impl Lifecycle {
     /// Schema files are checked against the operation table only; [`Lifecycle::load`] also
     /// checks that they exist.
     pub fn embedded(vendor: Vendor) -> Result<Lifecycle, LifecycleError> {
-        let file = format!("schemas/{}/lifecycle.toml", vendor.slug());
-        let text =
-            crate::schema_source::embedded_text(&file["schemas/".len()..]).ok_or_else(|| {
-                LifecycleError {
-                    file: file.clone(),
-                    rule: None,
-                    reason: "not in the schemas compiled into this binary".into(),
-                }
-            })?;
+        let rel = format!("{}/lifecycle.toml", vendor.slug());
+        let file = format!("schemas/{rel}");
+        let text = crate::schema_source::embedded_text(&rel).ok_or_else(|| LifecycleError {
+            file: file.clone(),
+            rule: None,
+            reason: "not in the schemas compiled into this binary".into(),
+        })?;
         Lifecycle::parse(text, &file, vendor, None)
     }
 

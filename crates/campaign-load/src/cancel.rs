@@ -21,6 +21,8 @@ pub enum CancelReason {
     Terminate,
     /// The caller's own reason (a test, an embedding program).
     Requested,
+    /// An abort rule broke while the run lasted (see [`crate::abort`]).
+    Abort,
 }
 
 impl CancelReason {
@@ -29,6 +31,7 @@ impl CancelReason {
             CancelReason::Interrupt => 1,
             CancelReason::Terminate => 2,
             CancelReason::Requested => 3,
+            CancelReason::Abort => 4,
         }
     }
 
@@ -37,6 +40,7 @@ impl CancelReason {
             1 => Some(CancelReason::Interrupt),
             2 => Some(CancelReason::Terminate),
             3 => Some(CancelReason::Requested),
+            4 => Some(CancelReason::Abort),
             _ => None,
         }
     }

@@ -125,7 +125,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub rate: Option<f64>,
     /// Threshold (p95<250ms, response-p99<1s, error-rate<1%, rps>=200, shortfall<=5%, late<=1%);
-    /// replaces the scenario's.
+    /// replaces the scenario's. Ending in :abort (error-rate<5%:abort) it also stops the run
+    /// early when it breaks on the last --abort-after of the run. With no error-rate rule, a run
+    /// is judged by error-rate<1%.
     #[arg(long = "threshold")]
     pub thresholds: Vec<String>,
     /// Report file (.html with charts that need no network, .json summary, .md); replaces the
@@ -154,9 +156,22 @@ pub struct RunArgs {
     /// JUnit XML of the verdicts (.xml): one test case per threshold, with what was measured.
     #[arg(long)]
     pub junit: Option<PathBuf>,
-    /// Fewer progress lines.
-    #[arg(long, short = 'q')]
+    /// No progress lines while the run lasts.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Goose's own log lines too: -v its INFO (users launching, phases), -vv its DEBUG. By
+    /// default only its warnings are shown.
+    #[arg(long, short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// How often the progress line is printed (default 5s): elapsed and remaining time,
+    /// achieved against target rate, both latencies' p50/p99, errors by class, in flight.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub progress_interval: Option<Duration>,
+    /// The window of abort rules (`--threshold 'error-rate<5%:abort'`) that give none: each is
+    /// judged on the run's last DURATION, first once DURATION of the run has passed (default
+    /// 10s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub abort_after: Option<Duration>,
     /// Which client sends the load: lean (one keep-alive connection per user, rustls for https;
     /// the default) or goose (Goose's reqwest client; the default with --throttle).
     #[arg(long, value_enum)]
@@ -248,12 +263,15 @@ impl RunArgs {
         }
     }
 
-    /// Goose flags these options pass through: `--quiet`, the dashboard, `--goose=…`.
+    /// Goose flags these options pass through: its log level, the dashboard, `--goose=…`.
     pub(crate) fn goose_flags(&self) -> Vec<String> {
-        let mut extra = Vec::new();
-        if self.quiet {
-            extra.push("--quiet".into());
-        }
+        // Goose logs at INFO unless told --quiet: a line per user launched and per phase, and
+        // a "Ctrl-C … already registered" that reads like a failure. Its warnings stay.
+        let mut extra: Vec<String> = match self.verbose {
+            0 => vec!["--quiet".into()],
+            1 => Vec::new(),
+            _ => vec!["-v".into()],
+        };
         if self.dashboard {
             extra.push("--dashboard".into());
             if let Some(p) = self.dashboard_port {
@@ -299,18 +317,17 @@ impl RunArgs {
             s.load.test_plan = None;
         }
         if self.iterations.is_some() {
+            // Goose takes one bound: the flag's iterations replace the file's run time.
             s.load.iterations = self.iterations;
+            if self.run_time.is_none() {
+                s.load.run_time = None;
+            }
+            s.load.test_plan = None;
         }
         if self.throttle.is_some() {
             s.load.throttle = self.throttle;
         }
         if let Some(r) = self.rate {
-            if !(r > 0.0 && r.is_finite()) {
-                return Err(LoadError::Flag {
-                    flag: format!("--rate {r}"),
-                    fix: "a positive number of requests per second".into(),
-                });
-            }
             s.load.rate = Some(r);
             s.load.stages.clear();
             s.load.start_rate = None;
@@ -323,6 +340,23 @@ impl RunArgs {
         }
         if !self.thresholds.is_empty() {
             s.thresholds = self.thresholds.clone();
+        }
+        if let Some(w) = self.abort_after {
+            if !(Duration::from_secs(1)..=Duration::from_secs(3600)).contains(&w) {
+                return Err(LoadError::Flag {
+                    flag: format!("--abort-after {}s", w.as_secs_f64()),
+                    fix: "a window from 1s to 1h".into(),
+                });
+            }
+            s.abort_after = Some(w);
+        }
+        if let Some(p) = self.progress_interval
+            && p < Duration::from_secs(1)
+        {
+            return Err(LoadError::Flag {
+                flag: format!("--progress-interval {}s", p.as_secs_f64()),
+                fix: "at least 1s (or --quiet for no progress lines)".into(),
+            });
         }
         if !self.report_files.is_empty() {
             s.report = Reports::default();

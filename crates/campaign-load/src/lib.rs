@@ -41,7 +41,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod abort;
 mod accounting;
+mod backoff;
 mod cancel;
 mod cleanup;
 mod cli;
@@ -54,6 +56,7 @@ mod merge;
 mod metrics;
 mod named;
 mod pacing;
+mod progress;
 mod recorder;
 mod report;
 mod run;
@@ -73,7 +76,7 @@ pub use exit::Exit;
 pub use merge::{Merged, merge};
 pub use run::{Outcome, READY, RunConfig, run};
 pub use scenario::{FileProblem, Scenario, ScenarioError, ValueError};
-pub use summary::{RequestStats, Summary, ThresholdLine};
+pub use summary::{Aborted, RequestStats, Summary, ThresholdLine};
 pub use worker::{FleetError, WorkerError, WorkerSlice};
 
 /// The parts of a [`Summary`], for programs that read one.

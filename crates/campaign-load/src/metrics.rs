@@ -104,13 +104,13 @@ impl LoadMetrics {
         }
     }
 
-    /// One request.
+    /// One request; `times` (service, response) when an answer came: a transport failure is
+    /// counted, not timed.
     pub fn observe(
         &self,
         operation: &str,
         class: &str,
-        service: Duration,
-        response: Duration,
+        times: Option<(Duration, Duration)>,
         late: bool,
     ) {
         self.requests
@@ -119,15 +119,17 @@ impl LoadMetrics {
                 class: class.to_string(),
             })
             .inc();
-        let op = OperationLabels {
-            operation: operation.to_string(),
-        };
-        self.service
-            .get_or_create(&op)
-            .observe(service.as_secs_f64());
-        self.response
-            .get_or_create(&op)
-            .observe(response.as_secs_f64());
+        if let Some((service, response)) = times {
+            let op = OperationLabels {
+                operation: operation.to_string(),
+            };
+            self.service
+                .get_or_create(&op)
+                .observe(service.as_secs_f64());
+            self.response
+                .get_or_create(&op)
+                .observe(response.as_secs_f64());
+        }
         if late {
             self.late.inc();
         }
@@ -208,8 +210,7 @@ mod tests {
         m.observe(
             "kore voice-start-v1",
             "ok",
-            Duration::from_millis(20),
-            Duration::from_millis(1500),
+            Some((Duration::from_millis(20), Duration::from_millis(1500))),
             true,
         );
         m.set_target_rate(250.0);

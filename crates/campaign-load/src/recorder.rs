@@ -99,14 +99,12 @@ impl Recorder {
         let response = first_byte.saturating_duration_since(s.due);
         let late = s.sent.saturating_duration_since(s.due);
         let at = s.sent.saturating_duration_since(zero).as_secs_f64();
+        // A transport failure is counted, never timed: its "latency" is how fast the failure
+        // came, not how fast the host answers.
+        let answered = !matches!(s.fate, Fate::Transport(_) | Fate::Cancelled);
+        let times = answered.then_some((s.service, response));
         if let Some(m) = &self.metrics {
-            m.observe(
-                s.name,
-                s.fate.class(),
-                s.service,
-                response,
-                late > LATE_AFTER,
-            );
+            m.observe(s.name, s.fate.class(), times, late > LATE_AFTER);
             if let Some(schedule) = &self.schedule {
                 m.set_target_rate(schedule.rate_at(at));
             }
@@ -122,7 +120,7 @@ impl Recorder {
                 .insert(s.name.to_string(), RequestStats::default());
         }
         if let Some(r) = g.requests.get_mut(s.name) {
-            r.add(s.fate.is_success(), s.status, s.service, response);
+            r.add(s.fate.is_success(), s.status, times);
         }
         let second = at as usize;
         if g.seconds.len() <= second {
@@ -136,8 +134,10 @@ impl Recorder {
                 sec.classes.insert(s.fate.class().to_string(), 1);
             }
         }
-        sec.service.record(s.service);
-        sec.response.record(response);
+        if answered {
+            sec.service.record(s.service);
+            sec.response.record(response);
+        }
         if let Some(schedule) = &self.schedule {
             g.scheduled_sent += 1;
             if late > Duration::ZERO {
@@ -150,6 +150,51 @@ impl Recorder {
                 g.stage_sent[i] += 1;
             }
         }
+    }
+
+    /// The run's zero, once set.
+    pub fn zero(&self) -> Option<Instant> {
+        self.zero.get().copied()
+    }
+
+    /// The requests sent in the last `span` before `now`, in whole seconds of the run (so
+    /// `span` and up to one second more: the second under way is included), as one request's
+    /// figures, with their classes and the seconds they cover. `None` until the run's zero, or
+    /// while less than `span` of the run has passed when `full` is asked for.
+    pub fn window(&self, now: Instant, span: Duration, full: bool) -> Option<Window> {
+        let zero = self.zero()?;
+        let elapsed = now.checked_duration_since(zero)?;
+        if full && elapsed < span {
+            return None;
+        }
+        let from = elapsed.saturating_sub(span).as_secs() as usize;
+        let g = lock_unpoisoned(&self.inner);
+        let mut w = Window {
+            secs: (elapsed.as_secs_f64() - from as f64).max(0.001),
+            elapsed,
+            late: g.late,
+            ..Window::default()
+        };
+        let to = elapsed.as_secs() as usize;
+        for sec in g.seconds.iter().take(to + 1).skip(from) {
+            for (class, n) in &sec.classes {
+                *w.classes.entry(class.clone()).or_default() += n;
+            }
+            w.stats.service.merge(&sec.service);
+            w.stats.response.merge(&sec.response);
+            w.stats.count += sec.sent;
+        }
+        let succeeded: u64 = ["ok", "expected"]
+            .iter()
+            .filter_map(|c| w.classes.get(*c))
+            .sum();
+        w.stats.success = succeeded;
+        w.stats.fail = w.stats.count.saturating_sub(succeeded);
+        w.stats.unanswered = ["transport", "cancelled"]
+            .iter()
+            .filter_map(|c| w.classes.get(*c))
+            .sum();
+        Some(w)
     }
 
     /// The figures so far. `end` is when the run stopped sending; `went` is how many arrivals
@@ -223,6 +268,21 @@ impl Recorder {
             zero: self.zero.get().copied(),
         }
     }
+}
+
+/// The last seconds of a run, as [`Recorder::window`] reads them.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    /// Every request sent in them, as one request's figures (both latencies of the answered).
+    pub stats: RequestStats,
+    /// Answer class (`ok`, `transport`, …) → count.
+    pub classes: BTreeMap<String, u64>,
+    /// The seconds they cover.
+    pub secs: f64,
+    /// How far into the run the window ends.
+    pub elapsed: Duration,
+    /// Arrivals sent late since the run began (open model).
+    pub late: u64,
 }
 
 /// A recorder's figures at the end of a run.

@@ -25,6 +25,11 @@ pub struct RequestStats {
     pub success: u64,
     /// Everything else.
     pub fail: u64,
+    /// Of the failures, those no answer came to (refused, reset, TLS, timeout): counted apart,
+    /// and kept out of both latencies, which are the host's answer times alone (a refused
+    /// connect in 0.1 ms would otherwise pull a dead host's p95 down to "fast").
+    #[serde(default)]
+    pub unanswered: u64,
     /// Status code → count (0 = no response).
     pub status_codes: BTreeMap<u16, u64>,
     /// Service time: send to first byte.
@@ -34,14 +39,9 @@ pub struct RequestStats {
 }
 
 impl RequestStats {
-    /// Adds one request.
-    pub fn add(
-        &mut self,
-        success: bool,
-        status: Option<u16>,
-        service: Duration,
-        response: Duration,
-    ) {
+    /// Adds one request: its service and response time when an answer came (`None`: it failed
+    /// in transport and is counted as unanswered, outside the latencies).
+    pub fn add(&mut self, success: bool, status: Option<u16>, times: Option<(Duration, Duration)>) {
         self.count += 1;
         if success {
             self.success += 1;
@@ -49,8 +49,18 @@ impl RequestStats {
             self.fail += 1;
         }
         *self.status_codes.entry(status.unwrap_or(0)).or_default() += 1;
-        self.service.record(service);
-        self.response.record(response);
+        match times {
+            Some((service, response)) => {
+                self.service.record(service);
+                self.response.record(response);
+            }
+            None => self.unanswered += 1,
+        }
+    }
+
+    /// Requests an answer came to (the ones both latencies are made of).
+    pub fn answered(&self) -> u64 {
+        self.count.saturating_sub(self.unanswered)
     }
 
     /// Adds another worker's figures for the same request.
@@ -58,6 +68,7 @@ impl RequestStats {
         self.count += o.count;
         self.success += o.success;
         self.fail += o.fail;
+        self.unanswered += o.unanswered;
         for (k, v) in &o.status_codes {
             *self.status_codes.entry(*k).or_default() += v;
         }
@@ -343,8 +354,27 @@ pub struct Summary {
     /// reads (not part of the load; the host served them).
     #[serde(default)]
     pub cleanup_requests: usize,
+    /// Waits users took after a request that got no answer (see [`crate::backoff`]).
+    #[serde(default)]
+    pub backoffs: u64,
     /// Thresholds, as judged on this summary's figures.
     pub thresholds: Vec<ThresholdLine>,
+    /// The abort rule that stopped the run, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted: Option<Aborted>,
+}
+
+/// An abort rule that broke while the run lasted, and stopped it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aborted {
+    /// The rule as written (`error-rate<5%:abort`).
+    pub rule: String,
+    /// When it broke, seconds from the run's zero.
+    pub at_secs: f64,
+    /// The window it was judged on, in seconds.
+    pub window_secs: u64,
+    /// What was measured on that window, in the rule's terms.
+    pub observed: String,
 }
 
 /// One threshold's result.
@@ -426,8 +456,13 @@ impl Summary {
         for (a, b) in self.timeline[offset..].iter_mut().zip(&o.timeline) {
             a.merge(b);
         }
+        // A worker an abort rule stopped: the fleet's report says so (the first one's).
+        if self.aborted.is_none() {
+            self.aborted = o.aborted.clone();
+        }
         self.campaigns_stopped_at_end += o.campaigns_stopped_at_end;
         self.cleanup_requests += o.cleanup_requests;
+        self.backoffs += o.backoffs;
         for t in &o.thresholds {
             if !self.thresholds.iter().any(|x| x.rule == t.rule) {
                 self.thresholds.push(t.clone());
@@ -467,7 +502,11 @@ impl Summary {
 
     /// The threshold rules the summary was judged by.
     pub fn rules(&self) -> Vec<String> {
-        self.thresholds.iter().map(|t| t.rule.clone()).collect()
+        self.thresholds
+            .iter()
+            .filter(|t| !crate::threshold::is_built_in(&t.rule))
+            .map(|t| t.rule.clone())
+            .collect()
     }
 
     /// Reads a summary file.

@@ -14,15 +14,30 @@
 //! | `shortfall` | how far the achieved rate fell below the target, worst stage, % | `5%` |
 //! | `late` | arrivals sent late (> 10 ms after their due time) or dropped, % of those due | `1%` |
 //!
-//! `<op>` is `<`, `<=`, `>` or `>=`. An open-model run (a `rate` or stages) is judged by
-//! `shortfall<=5%` and `late<=1%` unless the scenario gives its own `shortfall` or `late` rule:
-//! that is how a scenario relaxes them (`shortfall<=20%`).
+//! `<op>` is `<`, `<=`, `>` or `>=`. Every run is judged by `error-rate<1%`, and an open-model
+//! run (a `rate` or stages) also by `shortfall<=5%` and `late<=1%`, unless the scenario gives its
+//! own rule of that metric: that is how a scenario relaxes them (`error-rate<20%`). A run where
+//! no request got an answer fails whatever its rules say.
+//!
+//! A rule ending in `:abort` (or `:abort=10s`) is also judged while the run lasts, on a sliding
+//! window of its last `abort_after` (default [`DEFAULT_ABORT_AFTER`], `--abort-after`), first once
+//! that much of the run has passed: when it breaks, the attack stops, the cleanup runs, and the
+//! run fails (k6's `abortOnFail` with `delayAbortEval`). See [`crate::abort`].
 
 use crate::report::fmt_us;
 use crate::summary::{RequestStats, Summary, ThresholdLine};
+use std::time::Duration;
 
 /// The rules an open-model run gets unless it states its own.
 pub const OPEN_MODEL_DEFAULTS: [&str; 2] = ["shortfall<=5%", "late<=1%"];
+
+/// The error rule every run gets unless it states an `error-rate` rule of its own: without it, a
+/// run whose every request failed could pass on its latency rules alone.
+pub const DEFAULT_ERROR_RULE: &str = "error-rate<1%";
+
+/// How much of the run an abort rule is judged on (and how long into the run it is first
+/// judged), unless the rule or `--abort-after` says otherwise.
+pub const DEFAULT_ABORT_AFTER: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Time {
@@ -85,6 +100,14 @@ pub enum ThresholdProblem {
     /// `shortfall` or `late` given ` for ` one request.
     #[error("{0} judges the whole schedule, not one request")]
     WholeSchedule(String),
+    /// `:abort` on a rule that cannot be judged on a window of the run.
+    #[error(
+        "an abort rule is judged on the last seconds of the whole run: use error-rate, pNN, response-pNN, avg, max or rps, without \"for\""
+    )]
+    AbortScope,
+    /// `:abort=` with a bad window, or another word after the colon.
+    #[error("{0:?}: write RULE:abort or RULE:abort=10s (the window, 1s to 1h)")]
+    AbortSuffix(String),
 }
 
 /// A parsed threshold rule (`p95<250ms`, `error-rate<1%`, `shortfall<=5%`).
@@ -96,7 +119,13 @@ pub struct Threshold {
     /// µs for a time, percent for a share, req/s for `rps`.
     limit: f64,
     request: Option<String>,
+    /// `:abort`: also judged while the run lasts, on its last `Some(window)` (or the run's
+    /// `--abort-after` when `None`).
+    abort: Option<Option<Duration>>,
 }
+
+/// The longest abort window: a rule judged on more than the last hour is a whole-run rule.
+const MAX_ABORT_WINDOW: Duration = Duration::from_secs(3600);
 
 fn parse_time(v: &str) -> Option<f64> {
     let (num, scale) = if let Some(n) = v.strip_suffix("us") {
@@ -139,11 +168,23 @@ impl std::str::FromStr for Threshold {
             rule: text.to_string(),
             problem,
         };
-        let (body, request) = match text.split_once(" for ") {
-            Some((b, r)) if !r.trim().is_empty() => (b.trim(), Some(r.trim().to_string())),
-            None if text.ends_with(" for") => return Err(fail(ThresholdProblem::NoRequest)),
-            Some(_) => return Err(fail(ThresholdProblem::NoRequest)),
+        let (rule, abort) = match text.rsplit_once(':') {
             None => (text, None),
+            Some((rule, "abort")) => (rule.trim(), Some(None)),
+            Some((rule, suffix)) => {
+                let window = suffix
+                    .strip_prefix("abort=")
+                    .and_then(|w| campaign_api::parse_duration(w.trim()).ok())
+                    .filter(|w| *w >= Duration::from_secs(1) && *w <= MAX_ABORT_WINDOW)
+                    .ok_or_else(|| fail(ThresholdProblem::AbortSuffix(suffix.to_string())))?;
+                (rule.trim(), Some(Some(window)))
+            }
+        };
+        let (body, request) = match rule.split_once(" for ") {
+            Some((b, r)) if !r.trim().is_empty() => (b.trim(), Some(r.trim().to_string())),
+            None if rule.ends_with(" for") => return Err(fail(ThresholdProblem::NoRequest)),
+            Some(_) => return Err(fail(ThresholdProblem::NoRequest)),
+            None => (rule, None),
         };
         let at = body
             .find(['<', '>'])
@@ -193,17 +234,34 @@ impl std::str::FromStr for Threshold {
                 metric_name.to_string(),
             )));
         }
+        if abort.is_some()
+            && (request.is_some() || matches!(metric, Metric::Shortfall | Metric::Late))
+        {
+            return Err(fail(ThresholdProblem::AbortScope));
+        }
         Ok(Threshold {
             text: text.to_string(),
             metric,
             op,
             limit,
             request,
+            abort,
         })
     }
 }
 
 impl Threshold {
+    /// The rule as written (`error-rate<5%:abort`).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// For an abort rule, the window it is judged on while the run lasts: its own, else
+    /// `default` (`--abort-after`, else [`DEFAULT_ABORT_AFTER`]). `None`: judged at the end only.
+    pub fn abort_window(&self, default: Duration) -> Option<Duration> {
+        self.abort.map(|w| w.unwrap_or(default))
+    }
+
     fn holds(&self, observed: f64) -> bool {
         match self.op {
             Op::Lt => observed < self.limit,
@@ -242,9 +300,13 @@ impl Threshold {
             (us as f64, format!("{what} {name} = {}", fmt_us(us)))
         };
         match self.metric {
-            Metric::Service(_) | Metric::Response(_) if stats.count == 0 => {
-                line(false, "no requests were measured".into())
-            }
+            Metric::Service(_) | Metric::Response(_) if stats.answered() == 0 => line(
+                false,
+                format!(
+                    "no request got an answer ({} sent, {} failed in transport)",
+                    stats.count, stats.unanswered
+                ),
+            ),
             Metric::Service(t) => {
                 let (v, o) = time(t, &stats.service, "service");
                 line(self.holds(v), o)
@@ -313,24 +375,63 @@ pub fn parse_all(rules: &[String]) -> Result<Vec<Threshold>, ThresholdError> {
     rules.iter().map(|r| r.parse::<Threshold>()).collect()
 }
 
-/// The rules an `open`-model run is judged by: `rules`, plus [`OPEN_MODEL_DEFAULTS`] for each
-/// kind (`shortfall`, `late`) the scenario did not state.
+/// The rules a run is judged by: `rules`, plus [`DEFAULT_ERROR_RULE`] and, for an `open`-model
+/// run, [`OPEN_MODEL_DEFAULTS`], each unless the scenario states a rule of its metric.
 pub fn with_defaults(rules: &[String], open: bool) -> Result<Vec<Threshold>, ThresholdError> {
     let mut parsed = parse_all(rules)?;
-    if open {
-        for d in OPEN_MODEL_DEFAULTS {
-            let rule: Threshold = d.parse()?;
-            if !parsed.iter().any(|r| r.metric == rule.metric) {
-                parsed.push(rule);
-            }
+    let defaults = std::iter::once(DEFAULT_ERROR_RULE)
+        .chain(OPEN_MODEL_DEFAULTS.iter().copied().filter(|_| open));
+    for d in defaults {
+        let rule: Threshold = d.parse()?;
+        if !parsed.iter().any(|r| r.metric == rule.metric) {
+            parsed.push(rule);
         }
     }
     Ok(parsed)
 }
 
-/// Judges every rule on `s` and stores the results in it; true when all held.
+/// The verdict line of a run where no request got an answer.
+pub const ANSWERED_RULE: &str = "answered>0";
+
+/// How the verdict line of an abort begins (`aborted by error-rate<5%:abort`).
+const ABORTED_BY: &str = "aborted by ";
+
+/// True for the lines [`judge`] adds of its own (not rules a scenario states, so a merge does
+/// not take them for one).
+pub fn is_built_in(rule: &str) -> bool {
+    rule == ANSWERED_RULE || rule.starts_with(ABORTED_BY)
+}
+
+/// Judges every rule on `s` and stores the results in it; true when all held. Two lines are
+/// added when they fail, whatever the rules: a run where no request got an answer, and a run an
+/// abort rule stopped (judged then on its window; the whole run may look better).
 pub fn judge(s: &mut Summary, rules: &[Threshold]) -> bool {
     s.thresholds = rules.iter().map(|r| r.judge(s)).collect();
+    let all = s.aggregate();
+    if all.answered() == 0 {
+        s.thresholds.push(ThresholdLine {
+            rule: ANSWERED_RULE.into(),
+            passed: false,
+            observed: if all.count == 0 {
+                "nothing was sent".into()
+            } else {
+                format!(
+                    "no request got an answer: all {} failed in transport",
+                    all.count
+                )
+            },
+        });
+    }
+    if let Some(a) = &s.aborted {
+        s.thresholds.push(ThresholdLine {
+            rule: format!("{ABORTED_BY}{}", a.rule),
+            passed: false,
+            observed: format!(
+                "aborted the run at {:.1} s: {} over the last {} s",
+                a.at_secs, a.observed, a.window_secs
+            ),
+        });
+    }
     s.thresholds.iter().all(|t| t.passed)
 }
 
@@ -345,8 +446,10 @@ mod tests {
             r.add(
                 i as u64 >= fails,
                 Some(200),
-                std::time::Duration::from_micros(*t),
-                std::time::Duration::from_micros(*t * 2),
+                Some((
+                    std::time::Duration::from_micros(*t),
+                    std::time::Duration::from_micros(*t * 2),
+                )),
             );
         }
         let mut s = Summary {
@@ -444,26 +547,95 @@ mod tests {
         });
         let rules = with_defaults(&[], true).expect("defaults");
         assert!(!judge(&mut s, &rules));
-        assert_eq!(s.thresholds[0].rule, "shortfall<=5%");
+        let names: Vec<&str> = s.thresholds.iter().map(|t| t.rule.as_str()).collect();
+        assert_eq!(names, [DEFAULT_ERROR_RULE, "shortfall<=5%", "late<=1%"]);
+        assert!(s.thresholds[0].passed);
         assert!(
-            s.thresholds[0]
+            s.thresholds[1]
                 .observed
                 .starts_with("60.0% short: achieved 220.0 of 550.0 req/s (stage 2"),
             "{}",
-            s.thresholds[0].observed
+            s.thresholds[1].observed
+        );
+        assert!(
+            s.thresholds[2]
+                .observed
+                .contains("10 late, 331 dropped of 650 due"),
+            "{}",
+            s.thresholds[2].observed
+        );
+        // A stated rule replaces the default of its kind.
+        let relaxed = with_defaults(
+            &[
+                "shortfall<=61%".into(),
+                "late<=55%".into(),
+                "error-rate<50%".into(),
+            ],
+            true,
+        )
+        .expect("rules");
+        assert_eq!(relaxed.len(), 3);
+        assert!(judge(&mut s, &relaxed));
+    }
+
+    #[test]
+    fn abort_rules_parse_with_their_window_and_refuse_what_a_window_cannot_judge() {
+        let ten = Duration::from_secs(10);
+        let r: Threshold = "error-rate<5%:abort".parse().expect("abort");
+        assert_eq!(r.abort_window(ten), Some(ten));
+        assert_eq!(r.text(), "error-rate<5%:abort");
+        let r: Threshold = "p99<1s:abort=2s".parse().expect("abort with window");
+        assert_eq!(r.abort_window(ten), Some(Duration::from_secs(2)));
+        let r: Threshold = "p99<1s".parse().expect("plain");
+        assert_eq!(r.abort_window(ten), None);
+        for (bad, says) in [
+            ("shortfall<5%:abort", "abort rule"),
+            ("p99<1s for kore voice-start-v1:abort", "abort rule"),
+            ("p99<1s:stop", "RULE:abort"),
+            ("p99<1s:abort=0s", "RULE:abort"),
+            ("p99<1s:abort=2h", "RULE:abort"),
+        ] {
+            let e = bad.parse::<Threshold>().expect_err(bad);
+            assert!(e.to_string().contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_run_where_nothing_was_answered_never_passes() {
+        let mut r = RequestStats::default();
+        for _ in 0..5 {
+            r.add(false, None, None);
+        }
+        let mut s = Summary::default();
+        s.requests.insert("kore voice-start-v1".into(), r);
+        // Even rules that a dead host would "meet": fast, and errors allowed.
+        let rules = parse_all(&["error-rate<=100%".into(), "p95<250ms".into()]).expect("rules");
+        assert!(!judge(&mut s, &rules));
+        let lines: Vec<(&str, bool)> = s
+            .thresholds
+            .iter()
+            .map(|t| (t.rule.as_str(), t.passed))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("error-rate<=100%", true),
+                ("p95<250ms", false),
+                (ANSWERED_RULE, false)
+            ]
         );
         assert!(
             s.thresholds[1]
                 .observed
-                .contains("10 late, 331 dropped of 650 due"),
-            "{}",
-            s.thresholds[1].observed
+                .contains("no request got an answer")
         );
-        // A stated rule replaces the default of its kind.
-        let relaxed =
-            with_defaults(&["shortfall<=61%".into(), "late<=55%".into()], true).expect("rules");
-        assert_eq!(relaxed.len(), 2);
-        assert!(judge(&mut s, &relaxed));
+        assert!(
+            s.thresholds[2]
+                .observed
+                .contains("all 5 failed in transport")
+        );
+        // The built-in line is not taken for a scenario's rule by a merge.
+        assert_eq!(s.rules(), ["error-rate<=100%", "p95<250ms"]);
     }
 
     #[test]
@@ -472,6 +644,8 @@ mod tests {
         let rules = parse_all(&["shortfall<=5%".into()]).expect("rule");
         assert!(!judge(&mut s, &rules));
         assert!(s.thresholds[0].observed.contains("closed-model"));
-        assert!(with_defaults(&[], false).expect("none").is_empty());
+        let closed = with_defaults(&[], false).expect("defaults");
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].text(), DEFAULT_ERROR_RULE);
     }
 }

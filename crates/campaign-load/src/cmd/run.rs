@@ -25,7 +25,8 @@ pub(super) async fn main(a: &RunArgs) -> Exit {
             eprintln!("campaign-load: the run was cut short by Ctrl-C");
             Exit::Interrupted
         }
-        None => exit,
+        // An abort rule broke: the run's own verdict (a failed threshold) stands.
+        Some(CancelReason::Abort) | None => exit,
     }
 }
 
@@ -45,6 +46,8 @@ fn prepare(a: &RunArgs) -> Result<Prepared, LoadError> {
     a.apply(&mut scenario)?;
     let slice = a.worker_slice()?;
     let start_at = a.start_at()?;
+    // The slice is known to the check (a rate is bounded per process), and laid over after it.
+    scenario.load.worker = slice;
     crate::threshold::parse_all(&scenario.thresholds).map_err(|source| LoadError::Threshold {
         from: if a.thresholds.is_empty() {
             path.display().to_string()
@@ -120,6 +123,10 @@ async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
         goose_flags: a.goose_flags(),
         start_at,
         schemas,
+        progress: (!a.quiet).then(|| {
+            a.progress_interval
+                .unwrap_or(crate::progress::DEFAULT_INTERVAL)
+        }),
     };
     let result = crate::run::run(&config, cancel).await;
     if let Some(sim) = host.sim {
@@ -216,6 +223,21 @@ fn banner(
         }
     );
     println!("  schemas: {schemas}");
+    println!("  on failure: {}", crate::backoff::POLICY);
+    if let Ok(rules) = crate::threshold::parse_all(&scenario.thresholds) {
+        let aborts = crate::abort::AbortRules::of(
+            &rules,
+            scenario
+                .abort_after
+                .unwrap_or(crate::threshold::DEFAULT_ABORT_AFTER),
+        );
+        if !aborts.is_empty() {
+            println!(
+                "  aborts (stops, cleans up, exits 1) when one breaks: {}",
+                aborts.describe().join("; ")
+            );
+        }
+    }
 }
 
 /// The accounting, the reports, the verdict; the exit code says which came first: a campaign
@@ -225,6 +247,12 @@ fn finish(outcome: &Outcome, reports: &[ReportFile]) -> Exit {
     println!("\ncampaign-load accounting ({} sent):", s.accounting.sent);
     for (k, v) in &s.accounting.classes {
         println!("  {k:<40} {v}");
+    }
+    if s.backoffs > 0 {
+        println!(
+            "  (users backed off {} times after a request got no answer, as the banner says)",
+            s.backoffs
+        );
     }
     println!(
         "campaigns confirmed halted at the end: {} ({} cleanup requests: stops and status reads)",
@@ -244,6 +272,12 @@ fn finish(outcome: &Outcome, reports: &[ReportFile]) -> Exit {
     }
     println!();
     print!("{}", verdict(s));
+    if let Some(a) = &s.aborted {
+        println!(
+            "ABORTED at {:.1} s by {}: {} over the last {} s; the attack stopped there and the cleanup ran",
+            a.at_secs, a.rule, a.observed, a.window_secs
+        );
+    }
     if !outcome.cleanup_problems.is_empty() {
         eprintln!(
             "campaign-load: {} campaign(s) not confirmed halted: check them by hand (they stay in the journal for `campaign-load cleanup`)",

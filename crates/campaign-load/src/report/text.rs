@@ -122,19 +122,34 @@ pub(crate) fn verdict(s: &Summary) -> String {
     if let Some(l) = s.arrivals_line() {
         let _ = writeln!(out, "  {l}");
     }
-    let _ = writeln!(
-        out,
-        "  {} requests in {:.1} s ({:.1} req/s); service time p50 {} p99 {} max {}; response time p50 {} p99 {} max {}",
-        all.count,
-        s.duration_secs,
-        s.rps(all.count),
-        fmt_us(all.service.percentile_us(0.5)),
-        fmt_us(all.service.percentile_us(0.99)),
-        fmt_us(all.service.max_us),
-        fmt_us(all.response.percentile_us(0.5)),
-        fmt_us(all.response.percentile_us(0.99)),
-        fmt_us(all.response.max_us),
-    );
+    if all.answered() == 0 {
+        let _ = writeln!(
+            out,
+            "  {} requests in {:.1} s ({:.1} req/s); no answer came to any: no latency to report",
+            all.count,
+            s.duration_secs,
+            s.rps(all.count),
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  {} requests in {:.1} s ({:.1} req/s); service time p50 {} p99 {} max {}; response time p50 {} p99 {} max {}{}",
+            all.count,
+            s.duration_secs,
+            s.rps(all.count),
+            fmt_us(all.service.percentile_us(0.5)),
+            fmt_us(all.service.percentile_us(0.99)),
+            fmt_us(all.service.max_us),
+            fmt_us(all.response.percentile_us(0.5)),
+            fmt_us(all.response.percentile_us(0.99)),
+            fmt_us(all.response.max_us),
+            if all.unanswered > 0 {
+                format!(" (of the {} answered)", all.answered())
+            } else {
+                String::new()
+            }
+        );
+    }
     for t in &s.thresholds {
         let _ = writeln!(
             out,

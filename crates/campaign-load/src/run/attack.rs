@@ -43,11 +43,15 @@ pub(crate) fn goose_args(
 ) -> Vec<String> {
     // No controllers (one attack per process, nothing listening), and metrics kept from the
     // first request: the accounting, the simulator's counters and Goose's counts must agree.
-    let mut a: Vec<String> = ["--host", host, "--no-telnet", "--no-reset-metrics"]
+    // Goose refuses that with iterations (it resets nothing then anyway).
+    let l = &scenario.load;
+    let mut a: Vec<String> = ["--host", host, "--no-telnet"]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let l = &scenario.load;
+    if l.iterations.is_none() {
+        a.push("--no-reset-metrics".into());
+    }
     let schedule = l.schedule();
     if let Some(u) = l.users {
         a.extend(["--users".into(), u.to_string()]);

@@ -4,6 +4,7 @@
 
 mod attack;
 mod step;
+mod watch;
 
 pub use attack::READY;
 
@@ -39,6 +40,9 @@ pub struct RunConfig {
     /// Where the schemas (bodies sampled) and lifecycle rules (the cleanup's status reads) are
     /// read from; the embedded simulator of the run, if any, was started on the same.
     pub schemas: SchemaSource,
+    /// Print a progress line this often while the run lasts (`None`: none, as for a run in
+    /// process; the binary's default is [`crate::progress::DEFAULT_INTERVAL`]).
+    pub progress: Option<std::time::Duration>,
 }
 
 impl RunConfig {
@@ -51,6 +55,7 @@ impl RunConfig {
             goose_flags: Vec::new(),
             start_at: None,
             schemas: SchemaSource::Embedded,
+            progress: None,
         }
     }
 }
@@ -192,6 +197,8 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
         },
         lean: crate::transport::lean_for(scenario, &target.target, timeout)?,
         goose_metrics: attack::goose_reads_metrics(&args),
+        in_flight: AtomicU64::new(0),
+        backoff: crate::backoff::Backoff::new(scenario.load.users.unwrap_or(1)),
     });
     let attack = attack::build(&shared, &args, cancel)?;
     if let Some(at) = config.start_at {
@@ -225,8 +232,42 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
             goose::trigger_killswitch("cancelled");
         })
     };
+    // Abort rules and the progress line, judged and drawn from the recorder while the run lasts.
+    let progress = config.progress.filter(|d| !d.is_zero()).map(|every| {
+        let p = crate::progress::Progress {
+            total: schedule
+                .as_ref()
+                .map(crate::pacing::Schedule::duration)
+                .or(scenario.load.run_time),
+            schedule: schedule.clone(),
+            redraw: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        };
+        (p, every)
+    });
+    let ends_line = progress.as_ref().map(|(p, _)| p.clone());
+    let aborts = crate::abort::AbortRules::of(
+        &rules,
+        scenario
+            .abort_after
+            .unwrap_or(crate::threshold::DEFAULT_ABORT_AFTER),
+    );
+    let watching = tokio::spawn(watch::watch(
+        Arc::clone(&shared),
+        aborts,
+        progress,
+        cancel.clone(),
+    ));
     let result = attack.execute().await;
     watcher.abort();
+    let aborted = if watching.is_finished() {
+        watching.await.ok().flatten()
+    } else {
+        watching.abort();
+        None
+    };
+    if let Some(p) = ends_line {
+        p.finish();
+    }
     if let Some((_, task)) = &metrics {
         task.abort();
     }
@@ -285,7 +326,9 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
         timeline: finished.seconds,
         campaigns_stopped_at_end: cleanup.stopped,
         cleanup_requests: cleanup.calls,
+        backoffs: shared.backoff.waits(),
         thresholds: Vec::new(),
+        aborted,
     };
     let passed = crate::threshold::judge(&mut summary, &rules);
     Ok(Outcome {

@@ -3,12 +3,14 @@
 //! classifies the answer and records both latencies.
 
 use crate::accounting::{Accounting, Fate, vendor_code};
+use crate::backoff::Backoff;
 use crate::pacing::{Pacer, Turn};
 use crate::recorder::{Recorder, Sample};
 use crate::scenario::Scenario;
 use crate::transport::{Answer, Lean, goose_exchange, lean_exchange};
 use campaign_api::{
-    Action, CleanupGuard, Exchange, Lifecycle, OperationId, Target, is_unavailable_status,
+    Action, CleanupGuard, Exchange, Lifecycle, OperationId, Target, TransportClass,
+    is_unavailable_status,
 };
 use campaign_schema::{Assumptions, Checker, Class};
 use goose::goose::{GooseUser, TransactionError, TransactionFunction, TransactionResult};
@@ -40,6 +42,10 @@ pub(crate) struct Shared {
     /// Whether anything of Goose's reads its request metrics (see
     /// [`super::attack::goose_reads_metrics`]).
     pub goose_metrics: bool,
+    /// Requests sent and not yet answered (for the progress line).
+    pub in_flight: AtomicU64,
+    /// Each user's wait after a request that got no answer.
+    pub backoff: Backoff,
 }
 
 impl Shared {
@@ -97,6 +103,7 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
             .map_err(custom)?;
     }
     let classify = |a: Answer| classify(shared, op, a);
+    shared.in_flight.fetch_add(1, Ordering::Relaxed);
     let result = match &shared.lean {
         Some(lean) => {
             lean_exchange(
@@ -112,6 +119,7 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
         }
         None => goose_exchange(user, name, spec.method, request, classify).await,
     };
+    shared.in_flight.fetch_sub(1, Ordering::Relaxed);
     let m = match result {
         Ok(m) => m,
         // Goose's throttle closed as the run ended: the request was never sent.
@@ -130,6 +138,11 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
         due: due.unwrap_or(m.sent),
         service: m.service,
     });
+    // Bounded toward a failing host: no answer, and the user waits before its next request.
+    let failed = matches!(m.fate, Fate::Transport(c) if c != TransportClass::Timeout);
+    if let Some(wait) = shared.backoff.after(user.weighted_users_index, failed) {
+        tokio::time::sleep(wait).await;
+    }
     Ok(())
 }
 

@@ -50,7 +50,7 @@ struct File {
     #[serde(default)]
     load: LoadFile,
     #[serde(default)]
-    thresholds: Vec<String>,
+    thresholds: Vec<ThresholdFile>,
     #[serde(default)]
     expect: Vec<String>,
     #[serde(default)]
@@ -59,6 +59,42 @@ struct File {
     contract: ContractFile,
     #[serde(default)]
     sim: Option<SimFile>,
+}
+
+/// A `thresholds` entry: a rule (`"p95<250ms"`, `"error-rate<5%:abort"`), or a table that marks
+/// one to abort the run (`{ rule = "error-rate<5%", abort = true, abort_after = "10s" }`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ThresholdFile {
+    Rule(String),
+    Table(ThresholdTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdTable {
+    rule: String,
+    #[serde(default)]
+    abort: bool,
+    abort_after: Option<String>,
+}
+
+impl ThresholdFile {
+    /// The rule in its one written form (`error-rate<5%:abort=10s`), parsed with the rest.
+    fn text(self) -> Result<String, ValueError> {
+        match self {
+            ThresholdFile::Rule(r) => Ok(r),
+            ThresholdFile::Table(t) => match (t.abort, t.abort_after) {
+                (false, None) => Ok(t.rule),
+                (true, None) => Ok(format!("{}:abort", t.rule)),
+                (true, Some(after)) => Ok(format!("{}:abort={after}", t.rule)),
+                (false, Some(_)) => Err(bad(
+                    format!("thresholds {{ rule = {:?} }}", t.rule),
+                    "abort_after needs abort = true",
+                )),
+            },
+        }
+    }
 }
 
 /// `[report]`. `json` was the summary's twin (the same bytes under a second name) and is refused
@@ -379,7 +415,13 @@ impl Scenario {
             flows,
             campaigns,
             load,
-            thresholds: file.thresholds,
+            thresholds: file
+                .thresholds
+                .into_iter()
+                .map(ThresholdFile::text)
+                .collect::<Result<_, _>>()
+                .map_err(err)?,
+            abort_after: None,
             expect,
             report,
             contract_sample: file.contract.sample,

@@ -32,8 +32,12 @@ pub struct Scenario {
     pub campaigns: CampaignChoice,
     /// Load shape.
     pub load: Load,
-    /// Goose thresholds (`p95<250ms`, `error-rate<1%`).
+    /// Thresholds (`p95<250ms`, `error-rate<1%`, `error-rate<5%:abort`): see
+    /// [`crate::threshold`].
     pub thresholds: Vec<String>,
+    /// The window of abort rules that do not give their own (`--abort-after`; default
+    /// [`crate::threshold::DEFAULT_ABORT_AFTER`]).
+    pub abort_after: Option<Duration>,
     /// Vendor answers that are expected (e.g. `400 CAMPAIGN_ALREADY_RUNNING` under contention):
     /// counted apart, not as failures.
     pub expect: Vec<Expected>,

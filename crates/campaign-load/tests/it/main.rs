@@ -17,3 +17,4 @@ mod open_model;
 mod redirects;
 mod scale_out;
 mod standin;
+mod watch;

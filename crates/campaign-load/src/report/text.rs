@@ -122,21 +122,11 @@ pub(crate) fn verdict(s: &Summary) -> String {
     if let Some(l) = s.arrivals_line() {
         let _ = writeln!(out, "  {l}");
     }
-    if all.answered() == 0 {
-        let _ = writeln!(
-            out,
-            "  {} requests in {:.1} s ({:.1} req/s); no answer came to any: no latency to report",
-            all.count,
-            s.duration_secs,
-            s.rps(all.count),
-        );
+    let latencies = if all.answered() == 0 {
+        "no answer came to any: no latency to report".to_string()
     } else {
-        let _ = writeln!(
-            out,
-            "  {} requests in {:.1} s ({:.1} req/s); service time p50 {} p99 {} max {}; response time p50 {} p99 {} max {}{}",
-            all.count,
-            s.duration_secs,
-            s.rps(all.count),
+        format!(
+            "service time p50 {} p99 {} max {}; response time p50 {} p99 {} max {}{}",
             fmt_us(all.service.percentile_us(0.5)),
             fmt_us(all.service.percentile_us(0.99)),
             fmt_us(all.service.max_us),
@@ -148,8 +138,15 @@ pub(crate) fn verdict(s: &Summary) -> String {
             } else {
                 String::new()
             }
-        );
-    }
+        )
+    };
+    let _ = writeln!(
+        out,
+        "  {} requests in {:.1} s ({:.1} req/s); {latencies}",
+        all.count,
+        s.duration_secs,
+        s.rps(all.count),
+    );
     for t in &s.thresholds {
         let _ = writeln!(
             out,

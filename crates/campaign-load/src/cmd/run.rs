@@ -255,8 +255,13 @@ fn finish(outcome: &Outcome, reports: &[ReportFile]) -> Exit {
         );
     }
     println!(
-        "campaigns confirmed halted at the end: {} ({} cleanup requests: stops and status reads)",
-        s.campaigns_stopped_at_end, s.cleanup_requests
+        "campaigns confirmed halted at the end: {} ({} cleanup requests: stops and status reads{})",
+        s.campaigns_stopped_at_end,
+        s.cleanup_requests,
+        match outcome.leftover_requests {
+            0 => String::new(),
+            n => format!("; and {n} before the run, for what an earlier run left started"),
+        }
     );
     for p in &outcome.cleanup_problems {
         eprintln!("campaign-load: WARNING: {p}");

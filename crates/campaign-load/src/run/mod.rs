@@ -69,6 +69,9 @@ pub struct Outcome {
     pub passed: bool,
     /// Campaigns that could not be confirmed halted at the end (should be empty).
     pub cleanup_problems: Vec<String>,
+    /// Requests sent before the run to stop what an earlier run against the host left
+    /// started (stops and status reads; 0 when it left nothing).
+    pub leftover_requests: usize,
 }
 
 /// What the end-of-run cleanup came to.
@@ -335,5 +338,6 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
         summary,
         passed,
         cleanup_problems: cleanup.problems,
+        leftover_requests: left.stopped.iter().map(|s| s.calls).sum(),
     })
 }

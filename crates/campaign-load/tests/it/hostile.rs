@@ -1,0 +1,249 @@
+//! Hostile hosts, each run against by both clients (`--client lean`, `--client goose`): a host
+//! that stalls, resets, streams an endless body, drips its head, answers 429 to everything,
+//! answers garbage, sends a 2 MiB header, or (over TLS) redirects everything. Each is a
+//! configured Kore.ai host (`--host` with `KORE_*` set: named campaign, JWT), driven by a tiny
+//! voice start/stop scenario with no thresholds line, so the harness's defaults judge it.
+//!
+//! Every run must:
+//! - **end within its stated bound**, [`bound`]: Goose launches the users over
+//!   `users / hatch_rate` ([`RAMP`], 1 s), runs for `run_time` ([`RUN_TIME`], 2 s), then waits
+//!   for each user's transaction in flight, which one request timeout ([`TIMEOUT`], 1 s) ends;
+//!   the cleanup then takes at most [`campaign_api::CLEANUP_BOUND`] (10 s). That is 14 s, plus
+//!   [`SLACK`] for the process starting, loading its schemas and writing its reports on a busy
+//!   machine. The bound is an upper limit only: nothing here says how fast a run must be;
+//! - **exit non-zero**: nothing was answered well (a campaign the run may have started that no
+//!   status read confirmed halted is exit 3; a failed threshold exit 1);
+//! - **never print `PASS`**: a run with no error rule is judged by `error-rate<1%`, and a run in
+//!   which no request got an answer has nothing to pass on;
+//! - **keep its credential**: the JWT is in none of stdout, stderr or the report files.
+
+use crate::support::hostile::{self, Hostile};
+use crate::support::{Watched, bin, tmp};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// A JWT that is not one (no host checks it here), and its signature on its own: neither may
+/// leave the run.
+const JWT: &str =
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJob3N0aWxlLXRlc3QifQ.aG9zdGlsZS1zaWduYXR1cmUtNzc0Mg";
+const JWT_SIGNATURE: &str = "aG9zdGlsZS1zaWduYXR1cmUtNzc0Mg";
+
+/// The scenario's `run_time`.
+const RUN_TIME: Duration = Duration::from_secs(2);
+/// The scenario's `[load] timeout`.
+const TIMEOUT: Duration = Duration::from_secs(1);
+/// Goose launching the scenario's 2 users at `hatch_rate = 2`, before its run time counts.
+const RAMP: Duration = Duration::from_secs(1);
+/// Room for the process itself (start, schemas, reports) on a machine shared with builders.
+const SLACK: Duration = Duration::from_secs(6);
+
+/// The bound a run must end within (see the module's doc): 20 s.
+fn bound() -> Duration {
+    RAMP + RUN_TIME + TIMEOUT + campaign_api::CLEANUP_BOUND + SLACK
+}
+
+/// The host a case runs against.
+#[derive(Debug, Clone, Copy)]
+enum Host {
+    Plain(Hostile),
+    /// HTTPS (trusted through `--ca-file`), every answer a 302.
+    TlsRedirect,
+}
+
+/// What a run came to.
+struct Ran {
+    elapsed: Duration,
+    code: Option<i32>,
+    /// stdout and stderr, line by line as they came.
+    text: String,
+    /// The report files' contents, each with its name.
+    reports: Vec<(String, String)>,
+}
+
+impl Ran {
+    /// The verdict line (`PASS: …` / `FAIL: …`), if it printed one.
+    fn verdict(&self) -> Option<&str> {
+        self.text
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("PASS") || l.starts_with("FAIL"))
+    }
+}
+
+/// The scenario, its reports in `dir`.
+fn scenario(dir: &Path, name: &str) -> std::path::PathBuf {
+    let path = dir.join("hostile.toml");
+    let report = |ext: &str| dir.join(format!("hostile.{ext}")).display().to_string();
+    std::fs::write(
+        &path,
+        format!(
+            r#"name = "hostile-{name}"
+description = "a hostile host: it must not hold the run past its bound, nor pass it"
+vendor = "kore"
+
+[[flow]]
+name = "start-stop"
+steps = ["voice-start-v1", "voice-stop-v1"]
+
+[campaigns]
+mode = "shared"
+id = "cmp-hostile-1"
+
+[load]
+users = 2
+hatch_rate = 2
+run_time = "{run}s"
+timeout = "{timeout}s"
+
+[report]
+html = '{html}'
+markdown = '{md}'
+summary = '{summary}'
+junit = '{junit}'
+"#,
+            run = RUN_TIME.as_secs(),
+            timeout = TIMEOUT.as_secs(),
+            html = report("html"),
+            md = report("md"),
+            summary = report("summary.json"),
+            junit = report("junit.xml"),
+        ),
+    )
+    .expect("scenario");
+    path
+}
+
+/// Runs the scenario against `host` with `client` (`lean` or `goose`).
+fn run(host: Host, client: &str) -> Ran {
+    let name = match host {
+        Host::Plain(kind) => format!("{kind:?}-{client}").to_lowercase(),
+        Host::TlsRedirect => format!("tlsredirect-{client}"),
+    };
+    let dir = tmp(&format!("hostile-{name}"));
+    let path = scenario(&dir, &name);
+    let mut command = bin(&dir);
+    let base = match host {
+        Host::Plain(kind) => format!("http://127.0.0.1:{}", hostile::serve(kind)),
+        Host::TlsRedirect => {
+            let pair = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])
+                .expect("rcgen makes a certificate");
+            let (cert, key) = (pair.cert.pem(), pair.signing_key.serialize_pem());
+            let ca = dir.join("host-cert.pem");
+            std::fs::write(&ca, &cert).expect("write cert");
+            command.arg("--ca-file").arg(&ca);
+            format!("https://127.0.0.1:{}", hostile::tls_redirect(&cert, &key))
+        }
+    };
+    command
+        .envs([
+            ("KORE_BASE_URL", base.as_str()),
+            ("KORE_JWT", JWT),
+            ("KORE_ACCOUNT_ID", "acc-hostile"),
+            ("KORE_APP_ID", "st-hostile"),
+            ("KORE_VOICE_CAMPAIGN_ID", "cmp-hostile-1"),
+        ])
+        .args(["--host", &base, "--client", client, "--scenario"])
+        .arg(&path);
+
+    let started = Instant::now();
+    let mut child = Watched::spawn(&mut command);
+    // Ten times the bound turns a hang into a failure with what it printed; the bound itself is
+    // asserted below, on the time measured.
+    let status = child.wait_for_exit(10 * bound());
+    let elapsed = started.elapsed();
+    let mut reports = Vec::new();
+    for ext in ["html", "md", "summary.json", "junit.xml"] {
+        let file = format!("hostile.{ext}");
+        if let Ok(text) = std::fs::read_to_string(dir.join(&file)) {
+            reports.push((file, text));
+        }
+    }
+    let ran = Ran {
+        elapsed,
+        code: status.code(),
+        text: child.text(),
+        reports,
+    };
+    // One row of the table a reader of `--nocapture` gets.
+    eprintln!(
+        "hostile {name}: ended in {:.1} s (bound {} s), exit {:?}, verdict {:?}",
+        ran.elapsed.as_secs_f64(),
+        bound().as_secs(),
+        ran.code,
+        ran.verdict().unwrap_or("(none)")
+    );
+    ran
+}
+
+fn assert_held(host: Host, client: &str) {
+    // Act
+    let ran = run(host, client);
+
+    // Assert
+    let t = &ran.text;
+    assert!(
+        ran.elapsed <= bound(),
+        "{host:?} --client {client}: ended in {:.1} s, past its bound of {} s:\n{t}",
+        ran.elapsed.as_secs_f64(),
+        bound().as_secs()
+    );
+    assert!(
+        ran.code.is_some_and(|c| c != 0),
+        "{host:?} --client {client}: exit {:?}:\n{t}",
+        ran.code
+    );
+    assert!(
+        !t.lines().any(|l| l.contains("PASS")),
+        "{host:?} --client {client}: a hostile host passed:\n{t}"
+    );
+    assert!(
+        ran.verdict().is_some(),
+        "{host:?} --client {client}: no verdict line:\n{t}"
+    );
+    for secret in [JWT, JWT_SIGNATURE] {
+        assert!(
+            !t.contains(secret),
+            "{host:?} --client {client}: the credential reached the output"
+        );
+        for (file, text) in &ran.reports {
+            assert!(
+                !text.contains(secret),
+                "{host:?} --client {client}: the credential reached {file}"
+            );
+        }
+    }
+    assert!(
+        !ran.reports.is_empty(),
+        "{host:?} --client {client}: no report was written:\n{t}"
+    );
+}
+
+macro_rules! cases {
+    ($($test:ident: $host:expr, $client:literal;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                assert_held($host, $client);
+            }
+        )*
+    };
+}
+
+cases! {
+    stall_lean: Host::Plain(Hostile::Stall), "lean";
+    stall_goose: Host::Plain(Hostile::Stall), "goose";
+    reset_lean: Host::Plain(Hostile::Reset), "lean";
+    reset_goose: Host::Plain(Hostile::Reset), "goose";
+    endless_body_lean: Host::Plain(Hostile::EndlessBody), "lean";
+    endless_body_goose: Host::Plain(Hostile::EndlessBody), "goose";
+    drip_lean: Host::Plain(Hostile::Drip), "lean";
+    drip_goose: Host::Plain(Hostile::Drip), "goose";
+    storm_429_lean: Host::Plain(Hostile::Storm429), "lean";
+    storm_429_goose: Host::Plain(Hostile::Storm429), "goose";
+    garbage_lean: Host::Plain(Hostile::Garbage), "lean";
+    garbage_goose: Host::Plain(Hostile::Garbage), "goose";
+    huge_header_lean: Host::Plain(Hostile::HugeHeader), "lean";
+    huge_header_goose: Host::Plain(Hostile::HugeHeader), "goose";
+    tls_redirect_lean: Host::TlsRedirect, "lean";
+    tls_redirect_goose: Host::TlsRedirect, "goose";
+}

@@ -43,7 +43,8 @@ pub(crate) async fn exchange(
             status = Some(code.as_u16());
             let headers = response.headers().clone();
             match read_body(response).await {
-                Err(e) => Fate::Transport(TransportClass::of_reqwest(&e, true)),
+                Err(BodyError::Read(e)) => Fate::Transport(TransportClass::of_reqwest(&e, true)),
+                Err(BodyError::TooLarge) => Fate::Transport(TransportClass::TooLarge),
                 Ok(body) => classify(Answer {
                     status: code,
                     headers,
@@ -70,14 +71,24 @@ pub(crate) async fn exchange(
     })
 }
 
+/// Why a body was not read whole.
+enum BodyError {
+    /// It broke off, or the client's timeout (the whole exchange's, head and body) ran out.
+    Read(reqwest::Error),
+    /// It went past campaign-api's limit: not read further.
+    TooLarge,
+}
+
 /// Reads the body through `&mut` (the response stays in Goose's answer), up to campaign-api's
-/// 1 MiB limit; the rest is drained unread.
-async fn read_body(response: &mut reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
+/// 1 MiB limit. A longer body is not read further: a host streaming without end would otherwise
+/// keep the user draining it (a core's worth of reading) until the request timeout.
+async fn read_body(response: &mut reqwest::Response) -> Result<bytes::Bytes, BodyError> {
     let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() < campaign_api::DEFAULT_MAX_BODY {
-            body.extend_from_slice(&chunk);
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Read)? {
+        if body.len() + chunk.len() > campaign_api::DEFAULT_MAX_BODY {
+            return Err(BodyError::TooLarge);
         }
+        body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
 }

@@ -9,6 +9,7 @@ mod support;
 
 mod cli;
 mod fleet;
+mod hostile;
 mod https;
 mod install;
 mod measurement;

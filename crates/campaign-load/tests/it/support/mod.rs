@@ -1,8 +1,9 @@
 //! What the test modules share: the binary as a user runs it ([`bin`], [`shipped`]), a folder of
 //! each test's own ([`tmp`]), a child watched with bounds ([`Watched`]), plain-socket hosts
-//! ([`host`]), and one in-process run at a time ([`in_process`]).
+//! ([`host`], and misbehaving ones: [`hostile`]), and one in-process run at a time ([`in_process`]).
 
 pub mod host;
+pub mod hostile;
 pub mod in_process;
 mod watched;
 

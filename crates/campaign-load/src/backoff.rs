@@ -1,6 +1,8 @@
 //! Bounded toward a failing host: a user whose request failed without an answer (refused,
-//! reset, a failed TLS handshake, garbage for a head) waits before its next request, 50 ms
-//! doubling to 1 s, with jitter, until an answer comes again.
+//! reset, a failed TLS handshake, garbage for a head), or got a 429 (the host asking for less),
+//! waits before its next request, 50 ms doubling to 1 s, with jitter, until another answer
+//! comes. (A 429's `Retry-After` is not read: the wait is capped at 1 s whatever it says, so a
+//! run keeps measuring; a 429 storm went from about 3,600 requests a second to a few.)
 //!
 //! Without it one user against a closed port made 44,287 connection attempts in 1.1 s, and under
 //! `--allow-remote` that is a flood aimed at a vendor. Timeouts are not backed off: the timeout
@@ -18,7 +20,7 @@ pub const FIRST: Duration = Duration::from_millis(50);
 pub const MOST: Duration = Duration::from_secs(1);
 
 /// The policy in words, for the banner.
-pub const POLICY: &str = "a user whose request gets no answer (refused, reset, TLS) waits 50 ms, doubling to 1 s, with jitter, before its next; nothing is retried";
+pub const POLICY: &str = "a user whose request gets no answer (refused, reset, TLS) or a 429 waits 50 ms, doubling to 1 s, with jitter, before its next; nothing is retried";
 
 /// Each user's run of failures, and the waits taken.
 #[derive(Debug)]

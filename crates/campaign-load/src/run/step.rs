@@ -138,8 +138,10 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
         due: due.unwrap_or(m.sent),
         service: m.service,
     });
-    // Bounded toward a failing host: no answer, and the user waits before its next request.
-    let failed = matches!(m.fate, Fate::Transport(c) if c != TransportClass::Timeout);
+    // Bounded toward a failing host: no answer, or a 429 (the host asking to be sent less),
+    // and the user waits before its next request.
+    let failed = matches!(m.fate, Fate::Transport(c) if c != TransportClass::Timeout)
+        || m.fate == Fate::Unavailable(429);
     if let Some(wait) = shared.backoff.after(user.weighted_users_index, failed) {
         tokio::time::sleep(wait).await;
     }

@@ -49,6 +49,8 @@ pub enum LeanError {
     Reset,
     /// The body broke off.
     BodyRead,
+    /// The body was longer than campaign-api's limit.
+    TooLarge,
     /// The TLS handshake failed (the certificate is not trusted or not for this name, or the
     /// host does not speak TLS on that port).
     Tls,
@@ -63,6 +65,7 @@ impl LeanError {
             LeanError::Timeout => TransportClass::Timeout,
             LeanError::Reset => TransportClass::Reset,
             LeanError::BodyRead => TransportClass::BodyRead,
+            LeanError::TooLarge => TransportClass::TooLarge,
             LeanError::Tls => TransportClass::Tls,
         }
     }
@@ -144,10 +147,13 @@ impl LeanClient {
         self
     }
 
-    /// A new connection: TCP, then TLS when configured, then hyper's HTTP/1.1 handshake. The
-    /// TCP connect and the TLS handshake each have the client's timeout.
-    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, LeanError> {
-        let stream = tokio::time::timeout(self.timeout, TcpStream::connect(&self.authority))
+    /// A new connection: TCP, then TLS when configured, then hyper's HTTP/1.1 handshake, all
+    /// by `deadline` (the exchange's: one timeout covers connecting and the answer alike).
+    async fn connect(
+        &self,
+        deadline: tokio::time::Instant,
+    ) -> Result<SendRequest<Full<Bytes>>, LeanError> {
+        let stream = tokio::time::timeout_at(deadline, TcpStream::connect(&self.authority))
             .await
             .map_err(|_| LeanError::Timeout)?
             .map_err(|e| match e.kind() {
@@ -159,8 +165,8 @@ impl LeanClient {
             None => http1_over(stream).await,
             Some(tls) => {
                 let connector = tokio_rustls::TlsConnector::from(tls.config.clone());
-                let stream = tokio::time::timeout(
-                    self.timeout,
+                let stream = tokio::time::timeout_at(
+                    deadline,
                     connector.connect(tls.server_name.clone(), stream),
                 )
                 .await
@@ -174,15 +180,18 @@ impl LeanClient {
     /// Sends `request` on this user's connection (opening one if needed). The `Host` header is
     /// the client's `host:port`, over TLS as over plain HTTP.
     pub async fn send(&self, request: &RenderedRequest) -> Result<LeanResponse, LeanError> {
+        // One timeout for the whole exchange, connecting included: a host slow at every stage
+        // (connect, handshake, head, body) still ends it within one timeout.
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let mut slot = self.conn.lock().await;
         if slot.as_ref().is_none_or(|s| s.is_closed()) {
-            *slot = Some(self.connect().await?);
+            *slot = Some(self.connect(deadline).await?);
         }
         let Some(sender) = slot.as_mut() else {
             return Err(LeanError::Connect);
         };
         if sender.ready().await.is_err() {
-            *slot = Some(self.connect().await?);
+            *slot = Some(self.connect(deadline).await?);
         }
         let Some(sender) = slot.as_mut() else {
             return Err(LeanError::Connect);
@@ -201,7 +210,7 @@ impl LeanClient {
             .body(Full::new(request.body.clone().unwrap_or_default()))
             .map_err(|_| LeanError::Connect)?;
         let started = Instant::now();
-        let response = match tokio::time::timeout(self.timeout, sender.send_request(req)).await {
+        let response = match tokio::time::timeout_at(deadline, sender.send_request(req)).await {
             Err(_) => {
                 *slot = None;
                 return Err(LeanError::Timeout);
@@ -214,17 +223,24 @@ impl LeanClient {
         };
         let ttfb = started.elapsed();
         let (parts, body) = response.into_parts();
-        let left = self.timeout.saturating_sub(ttfb);
-        let body = match tokio::time::timeout(
-            left,
+        let body = match tokio::time::timeout_at(
+            deadline,
             Limited::new(body, campaign_api::DEFAULT_MAX_BODY).collect(),
         )
         .await
         {
             Ok(Ok(collected)) => collected.to_bytes(),
-            Ok(Err(_)) | Err(_) => {
+            Ok(Err(e)) => {
                 *slot = None;
-                return Err(LeanError::BodyRead);
+                return Err(if e.is::<http_body_util::LengthLimitError>() {
+                    LeanError::TooLarge
+                } else {
+                    LeanError::BodyRead
+                });
+            }
+            Err(_) => {
+                *slot = None;
+                return Err(LeanError::Timeout);
             }
         };
         Ok(LeanResponse {

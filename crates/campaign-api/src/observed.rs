@@ -103,21 +103,11 @@ impl HostRecord {
             path: path.to_path_buf(),
             reason,
         };
-        let meta = match std::fs::metadata(path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(err(e.to_string())),
+        let text = match crate::input_file::read_capped(path, MAX_FILE_BYTES, "host record") {
+            Ok(t) => t,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(err(e.problem.to_string())),
         };
-        if !meta.is_file() {
-            return Err(err("not a regular file".into()));
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(err(format!(
-                "{} bytes; a host record is at most {MAX_FILE_BYTES}",
-                meta.len()
-            )));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         HostRecord::parse(&text, path).map(Some)
     }
 

@@ -105,7 +105,7 @@ pub use lifecycle_rules::{
     Lifecycle, LifecycleError, LifecycleRule, RawLifecycle, RawOutcome, RawRule, RawState,
     RuleOutcome, StateDef, StateId, StateRead,
 };
-pub use observed::{HostRecord, ObservedAnswer, ObservedError};
+pub use observed::{HostRecord, MAX_HOST_RECORD_BYTES, ObservedAnswer, ObservedError};
 pub use operation::{Grade, Method, Operation, OperationId, ResponseSpec, Source};
 pub use request::{KORE_BODY, RenderError, RenderedRequest};
 /// The URL type of [`Target::base_url`].

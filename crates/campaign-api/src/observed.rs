@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The largest host record read: a few dozen answers take a few kilobytes.
-pub(crate) const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub const MAX_HOST_RECORD_BYTES: u64 = 1024 * 1024;
 
 /// One host's recorded answers, for one vendor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,7 +103,8 @@ impl HostRecord {
             path: path.to_path_buf(),
             reason,
         };
-        let text = match crate::input_file::read_capped(path, MAX_FILE_BYTES, "host record") {
+        let text = match crate::input_file::read_capped(path, MAX_HOST_RECORD_BYTES, "host record")
+        {
             Ok(t) => t,
             Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(err(e.problem.to_string())),

@@ -70,7 +70,7 @@ pub use cli::{Cli, ClientArg, Command, RunArgs};
 pub use cmd::execute;
 pub use error::LoadError;
 pub use exit::Exit;
-pub use merge::{Merged, merge};
+pub use merge::{MAX_SUMMARY_BYTES, Merged, merge};
 pub use run::{Outcome, READY, RunConfig, run};
 pub use scenario::{FileProblem, Scenario, ScenarioError, ValueError};
 pub use summary::{RequestStats, Summary, ThresholdLine};

@@ -280,6 +280,11 @@ pub struct ConfigFileError {
     pub reason: String,
 }
 
+/// The largest campaigns file read: `--max-campaigns` (100,000 by default) entries of about
+/// 60 bytes each fit in 6 MiB, so 16 MiB holds any file the simulator could take, and a wrong
+/// path (a device, a FIFO, a disk image) is refused rather than read without end.
+pub const MAX_CAMPAIGNS_FILE_BYTES: u64 = 16 * campaign_api::MIB;
+
 impl SimConfig {
     /// Replaces campaigns (and, where the file sets them, the prefix, seed and faults) from a
     /// campaigns file.
@@ -288,7 +293,8 @@ impl SimConfig {
             path: path.into(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let text = campaign_api::read_capped(path, MAX_CAMPAIGNS_FILE_BYTES, "campaigns file")
+            .map_err(|e| err(e.problem.to_string()))?;
         let file: File = toml::from_str(&text).map_err(|e| err(toml_reason(&e, &text)))?;
         for c in &file.campaigns {
             CampaignId::new(c.id.as_str()).map_err(|e| err(format!("campaign {:?}: {e}", c.id)))?;

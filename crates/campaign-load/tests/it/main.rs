@@ -10,6 +10,7 @@ mod support;
 mod cli;
 mod fleet;
 mod https;
+mod inputs;
 mod install;
 mod measurement;
 mod named_campaigns;

@@ -86,7 +86,10 @@ pub mod body {
 
 pub use campaign_id::{CampaignId, CampaignIdError};
 pub use class::{TransportClass, is_tls, is_unavailable_status};
-pub use cleanup::{CLEANUP_BOUND, CleanupGuard, GuardError, Recovered, Stopped, read_state};
+pub use cleanup::{
+    CLEANUP_BOUND, CLEANUP_BOUND_PER, CONCURRENT_STOPS, CleanupGuard, CleanupProgress, GuardError,
+    Recovered, Stopped, cleanup_bound, read_state,
+};
 pub use client::{
     CallError, Client, ClientConfig, ClientSetupError, DEFAULT_MAX_BODY, Exchange, TransportError,
 };

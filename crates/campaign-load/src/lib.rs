@@ -65,7 +65,7 @@ mod wallclock;
 mod worker;
 
 pub use cancel::{Cancel, CancelReason};
-pub use cleanup::cleanup;
+pub use cleanup::{Cleanup, cleanup};
 pub use cli::{Cli, ClientArg, Command, RunArgs};
 pub use cmd::execute;
 pub use error::LoadError;

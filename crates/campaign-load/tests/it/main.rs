@@ -7,6 +7,7 @@
 
 mod support;
 
+mod cleanup;
 mod cli;
 mod fleet;
 mod https;

@@ -403,6 +403,23 @@ mod tests {
         assert!(!shown.contains("pasted-by-mistake-77"), "{shown}");
     }
 
+    #[test]
+    fn a_device_or_a_folder_is_not_a_campaigns_file() {
+        let e = SimConfig::default()
+            .load_campaigns(Path::new("/dev/zero"))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/dev/zero: a character device, not a regular file (a campaigns file must be a regular file of at most 16 MiB)"
+        );
+        let dir = std::env::temp_dir();
+        let e = SimConfig::default().load_campaigns(&dir).unwrap_err();
+        assert!(
+            e.to_string().contains("a folder, not a regular file"),
+            "{e}"
+        );
+    }
+
     fn refusal(text: &str) -> (PathBuf, String) {
         let p = write(text);
         let e = SimConfig::default().load_campaigns(&p).unwrap_err();

@@ -385,11 +385,16 @@ impl CleanupGuard {
         let Some(j) = self.journal(target)? else {
             return Ok(found);
         };
-        let names = &target.campaigns;
-        let any_named = !names.voice.is_empty() || !names.sms.is_empty();
+        // By channel: a voice leftover is named only in the voice list (a VoiceGenie pause has no
+        // channel; its campaigns are named as voice ones).
+        let names: BTreeMap<Channel, HashSet<&CampaignId>> = [Channel::Voice, Channel::Sms]
+            .into_iter()
+            .map(|c| (c, target.campaigns.for_channel(c).iter().collect()))
+            .collect();
+        let any_named = names.values().any(|n| !n.is_empty());
         let named = |l: &crate::journal::Leftover| {
             let channel = l.stop.spec().channel.unwrap_or(Channel::Voice);
-            names.for_channel(channel).contains(&l.campaign)
+            names.get(&channel).is_some_and(|n| n.contains(&l.campaign))
         };
         let mut seen: HashSet<CampaignId> = HashSet::new();
         let shared = Arc::new(target.clone());

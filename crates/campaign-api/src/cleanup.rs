@@ -13,12 +13,19 @@
 //! With a journal folder ([`CleanupGuard::with_journal`]), each campaign is written to the
 //! vendor and host's [`Journal`] (and flushed to disk) before its first start is sent, and marked
 //! halted once a read shows it; [`CleanupGuard::recover`] takes a killed run's leftovers back
-//! under the guard. Stopping is concurrent and bounded in total time ([`CLEANUP_BOUND`]): a dead
-//! host cannot hold a run's end for minutes, and what was not confirmed stays in the journal.
+//! under the guard. Stopping is concurrent ([`CONCURRENT_STOPS`] at a time) and bounded in total
+//! time, [`CLEANUP_BOUND`] per 1,000 campaigns ([`cleanup_bound`]): a dead host cannot hold a
+//! run's end for long, 200,000 leftovers are not held to the bound of eight, and what was not
+//! confirmed stays in the journal. Halted campaigns are written to the journal in batches as
+//! they are confirmed.
+//!
+//! On a host where the user named campaigns ([`Target::campaigns`]), a leftover that is not
+//! among them is left alone (and kept in the journal): the guard touches only what it was told
+//! it may touch, even when an earlier run's journal says otherwise.
 
 mod stop;
 
-pub use stop::{Stopped, read_state};
+pub use stop::{CONCURRENT_STOPS, Stopped, read_state};
 
 use crate::client::Client;
 use crate::journal::{Journal, JournalError};
@@ -26,17 +33,69 @@ use crate::lifecycle_rules::Lifecycle;
 use crate::operation::OperationId;
 use crate::sync::lock;
 use crate::target::Target;
-use crate::vendor::Vendor;
+use crate::vendor::{Channel, Vendor};
 use crate::{CampaignId, CampaignIdError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use stop::{Started, stop_all};
+use stop::{Batch, Started, stop_all};
 
-/// The longest the end-of-run cleanup takes, all campaigns together: stops and confirming reads
-/// run concurrently, and what is not confirmed by then is reported (and stays in the journal).
+/// The longest a cleanup takes per 1,000 campaigns (or fewer), stops and confirming reads
+/// together: [`CONCURRENT_STOPS`] campaigns at a time leave some 320 ms for each one's stop and
+/// status read, several round trips to a distant host. What is not confirmed by then is reported
+/// (and stays in the journal). The whole bound is [`cleanup_bound`].
 pub const CLEANUP_BOUND: Duration = Duration::from_secs(10);
+
+/// Campaigns per [`CLEANUP_BOUND`].
+pub const CLEANUP_BOUND_PER: usize = 1000;
+
+/// The bound of a cleanup of `campaigns` campaigns: [`CLEANUP_BOUND`] for each 1,000 begun
+/// (10 s up to 1,000, 30 s for 3,000, 2,000 s for 200,000). A bound that scales with the count:
+/// one fixed bound either holds eight campaigns' cleanup for minutes on a dead host or cuts a
+/// healthy host's cleanup of thousands short.
+///
+/// ```
+/// use campaign_api::{CLEANUP_BOUND, cleanup_bound};
+/// assert_eq!(cleanup_bound(8), CLEANUP_BOUND);
+/// assert_eq!(cleanup_bound(3000), CLEANUP_BOUND * 3);
+/// assert_eq!(cleanup_bound(3001), CLEANUP_BOUND * 4);
+/// ```
+pub fn cleanup_bound(campaigns: usize) -> Duration {
+    let thousands = campaigns.div_ceil(CLEANUP_BOUND_PER).max(1);
+    CLEANUP_BOUND.saturating_mul(u32::try_from(thousands).unwrap_or(u32::MAX))
+}
+
+/// How far a cleanup has come: `1000 of 3000 stopped, 12 s`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CleanupProgress {
+    /// Campaigns done (confirmed halted or not).
+    pub done: usize,
+    /// Campaigns being stopped in all.
+    pub total: usize,
+    /// Since the stopping began.
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Display for CleanupProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} of {} stopped, {} s",
+            self.done,
+            self.total,
+            self.elapsed.as_secs()
+        )
+    }
+}
+
+/// A progress line is due at every 1,000 campaigns done…
+const PROGRESS_EVERY: usize = 1000;
+/// …or after this long without one (a slow or dead host still shows the cleanup is alive).
+const PROGRESS_SILENCE: Duration = Duration::from_secs(5);
+
+/// What the guard calls with progress (see [`CleanupGuard::with_progress`]).
+type ProgressFn = dyn Fn(&CleanupProgress) + Send + Sync;
 
 /// Open journals, by vendor and `host:port`.
 type Journals = BTreeMap<(Vendor, String), Arc<Journal>>;
@@ -59,16 +118,32 @@ pub struct Recovered {
     pub vendor: Vendor,
     /// `host:port`.
     pub host: String,
-    /// The campaigns earlier runs left started and never saw halted, in the order found.
+    /// The campaigns earlier runs left started and never saw halted, in the order found, that
+    /// this guard took (all of them, unless the target names campaigns: then those named).
     pub campaigns: Vec<CampaignId>,
+    /// Leftovers that are not among the campaigns the target names: not touched, kept in the
+    /// journal for a cleanup that names them.
+    pub left_alone: Vec<CampaignId>,
     /// One result per campaign stopped (leftovers, and anything else that was pending).
     pub stopped: Vec<Stopped>,
+}
+
+/// At most this many ids are listed in one line; the rest are counted.
+const LISTED: usize = 20;
+
+/// `a, b, c` or `a, b, … and 180 more`.
+fn listed(ids: &[CampaignId]) -> String {
+    let shown: Vec<&str> = ids.iter().take(LISTED).map(CampaignId::as_str).collect();
+    match ids.len().saturating_sub(LISTED) {
+        0 => shown.join(", "),
+        more => format!("{}, … and {more} more", shown.join(", ")),
+    }
 }
 
 impl Recovered {
     /// True when no earlier run left anything started there.
     pub fn is_empty(&self) -> bool {
-        self.campaigns.is_empty()
+        self.campaigns.is_empty() && self.left_alone.is_empty()
     }
 
     /// The leftovers not confirmed halted: someone must look at them by hand.
@@ -78,17 +153,35 @@ impl Recovered {
 }
 
 impl std::fmt::Display for Recovered {
-    /// `kore at kore.example:443: an earlier run left 2 started (c1, c2); stopped first:`
+    /// `kore at kore.example:443: an earlier run left 2 started (c1, c2); stopped first:`, the
+    /// ids listed up to 20, and the leftovers left alone after.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ids: Vec<&str> = self.campaigns.iter().map(CampaignId::as_str).collect();
-        write!(
-            f,
-            "{} at {}: an earlier run left {} started ({}); stopped first:",
-            self.vendor,
-            self.host,
-            ids.len(),
-            ids.join(", ")
-        )
+        write!(f, "{} at {}: ", self.vendor, self.host)?;
+        if !self.campaigns.is_empty() {
+            write!(
+                f,
+                "an earlier run left {} started ({}); stopped first:",
+                self.campaigns.len(),
+                listed(&self.campaigns)
+            )?;
+            if !self.left_alone.is_empty() {
+                write!(f, " ")?;
+            }
+        }
+        if !self.left_alone.is_empty() {
+            write!(
+                f,
+                "{} left started by an earlier run {} not among the campaigns named here ({}): left alone, kept in the journal",
+                self.left_alone.len(),
+                if self.left_alone.len() == 1 {
+                    "is"
+                } else {
+                    "are"
+                },
+                listed(&self.left_alone)
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -106,10 +199,13 @@ pub struct CleanupGuard {
     unjournaled: std::collections::BTreeSet<String>,
     /// Open journals, by vendor and host.
     journals: Arc<Mutex<Journals>>,
-    /// The cleanup's total time bound.
-    bound: Duration,
+    /// A fixed total time bound ([`CleanupGuard::with_bound`]); none, [`cleanup_bound`] of
+    /// the count.
+    bound: Option<Duration>,
     /// Campaigns being stopped right now (taken from `started` by the cleanup), as `vendor id`.
-    stopping: Arc<Mutex<Vec<String>>>,
+    stopping: Arc<Mutex<BTreeSet<String>>>,
+    /// Told how the cleanup goes.
+    progress: Option<Arc<ProgressFn>>,
 }
 
 impl std::fmt::Debug for CleanupGuard {
@@ -138,8 +234,9 @@ impl CleanupGuard {
             journal_dir: None,
             unjournaled: std::collections::BTreeSet::new(),
             journals: Arc::new(Mutex::new(BTreeMap::new())),
-            bound: CLEANUP_BOUND,
-            stopping: Arc::new(Mutex::new(Vec::new())),
+            bound: None,
+            stopping: Arc::new(Mutex::new(BTreeSet::new())),
+            progress: None,
         }
     }
 
@@ -156,9 +253,21 @@ impl CleanupGuard {
         self
     }
 
-    /// Bounds the whole cleanup to `bound` instead of [`CLEANUP_BOUND`].
+    /// Bounds the whole cleanup to `bound`, however many campaigns it stops, instead of
+    /// [`cleanup_bound`] of their count.
     pub fn with_bound(mut self, bound: Duration) -> CleanupGuard {
-        self.bound = bound;
+        self.bound = Some(bound);
+        self
+    }
+
+    /// Tells `progress` how a cleanup goes ([`CleanupGuard::finish_pending`]): every 1,000
+    /// campaigns done, after 5 s without a line, and at its end. `campaign-load cleanup` prints
+    /// it, so thousands of leftovers do not look like a hang.
+    pub fn with_progress(
+        mut self,
+        progress: impl Fn(&CleanupProgress) + Send + Sync + 'static,
+    ) -> CleanupGuard {
+        self.progress = Some(Arc::new(progress));
         self
     }
 
@@ -180,10 +289,12 @@ impl CleanupGuard {
         Ok(Some(j))
     }
 
-    /// The campaign may be dialing from now on; `stop` halts it. Call it before the start is
-    /// sent. A campaign already under the guard stays there once; a new one is checked as a
-    /// campaign id and, when journaling, written to disk before it is taken (a load run passes
-    /// the ids it renders, the suite ids it checked at start). An error means: do not send.
+    /// The campaign may be dialing from now on; `stop` halts it. Call it before every start
+    /// is sent, also to a campaign already under the guard (each call counts one start, see
+    /// [`CleanupGuard::start_not_sent`]). A campaign already under the guard stays there once; a
+    /// new one is checked as a campaign id and, when journaling, written to disk before it is
+    /// taken (a load run passes the ids it renders, the suite ids it checked at start). An error
+    /// means: do not send.
     pub fn started(
         &self,
         target: &Target,
@@ -193,57 +304,129 @@ impl CleanupGuard {
     ) -> Result<(), GuardError> {
         let mut held = lock(&self.started);
         let of_vendor = held.entry(target.vendor).or_default();
-        if !of_vendor.contains_key(campaign) {
-            let id = CampaignId::new(campaign)?;
-            if let Some(j) = self.journal(target)? {
-                j.started(campaign, stop)?;
-            }
-            of_vendor.insert(
-                campaign.to_string(),
-                Started {
-                    target: target.clone(),
-                    stop,
-                    lifecycle: Arc::clone(lifecycle),
-                    campaign: id,
-                },
-            );
+        if let Some(s) = of_vendor.get_mut(campaign) {
+            s.starts += 1;
+            return Ok(());
         }
+        let id = CampaignId::new(campaign)?;
+        if let Some(j) = self.journal(target)? {
+            j.started(campaign, stop)?;
+        }
+        of_vendor.insert(
+            campaign.to_string(),
+            Started {
+                target: Arc::new(target.clone()),
+                stop,
+                lifecycle: Arc::clone(lifecycle),
+                campaign: id,
+                starts: 1,
+                not_sent: 0,
+            },
+        );
         Ok(())
+    }
+
+    /// A start to `campaign`, noted by [`CleanupGuard::started`], failed before any byte of it
+    /// reached the host: the connection was refused or could not be made, or the TLS handshake
+    /// failed. Only for those: a start whose request may have been written (a timeout, a reset
+    /// after connecting, an answer of any status) may have started the campaign.
+    ///
+    /// A campaign all of whose starts were not sent is not stopped by
+    /// [`CleanupGuard::finish_pending`] (nothing reached the host; a stop would be the first
+    /// request it sees) and is reported as never started. One start that connected, say another
+    /// user's start to the same shared campaign, and it is stopped as any other.
+    ///
+    /// ```no_run
+    /// # fn example(guard: &campaign_api::CleanupGuard) {
+    /// // The send failed in connect(): nothing reached the host.
+    /// guard.start_not_sent(campaign_api::Vendor::Kore, "cmp-1");
+    /// # }
+    /// ```
+    pub fn start_not_sent(&self, vendor: Vendor, campaign: &str) {
+        if let Some(s) = lock(&self.started)
+            .get_mut(&vendor)
+            .and_then(|of_vendor| of_vendor.get_mut(campaign))
+        {
+            s.not_sent += 1;
+        }
     }
 
     /// Takes back under the guard what ended runs' journals for `target`'s host show started
     /// and never halted (a journal still locked belongs to a run in progress and is left alone).
-    /// Each leftover is adopted into this run's journal before the ended run's file is removed,
-    /// so a crash now loses nothing. Returns their ids; they are stopped with the rest.
+    /// Returns the ids taken; they are stopped with the rest. See
+    /// [`CleanupGuard::recover_leftovers`], which also says what was left alone.
     pub fn recover(
         &self,
         target: &Target,
         lifecycle: &Arc<Lifecycle>,
     ) -> Result<Vec<CampaignId>, JournalError> {
-        let Some(j) = self.journal(target)? else {
-            return Ok(Vec::new());
+        Ok(self.recover_leftovers(target, lifecycle)?.campaigns)
+    }
+
+    /// Takes back under the guard what ended runs' journals for `target`'s host show started
+    /// and never halted (a journal still locked belongs to a run in progress and is left alone).
+    /// When `target` names campaigns, only those among them are taken; the others are left
+    /// alone. Every leftover, taken or not, is adopted into this run's journal (one write) before
+    /// the ended run's file is removed, so a crash now loses nothing and one left alone is still
+    /// there for a cleanup that names it. Nothing is sent: the campaigns taken are stopped by
+    /// [`CleanupGuard::finish_pending`]. The result's `stopped` is empty.
+    pub fn recover_leftovers(
+        &self,
+        target: &Target,
+        lifecycle: &Arc<Lifecycle>,
+    ) -> Result<Recovered, JournalError> {
+        let mut found = Recovered {
+            vendor: target.vendor,
+            host: target.host_label(),
+            campaigns: Vec::new(),
+            left_alone: Vec::new(),
+            stopped: Vec::new(),
         };
-        let mut ids = Vec::new();
+        let Some(j) = self.journal(target)? else {
+            return Ok(found);
+        };
+        // By channel: a voice leftover is named only in the voice list (a VoiceGenie pause has no
+        // channel; its campaigns are named as voice ones).
+        let names: BTreeMap<Channel, HashSet<&CampaignId>> = [Channel::Voice, Channel::Sms]
+            .into_iter()
+            .map(|c| (c, target.campaigns.for_channel(c).iter().collect()))
+            .collect();
+        let any_named = names.values().any(|n| !n.is_empty());
+        let named = |l: &crate::journal::Leftover| {
+            let channel = l.stop.spec().channel.unwrap_or(Channel::Voice);
+            names.get(&channel).is_some_and(|n| n.contains(&l.campaign))
+        };
+        let mut seen: HashSet<CampaignId> = HashSet::new();
+        let shared = Arc::new(target.clone());
         for (orphan, left) in j.orphans()? {
-            for l in &left {
-                j.started(l.campaign.as_str(), l.stop)?;
-                let mut held = lock(&self.started);
-                held.entry(target.vendor)
-                    .or_default()
+            let fresh: Vec<&crate::journal::Leftover> = left
+                .iter()
+                .filter(|l| seen.insert(l.campaign.clone()))
+                .collect();
+            j.adopt(&fresh)?;
+            let mut held = lock(&self.started);
+            let of_vendor = held.entry(target.vendor).or_default();
+            for l in fresh {
+                if any_named && !named(l) {
+                    found.left_alone.push(l.campaign.clone());
+                    continue;
+                }
+                of_vendor
                     .entry(l.campaign.to_string())
                     .or_insert_with(|| Started {
-                        target: target.clone(),
+                        target: Arc::clone(&shared),
                         stop: l.stop,
                         lifecycle: Arc::clone(lifecycle),
                         campaign: l.campaign.clone(),
+                        starts: 0,
+                        not_sent: 0,
                     });
-                if !ids.contains(&l.campaign) {
-                    ids.push(l.campaign.clone());
-                }
+                found.campaigns.push(l.campaign.clone());
             }
+            drop(held);
             crate::journal::Journal::settle(orphan)?;
         }
-        Ok(ids)
+        Ok(found)
     }
 
     /// Recovers an earlier run's leftovers on `target`'s host and stops them, before this run
@@ -276,18 +459,11 @@ impl CleanupGuard {
         target: &Target,
         lifecycle: &Arc<Lifecycle>,
     ) -> Result<Recovered, JournalError> {
-        let campaigns = self.recover(target, lifecycle)?;
-        let stopped = if campaigns.is_empty() {
-            Vec::new()
-        } else {
-            self.finish_pending().await
-        };
-        Ok(Recovered {
-            vendor: target.vendor,
-            host: target.host_label(),
-            campaigns,
-            stopped,
-        })
+        let mut found = self.recover_leftovers(target, lifecycle)?;
+        if !found.campaigns.is_empty() {
+            found.stopped = self.finish_pending().await;
+        }
+        Ok(found)
     }
 
     /// A status read showed the campaign halted: nothing left to stop.
@@ -324,9 +500,10 @@ impl CleanupGuard {
             .iter()
             .flat_map(|(v, m)| m.keys().map(move |id| format!("{v} {id}")))
             .collect();
-        out.extend(lock(&self.stopping).iter().cloned());
+        let stopping = lock(&self.stopping);
+        out.retain(|id| !stopping.contains(id));
+        out.extend(stopping.iter().cloned());
         out.sort();
-        out.dedup();
         out
     }
 
@@ -338,33 +515,57 @@ impl CleanupGuard {
             .collect()
     }
 
-    /// Stops whatever is still pending, concurrently and within the bound, each confirmed by a
-    /// status read; one result per campaign. Halted ones leave the journal; a journal with
-    /// nothing pending is removed.
+    /// Stops whatever is still pending, [`CONCURRENT_STOPS`] at a time and within the bound
+    /// ([`cleanup_bound`] of their count unless [`CleanupGuard::with_bound`] fixed one), each
+    /// confirmed by a status read; one result per campaign. A campaign no start reached (see
+    /// [`CleanupGuard::start_not_sent`]) is not stopped and is reported as never started. Halted
+    /// ones leave the journal as they are confirmed, a batch at a time; a journal with nothing
+    /// pending is removed.
     pub async fn finish_pending(&self) -> Vec<Stopped> {
-        let pending = self.take();
+        let (never, pending): (Vec<Started>, Vec<Started>) =
+            self.take().into_iter().partition(Started::never_sent);
         let targets: BTreeMap<Vendor, Target> = pending
             .iter()
-            .map(|s| (s.target.vendor, s.target.clone()))
+            .chain(&never)
+            .map(|s| (s.target.vendor, Target::clone(&s.target)))
             .collect();
-        // Until the cleanup ends, they stay visible to pending_ids().
+        // Until each is done, they stay visible to pending_ids().
         *lock(&self.stopping) = pending
             .iter()
             .map(|s| format!("{} {}", s.target.vendor, s.campaign))
             .collect();
-        let out = stop_all(&self.client, pending, self.bound).await;
-        lock(&self.stopping).retain(|id| {
-            !out.iter()
-                .any(|s| s.halted && *id == format!("{} {}", s.vendor, s.campaign))
-        });
-        for (vendor, t) in &targets {
-            let halted: Vec<&str> = out
-                .iter()
-                .filter(|s| s.halted && s.vendor == *vendor)
-                .map(|s| s.campaign.as_str())
-                .collect();
-            self.note_all_halted(t, &halted);
-        }
+        let bound = self.bound.unwrap_or_else(|| cleanup_bound(pending.len()));
+        let mut last_line: Option<(usize, Duration)> = None;
+        let mut on_batch = |b: Batch<'_>| {
+            self.settle(&targets, b.fresh);
+            let Some(progress) = &self.progress else {
+                return;
+            };
+            let due = match last_line {
+                None => b.done >= PROGRESS_EVERY || b.elapsed >= PROGRESS_SILENCE,
+                Some((done, at)) => {
+                    b.done / PROGRESS_EVERY > done / PROGRESS_EVERY
+                        || b.elapsed >= at + PROGRESS_SILENCE
+                }
+            };
+            if due || b.done == b.total {
+                progress(&CleanupProgress {
+                    done: b.done,
+                    total: b.total,
+                    elapsed: b.elapsed,
+                });
+                last_line = Some((b.done, b.elapsed));
+            }
+        };
+        let mut out = if pending.is_empty() {
+            Vec::new()
+        } else {
+            stop_all(&self.client, pending, bound, &mut on_batch).await
+        };
+        let never: Vec<Stopped> = never.iter().map(Started::never_started).collect();
+        self.settle(&targets, &never);
+        out.extend(never);
+        out.sort_by(|a, b| (a.vendor, &a.campaign).cmp(&(b.vendor, &b.campaign)));
         for j in lock(&self.journals).values() {
             if let Err(e) = j.remove_if_settled() {
                 eprintln!("{} cleanup: {e}", self.owner);
@@ -372,16 +573,40 @@ impl CleanupGuard {
         }
         out
     }
+
+    /// Writes the halted among `done` to their journals (one write per host) and takes them
+    /// off the list of campaigns being stopped.
+    fn settle(&self, targets: &BTreeMap<Vendor, Target>, done: &[Stopped]) {
+        {
+            let mut stopping = lock(&self.stopping);
+            for s in done.iter().filter(|s| s.halted) {
+                stopping.remove(&format!("{} {}", s.vendor, s.campaign));
+            }
+        }
+        for (vendor, t) in targets {
+            let halted: Vec<&str> = done
+                .iter()
+                .filter(|s| s.halted && s.vendor == *vendor)
+                .map(|s| s.campaign.as_str())
+                .collect();
+            self.note_all_halted(t, &halted);
+        }
+    }
 }
 
 impl Drop for CleanupGuard {
     fn drop(&mut self) {
-        let pending = self.take();
+        let (never, pending): (Vec<Started>, Vec<Started>) =
+            self.take().into_iter().partition(Started::never_sent);
+        for s in &never {
+            eprintln!("{} cleanup: {}", self.owner, s.never_started().line);
+        }
         if pending.is_empty() {
             return;
         }
         let client = self.client.clone();
         let owner = self.owner;
+        let bound = self.bound.unwrap_or_else(|| cleanup_bound(pending.len()));
         // Drop cannot await, and may run inside a runtime: stop from a thread with its own.
         let handle = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -389,7 +614,7 @@ impl Drop for CleanupGuard {
                 .build();
             match rt {
                 Ok(rt) => {
-                    for s in rt.block_on(stop_all(&client, pending, CLEANUP_BOUND)) {
+                    for s in rt.block_on(stop_all(&client, pending, bound, &mut |_| {})) {
                         eprintln!("{owner} cleanup: {}", s.line);
                     }
                 }
@@ -401,3 +626,6 @@ impl Drop for CleanupGuard {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -37,6 +37,7 @@ mod client;
 mod credential;
 mod duration;
 mod host;
+mod input_file;
 mod journal;
 mod jwt;
 mod lifecycle_rules;
@@ -85,7 +86,10 @@ pub mod body {
 
 pub use campaign_id::{CampaignId, CampaignIdError};
 pub use class::{TransportClass, is_tls, is_unavailable_status};
-pub use cleanup::{CLEANUP_BOUND, CleanupGuard, GuardError, Recovered, Stopped, read_state};
+pub use cleanup::{
+    CLEANUP_BOUND, CLEANUP_BOUND_PER, CONCURRENT_STOPS, CleanupGuard, CleanupProgress, GuardError,
+    Recovered, Stopped, cleanup_bound, read_state,
+};
 pub use client::{
     CallError, Client, ClientConfig, ClientSetupError, DEFAULT_MAX_BODY, Exchange, TransportError,
 };
@@ -95,18 +99,23 @@ pub use host::{
     HostChoice, HostKind, SIM_KORE_ACCOUNT_ID, SIM_KORE_APP_ID, SIM_KORE_CLIENT_ID,
     SIM_KORE_CLIENT_SECRET, SIM_VOICEGENIE_KEY, SimCredentials, VendorTarget,
 };
+pub use input_file::{
+    InputFileError, InputProblem, MIB, read_capped, read_capped_bytes, size_text,
+};
 pub use journal::{DIR_VAR as JOURNAL_DIR_VAR, Journal, JournalError, default_dir as journal_dir};
 pub use jwt::{Claims as JwtClaims, JwtError, JwtOptions, JwtSigner, verify as verify_jwt};
 pub use lifecycle_rules::{
     Lifecycle, LifecycleError, LifecycleRule, RawLifecycle, RawOutcome, RawRule, RawState,
     RuleOutcome, StateDef, StateId, StateRead,
 };
-pub use observed::{HostRecord, ObservedAnswer, ObservedError};
+pub use observed::{HostRecord, MAX_HOST_RECORD_BYTES, ObservedAnswer, ObservedError};
 pub use operation::{Grade, Method, Operation, OperationId, ResponseSpec, Source};
 pub use request::{KORE_BODY, RenderError, RenderedRequest};
 /// The URL type of [`Target::base_url`].
 pub use reqwest::Url;
-pub use schema_source::{Origin, SCHEMAS_DIR_VAR, SchemaSource, SchemaSourceError, SourceProblem};
+pub use schema_source::{
+    MAX_SCHEMA_FILE_BYTES, Origin, SCHEMAS_DIR_VAR, SchemaSource, SchemaSourceError, SourceProblem,
+};
 pub use secret_forms::{MIN_BASE64_SECRET_LEN, MIN_SECRET_LEN, forms as secret_forms};
 pub use sync::{lock as lock_unpoisoned, read as read_unpoisoned, write as write_unpoisoned};
 pub use target::{

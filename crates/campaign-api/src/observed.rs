@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The largest host record read: a few dozen answers take a few kilobytes.
-pub(crate) const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub const MAX_HOST_RECORD_BYTES: u64 = 1024 * 1024;
 
 /// One host's recorded answers, for one vendor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,21 +103,12 @@ impl HostRecord {
             path: path.to_path_buf(),
             reason,
         };
-        let meta = match std::fs::metadata(path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(err(e.to_string())),
+        let text = match crate::input_file::read_capped(path, MAX_HOST_RECORD_BYTES, "host record")
+        {
+            Ok(t) => t,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(err(e.problem.to_string())),
         };
-        if !meta.is_file() {
-            return Err(err("not a regular file".into()));
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(err(format!(
-                "{} bytes; a host record is at most {MAX_FILE_BYTES}",
-                meta.len()
-            )));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         HostRecord::parse(&text, path).map(Some)
     }
 

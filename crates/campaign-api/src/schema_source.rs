@@ -96,7 +96,14 @@ pub enum SourceProblem {
     /// There, but it cannot be listed or a file in it cannot be read.
     #[error("cannot be read: {0}")]
     Unreadable(#[source] std::io::Error),
+    /// A file in it that is not a regular file, or over [`MAX_SCHEMA_FILE_BYTES`].
+    #[error(transparent)]
+    File(crate::InputProblem),
 }
+
+/// The largest schema or rule file read from a schemas folder: the shipped ones are a few KiB
+/// each (the whole folder is some 300 KiB), so a larger one is a wrong folder.
+pub const MAX_SCHEMA_FILE_BYTES: u64 = crate::input_file::MIB;
 
 fn named(from: Origin, path: &Path) -> String {
     match from {
@@ -254,9 +261,9 @@ impl SchemaSource {
                 }),
             SchemaSource::Dir { path, .. } => {
                 let file = path.join(rel);
-                std::fs::read_to_string(&file)
+                crate::input_file::read_capped(&file, MAX_SCHEMA_FILE_BYTES, "schema or rule file")
                     .map(Cow::Owned)
-                    .map_err(|e| self.error(&file, SourceProblem::Unreadable(e)))
+                    .map_err(|e| self.error(&file, SourceProblem::File(e.problem)))
             }
         }
     }

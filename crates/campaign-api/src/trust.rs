@@ -25,7 +25,6 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -94,24 +93,10 @@ pub enum CaFileProblem {
 /// or the flag that gave it (`--ca-file`, `--tls-cert`), which is what the user must fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PemError {
-    /// The file cannot be opened or read (missing, no permission, …).
-    #[error("{detail}")]
-    Unreadable {
-        /// What the operating system said.
-        detail: String,
-    },
-    /// The path names a folder, a device or a pipe.
-    #[error("not a regular file")]
-    NotAFile,
-    /// The file is over [`MAX_PEM_BYTES`] (a mistyped path to a log or an image).
-    #[error("{bytes} bytes, over the {MAX_PEM_BYTES}-byte limit for a PEM file")]
-    TooLarge {
-        /// Its size when opened.
-        bytes: u64,
-    },
-    /// The file grew past [`MAX_PEM_BYTES`] while being read.
-    #[error("over the {MAX_PEM_BYTES}-byte limit for a PEM file")]
-    GrewTooLarge,
+    /// Missing, unreadable, not a regular file, or over [`MAX_PEM_BYTES`] (a mistyped path to a
+    /// log or an image); see [`read_capped_bytes`](crate::read_capped_bytes).
+    #[error(transparent)]
+    File(crate::InputProblem),
     /// A PEM block that does not decode.
     #[error("not PEM: {detail}")]
     NotPem {
@@ -127,27 +112,8 @@ pub enum PemError {
 /// takes (a CA file here, the simulator's certificate and key). The error is a reason without
 /// the path, for the caller to put beside the file's name (or the flag's).
 pub fn read_pem_file(path: &Path) -> Result<Vec<u8>, PemError> {
-    let unreadable = |e: std::io::Error| PemError::Unreadable {
-        detail: e.to_string(),
-    };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    // The metadata of the file opened, not of the path again: nothing can swap it in between.
-    let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(PemError::NotAFile);
-    }
-    if meta.len() > MAX_PEM_BYTES {
-        return Err(PemError::TooLarge { bytes: meta.len() });
-    }
-    let mut bytes = Vec::new();
-    // Bounded again while reading: a file that grows after the check is still cut off.
-    file.take(MAX_PEM_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_PEM_BYTES {
-        return Err(PemError::GrewTooLarge);
-    }
-    Ok(bytes)
+    crate::input_file::read_capped_bytes(path, MAX_PEM_BYTES, "PEM file")
+        .map_err(|e| PemError::File(e.problem))
 }
 
 /// The certificates of a PEM file: at least one, each a well-formed PEM block. The error is a
@@ -388,7 +354,10 @@ mod tests {
             ca_file: Some(big.clone()),
             insecure: false,
         });
-        assert!(e.contains("limit") && e.contains("big.pem"), "{e}");
+        assert!(
+            e.contains("over the 1 MiB cap for a PEM file") && e.contains("big.pem"),
+            "{e}"
+        );
 
         let text = temp("text.pem", b"hello, not a certificate\n");
         let e = ca_error(&Trust {

@@ -84,10 +84,14 @@ pub fn recordings(
 /// timestamp or instance id is not a change to review), so a host that answers as before leaves
 /// its file alone. Nothing is written that holds a form of one of `secrets`.
 pub fn write(r: &Recording, secrets: &[SecretString]) -> std::io::Result<Written> {
-    let before = match std::fs::read_to_string(&r.path) {
+    let before = match campaign_api::read_capped(
+        &r.path,
+        campaign_api::MAX_HOST_RECORD_BYTES,
+        "host record",
+    ) {
         Ok(old) => Some(old),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(std::io::Error::other(e.to_string())),
     };
     let mut record = r.record.clone();
     if let Some(old) = before

@@ -68,12 +68,12 @@ mod wallclock;
 mod worker;
 
 pub use cancel::{Cancel, CancelReason};
-pub use cleanup::cleanup;
+pub use cleanup::{Cleanup, cleanup};
 pub use cli::{Cli, ClientArg, Command, RunArgs};
 pub use cmd::execute;
 pub use error::LoadError;
 pub use exit::Exit;
-pub use merge::{Merged, merge};
+pub use merge::{MAX_SUMMARY_BYTES, Merged, merge};
 pub use run::{Outcome, READY, RunConfig, run};
 pub use scenario::{FileProblem, Scenario, ScenarioError, ValueError};
 pub use summary::{Aborted, RequestStats, Summary, ThresholdLine};

@@ -350,6 +350,10 @@ pub struct Summary {
     /// Campaigns a start was sent to that the end-of-run cleanup confirmed halted by a status
     /// read (whether its stop found them running or the flow had stopped them already).
     pub campaigns_stopped_at_end: usize,
+    /// Campaigns under the guard that no start reached (each failed to connect, or in the TLS
+    /// handshake): not stopped, since nothing of the run can have started them.
+    #[serde(default)]
+    pub campaigns_never_started: usize,
     /// Requests the end-of-run cleanup sent: stops, their retries and the confirming status
     /// reads (not part of the load; the host served them).
     #[serde(default)]
@@ -461,6 +465,7 @@ impl Summary {
             self.aborted = o.aborted.clone();
         }
         self.campaigns_stopped_at_end += o.campaigns_stopped_at_end;
+        self.campaigns_never_started += o.campaigns_never_started;
         self.cleanup_requests += o.cleanup_requests;
         self.backoffs += o.backoffs;
         for t in &o.thresholds {
@@ -509,22 +514,33 @@ impl Summary {
             .collect()
     }
 
-    /// Reads a summary file.
+    /// Reads a summary file: a regular file of at most [`MAX_SUMMARY_BYTES`](crate::MAX_SUMMARY_BYTES).
     pub fn read(path: &Path) -> Result<Summary, SummaryFileError> {
+        Summary::parse(path, &crate::merge::read(path)?)
+    }
+
+    /// A summary from the text of the file at `path` (named in errors). Parsed once into the
+    /// summary (a file near the cap held as a `serde_json::Value` takes several times its size);
+    /// only when that fails is it read again for the format it claims.
+    pub(crate) fn parse(path: &Path, text: &str) -> Result<Summary, SummaryFileError> {
         let fail = |problem: SummaryProblem| SummaryFileError {
             path: path.to_path_buf(),
             problem,
         };
-        let text =
-            std::fs::read_to_string(path).map_err(|e| fail(SummaryProblem::Read(e.to_string())))?;
-        let format = serde_json::from_str::<serde_json::Value>(&text)
-            .map_err(|e| fail(SummaryProblem::NotJson(e.to_string())))?
-            .get("format")
-            .and_then(serde_json::Value::as_u64);
-        if format != Some(u64::from(FORMAT)) {
-            return Err(fail(SummaryProblem::Format(format)));
+        match serde_json::from_str::<Summary>(text) {
+            Ok(s) if s.format == FORMAT => Ok(s),
+            Ok(s) => Err(fail(SummaryProblem::Format(Some(u64::from(s.format))))),
+            Err(shape) => {
+                let format = serde_json::from_str::<serde_json::Value>(text)
+                    .map_err(|e| fail(SummaryProblem::NotJson(e.to_string())))?
+                    .get("format")
+                    .and_then(serde_json::Value::as_u64);
+                if format != Some(u64::from(FORMAT)) {
+                    return Err(fail(SummaryProblem::Format(format)));
+                }
+                Err(fail(SummaryProblem::Shape(shape.to_string())))
+            }
         }
-        serde_json::from_str(&text).map_err(|e| fail(SummaryProblem::Shape(e.to_string())))
     }
 
     /// Requests per second over the run.

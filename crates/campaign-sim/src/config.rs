@@ -280,6 +280,11 @@ pub struct ConfigFileError {
     pub reason: String,
 }
 
+/// The largest campaigns file read: `--max-campaigns` (100,000 by default) entries of about
+/// 60 bytes each fit in 6 MiB, so 16 MiB holds any file the simulator could take, and a wrong
+/// path (a device, a FIFO, a disk image) is refused rather than read without end.
+pub const MAX_CAMPAIGNS_FILE_BYTES: u64 = 16 * campaign_api::MIB;
+
 impl SimConfig {
     /// Replaces campaigns (and, where the file sets them, the prefix, seed and faults) from a
     /// campaigns file.
@@ -288,7 +293,8 @@ impl SimConfig {
             path: path.into(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let text = campaign_api::read_capped(path, MAX_CAMPAIGNS_FILE_BYTES, "campaigns file")
+            .map_err(|e| err(e.problem.to_string()))?;
         let file: File = toml::from_str(&text).map_err(|e| err(toml_reason(&e, &text)))?;
         for c in &file.campaigns {
             CampaignId::new(c.id.as_str()).map_err(|e| err(format!("campaign {:?}: {e}", c.id)))?;
@@ -395,6 +401,23 @@ mod tests {
             "{shown}"
         );
         assert!(!shown.contains("pasted-by-mistake-77"), "{shown}");
+    }
+
+    #[test]
+    fn a_device_or_a_folder_is_not_a_campaigns_file() {
+        let e = SimConfig::default()
+            .load_campaigns(Path::new("/dev/zero"))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/dev/zero: a character device, not a regular file (a campaigns file must be a regular file of at most 16 MiB)"
+        );
+        let dir = std::env::temp_dir();
+        let e = SimConfig::default().load_campaigns(&dir).unwrap_err();
+        assert!(
+            e.to_string().contains("a folder, not a regular file"),
+            "{e}"
+        );
     }
 
     fn refusal(text: &str) -> (PathBuf, String) {

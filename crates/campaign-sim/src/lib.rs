@@ -66,7 +66,7 @@ mod tls;
 pub use cli::{Cli, CliError, run};
 pub use config::{
     AuthConfig, CampaignSeed, ConfigFileError, DOC_SAMPLE_VOICEGENIE_ID, DRAFT_VOICEGENIE_ID,
-    Limits, LimitsError, SimConfig,
+    Limits, LimitsError, MAX_CAMPAIGNS_FILE_BYTES, SimConfig,
 };
 pub use counters::{CampaignCounts, ConnectionCounts, CountersSnapshot, INJECTED};
 pub use faults::{

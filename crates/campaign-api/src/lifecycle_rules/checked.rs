@@ -135,10 +135,15 @@ impl Lifecycle {
     pub fn load(schemas_dir: &Path, vendor: Vendor) -> Result<Lifecycle, LifecycleError> {
         let path = schemas_dir.join(vendor.slug()).join("lifecycle.toml");
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| LifecycleError {
+        let text = crate::input_file::read_capped(
+            &path,
+            crate::schema_source::MAX_SCHEMA_FILE_BYTES,
+            "lifecycle rule file",
+        )
+        .map_err(|e| LifecycleError {
             file: file.clone(),
             rule: None,
-            reason: format!("cannot read: {e}"),
+            reason: e.problem.to_string(),
         })?;
         Lifecycle::parse(&text, &file, vendor, Some(schemas_dir))
     }

@@ -82,6 +82,9 @@ pub enum ProfileProblem {
     },
 }
 
+/// The largest target profile read: a few dozen templates fit in a few KiB; more is a wrong path.
+pub(crate) const MAX_PROFILE_BYTES: u64 = crate::input_file::MIB;
+
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProfileFile {
@@ -91,14 +94,15 @@ struct ProfileFile {
 }
 
 impl TargetProfile {
-    /// Reads a profile file.
+    /// Reads a profile file (a regular file of at most 1 MiB).
     pub fn load(path: &Path) -> Result<TargetProfile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
-            path: path.into(),
-            problem: ProfileProblem::Unreadable {
-                detail: e.to_string(),
-            },
-        })?;
+        let text = crate::input_file::read_capped(path, MAX_PROFILE_BYTES, "target profile")
+            .map_err(|e| ProfileError {
+                path: path.into(),
+                problem: ProfileProblem::Unreadable {
+                    detail: e.problem.to_string(),
+                },
+            })?;
         TargetProfile::parse(path, &text)
     }
 

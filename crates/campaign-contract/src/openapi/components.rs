@@ -63,7 +63,12 @@ impl Components {
                 path: path.clone(),
                 reason,
             };
-            let text = std::fs::read_to_string(&path).map_err(|e| read_err(e.to_string()))?;
+            let text = campaign_api::read_capped(
+                &path,
+                campaign_api::MAX_SCHEMA_FILE_BYTES,
+                "schema file",
+            )
+            .map_err(|e| read_err(e.problem.to_string()))?;
             let mut doc: Value =
                 serde_json::from_str(&text).map_err(|e| read_err(format!("not JSON: {e}")))?;
             // Held before its references are followed, so a cycle ends here.

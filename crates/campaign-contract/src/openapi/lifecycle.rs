@@ -25,9 +25,14 @@ pub(super) fn lifecycle_extension(
     components: &mut Components,
 ) -> Result<Value, OpenApiError> {
     let path = schemas_dir.join(vendor.slug()).join("lifecycle.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| OpenApiError::Read {
+    let text = campaign_api::read_capped(
+        &path,
+        campaign_api::MAX_SCHEMA_FILE_BYTES,
+        "lifecycle rule file",
+    )
+    .map_err(|e| OpenApiError::Read {
         path: path.clone(),
-        reason: e.to_string(),
+        reason: e.problem.to_string(),
     })?;
     let raw = RawLifecycle::parse(&text).map_err(|e| OpenApiError::Read {
         path: path.clone(),

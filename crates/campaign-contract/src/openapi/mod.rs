@@ -128,6 +128,9 @@ pub fn write_openapi(out_dir: &Path, schemas_dir: &Path) -> Result<Vec<PathBuf>,
     Ok(written)
 }
 
+/// The largest committed OpenAPI document compared: the generated ones are under 100 KiB.
+const MAX_OPENAPI_BYTES: u64 = 16 * campaign_api::MIB;
+
 /// The documents in `dir` that differ from what [`write_openapi`] writes now (a missing file counts),
 /// each with the first line that differs, for a message saying how to regenerate.
 pub fn stale_openapi(
@@ -138,8 +141,8 @@ pub fn stale_openapi(
     for vendor in Vendor::ALL {
         let path = dir.join(openapi_file_name(vendor));
         let now = render_openapi(vendor, schemas_dir)?;
-        match std::fs::read_to_string(&path) {
-            Err(e) => out.push((path, format!("cannot read it: {e}"))),
+        match campaign_api::read_capped(&path, MAX_OPENAPI_BYTES, "generated OpenAPI document") {
+            Err(e) => out.push((path, e.problem.to_string())),
             Ok(committed) if committed != now => {
                 let line = committed
                     .lines()

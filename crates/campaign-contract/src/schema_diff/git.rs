@@ -183,7 +183,16 @@ pub(super) fn files_in_dir(
                     walk(&path, &format!("{rel}/"), keep, out)?;
                 }
             } else if keep(&rel) {
-                let bytes = std::fs::read(&path).map_err(|e| read_err(&path, e))?;
+                let bytes = campaign_api::read_capped_bytes(
+                    &path,
+                    campaign_api::MAX_SCHEMA_FILE_BYTES,
+                    "schema or rule file",
+                )
+                .map_err(|e| DiffError::Read {
+                    file: path.display().to_string(),
+                    at: WORKING_TREE.into(),
+                    reason: e.problem.to_string(),
+                })?;
                 out.push(FolderFile {
                     inner: rel,
                     shown: path.display().to_string(),

@@ -28,31 +28,38 @@ pub(super) async fn main(a: &RunArgs) -> Exit {
         return super::could_not_start(crate::error::LoadError::NothingToClean);
     }
     let target = host.target;
-    match crate::cleanup::cleanup(&target, &a.trust(), &schemas).await {
-        Err(e) => super::could_not_start(e),
-        Ok(lines) if lines.is_empty() => {
-            println!(
-                "campaign-load cleanup: the journal for {} shows nothing left started",
-                target.target.host_label()
-            );
-            Exit::Pass
-        }
-        Ok(lines) => {
-            let mut all_halted = true;
-            println!(
-                "campaign-load cleanup: {} campaign(s) left started at {}:",
-                lines.len(),
-                target.target.host_label()
-            );
-            for s in &lines {
-                println!("  {}", s.line);
-                all_halted &= s.halted;
-            }
-            if all_halted {
-                Exit::Pass
-            } else {
-                Exit::ThresholdFailed
-            }
-        }
+    let cleanup = match crate::cleanup::Cleanup::prepare(&target, &a.trust(), &schemas) {
+        Ok(c) => c,
+        Err(e) => return super::could_not_start(e),
+    };
+    let plan = cleanup.plan();
+    if plan.is_empty() {
+        println!(
+            "campaign-load cleanup: the journal for {} shows nothing left started",
+            target.target.host_label()
+        );
+        return Exit::Pass;
+    }
+    for line in &plan {
+        println!("{line}");
+    }
+    let stopped = cleanup.stop().await;
+    if stopped.is_empty() {
+        return Exit::Pass;
+    }
+    println!(
+        "campaign-load cleanup: {} campaign(s) left started at {}:",
+        stopped.len(),
+        target.target.host_label()
+    );
+    let mut all_halted = true;
+    for s in &stopped {
+        println!("  {}", s.line);
+        all_halted &= s.halted;
+    }
+    if all_halted {
+        Exit::Pass
+    } else {
+        Exit::ThresholdFailed
     }
 }

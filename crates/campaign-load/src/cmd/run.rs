@@ -263,6 +263,12 @@ fn finish(outcome: &Outcome, reports: &[ReportFile]) -> Exit {
             n => format!("; and {n} before the run, for what an earlier run left started"),
         }
     );
+    if s.campaigns_never_started > 0 {
+        println!(
+            "campaigns never started: {} (no start reached the host: refused, or the connect or TLS handshake failed; nothing to stop)",
+            s.campaigns_never_started
+        );
+    }
     for p in &outcome.cleanup_problems {
         eprintln!("campaign-load: WARNING: {p}");
     }

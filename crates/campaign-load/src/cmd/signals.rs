@@ -24,8 +24,9 @@ pub(super) fn install(cancel: &Cancel) -> Watch {
             on_ctrl_c.cancel(CancelReason::Interrupt);
         }
         2 => eprintln!(
-            "campaign-load: Ctrl-C again: stopping the campaigns this run started, within {}s; a third Ctrl-C aborts and leaves them in the journal",
-            campaign_api::CLEANUP_BOUND.as_secs()
+            "campaign-load: Ctrl-C again: stopping the campaigns this run started, within {} s per {} campaigns; a third Ctrl-C aborts and leaves them in the journal",
+            campaign_api::CLEANUP_BOUND.as_secs(),
+            campaign_api::CLEANUP_BOUND_PER
         ),
         _ => {
             let ids = on_ctrl_c.pending_ids();

@@ -78,6 +78,8 @@ pub struct Outcome {
 struct Cleanup {
     /// Campaigns a status read confirmed halted.
     stopped: usize,
+    /// Campaigns no start of the run reached (not stopped: nothing started them).
+    never_started: usize,
     /// Stops, retries and confirming reads sent.
     calls: usize,
     /// One line per campaign that may still be running.
@@ -87,7 +89,11 @@ struct Cleanup {
 impl Cleanup {
     fn of(results: Vec<Stopped>) -> Cleanup {
         Cleanup {
-            stopped: results.iter().filter(|s| s.halted).count(),
+            stopped: results
+                .iter()
+                .filter(|s| s.halted && !s.never_started)
+                .count(),
+            never_started: results.iter().filter(|s| s.never_started).count(),
             calls: results.iter().map(|s| s.calls).sum(),
             problems: results
                 .into_iter()
@@ -328,6 +334,7 @@ pub async fn run(config: &RunConfig, cancel: &Cancel) -> Result<Outcome, LoadErr
         arrivals: finished.arrivals,
         timeline: finished.seconds,
         campaigns_stopped_at_end: cleanup.stopped,
+        campaigns_never_started: cleanup.never_started,
         cleanup_requests: cleanup.calls,
         backoffs: shared.backoff.waits(),
         thresholds: Vec::new(),

@@ -129,6 +129,19 @@ async fn step(shared: &Shared, op: OperationId, user: &mut GooseUser) -> Transac
             return Err(e);
         }
     };
+    // A start that never reached the host (nothing listened, the connect or TLS handshake
+    // failed) cannot have started its campaign: the cleanup need not stop it, and must not
+    // call it "not confirmed halted" when the host stays unreachable.
+    if spec.action == Action::Start
+        && matches!(
+            m.fate,
+            Fate::Transport(
+                TransportClass::Refused | TransportClass::Connect | TransportClass::Tls
+            )
+        )
+    {
+        shared.guard.start_not_sent(shared.target.vendor, &campaign);
+    }
     shared.accounting.record(name, &m.fate);
     shared.recorder.record(&Sample {
         name,

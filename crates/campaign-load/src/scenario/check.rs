@@ -13,6 +13,10 @@ pub const MAX_USERS: usize = 10_000;
 /// The largest campaigns list file read (`[campaigns] file`): a list of ids, not data.
 pub const MAX_LIST_FILE_BYTES: u64 = 1024 * 1024;
 
+/// The largest scenario file read: the shipped ones are under 2 KiB; a scenario is settings and
+/// a few flows, so anything near this is a wrong path (a log, an image, a device).
+pub const MAX_SCENARIO_BYTES: u64 = 1024 * 1024;
+
 /// Goose counts run time in whole seconds: a shorter one would silently run a full second.
 pub const MIN_RUN_TIME: Duration = Duration::from_secs(1);
 

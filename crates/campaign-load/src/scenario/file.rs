@@ -3,7 +3,7 @@
 //! Parsing is strict (`deny_unknown_fields`): a typo in a key is an error naming the file, the
 //! line and the key, never a silently ignored setting.
 
-use super::check::{MAX_LIST_FILE_BYTES, ValueError, bad, check_prefix};
+use super::check::{MAX_LIST_FILE_BYTES, MAX_SCENARIO_BYTES, ValueError, bad, check_prefix};
 use super::{
     CampaignChoice, ClientKind, Expected, Flow, Load, Reports, Scenario, SimSettings, Transport,
 };
@@ -26,9 +26,10 @@ pub struct ScenarioError {
 /// What is wrong in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileProblem {
-    /// The file could not be read (the OS's reason).
-    #[error("cannot read: {0}")]
-    Read(String),
+    /// The file could not be read: missing, not a regular file, or over
+    /// [`MAX_SCENARIO_BYTES`](super::check::MAX_SCENARIO_BYTES).
+    #[error(transparent)]
+    Read(campaign_api::InputProblem),
     /// Not TOML of the scenario's shape: the parser's message names the line, column and key.
     #[error("{0}")]
     Toml(String),
@@ -212,10 +213,13 @@ fn parse_expected(text: &str) -> Result<Expected, ValueError> {
 impl Scenario {
     /// Reads and checks a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-            path: path.into(),
-            problem: FileProblem::Read(e.to_string()),
-        })?;
+        let text =
+            campaign_api::read_capped(path, MAX_SCENARIO_BYTES, "scenario file").map_err(|e| {
+                ScenarioError {
+                    path: path.into(),
+                    problem: FileProblem::Read(e.problem),
+                }
+            })?;
         Scenario::parse(path, &text)
     }
 
@@ -294,16 +298,9 @@ impl Scenario {
             CampaignsFile::List { file: list } => {
                 let list_path = path.parent().unwrap_or(Path::new(".")).join(&list);
                 let key = format!("[campaigns] file {}", list_path.display());
-                let meta = std::fs::metadata(&list_path)
-                    .map_err(|e| err(bad(key.clone(), e.to_string())))?;
-                if !meta.is_file() || meta.len() > MAX_LIST_FILE_BYTES {
-                    return Err(err(bad(
-                        key,
-                        format!("not a regular file of at most {MAX_LIST_FILE_BYTES} bytes"),
-                    )));
-                }
-                let text = std::fs::read_to_string(&list_path)
-                    .map_err(|e| err(bad(key.clone(), e.to_string())))?;
+                let text =
+                    campaign_api::read_capped(&list_path, MAX_LIST_FILE_BYTES, "campaigns list")
+                        .map_err(|e| err(bad(key.clone(), e.problem.to_string())))?;
                 let mut ids = Vec::new();
                 for (n, line) in text.lines().enumerate() {
                     let line = line.trim();

@@ -7,10 +7,12 @@
 
 mod support;
 
+mod cleanup;
 mod cli;
 mod fleet;
 mod hostile;
 mod https;
+mod inputs;
 mod install;
 mod measurement;
 mod named_campaigns;

@@ -98,7 +98,7 @@ error_rate_503 = 0.2
 
 /// A closed port: 2 users for 3 s make at most 20 connection attempts (each waits 50 ms,
 /// doubling to 1 s, after a refusal), the run never passes, and its campaign, whose start never
-/// connected, is not left to be checked by hand.
+/// connected, is reported as never started (not stopped, not left to be checked by hand).
 #[test]
 fn a_closed_port_gets_a_bounded_number_of_attempts() {
     let dir = tmp("closed-port");
@@ -147,8 +147,14 @@ run_time = "3s"
         .output()
         .expect("ran");
     let all = text(&out);
-    assert_ne!(out.status.code(), Some(0), "{all}");
+    // A failed threshold (1), not "not confirmed halted" (3): no start reached the host.
+    assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(!all.contains("PASS"), "{all}");
+    assert!(!all.contains("CHECK IT BY HAND"), "{all}");
+    assert!(
+        all.contains("campaigns never started: 1 (no start reached the host"),
+        "{all}"
+    );
     assert!(
         all.contains("on failure: a user whose request gets no answer"),
         "{all}"

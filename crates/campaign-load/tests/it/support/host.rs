@@ -8,18 +8,49 @@ use std::sync::{Arc, Mutex};
 /// Serves HTTP/1.1 on 127.0.0.1 forever (threads die with the test process), answering each
 /// request with `answer` and noting its head in `seen`.
 pub fn serve(answer: String, seen: Arc<Mutex<Vec<String>>>) -> u16 {
+    serve_with(Arc::new(move |_: &str| answer.clone()), seen)
+}
+
+/// An answer chosen by the request line (`GET /path?query HTTP/1.1`): the whole HTTP response.
+pub type Answer = Arc<dyn Fn(&str) -> String + Send + Sync>;
+
+/// [`serve`], the answer chosen per request by `answer`.
+pub fn serve_with(answer: Answer, seen: Arc<Mutex<Vec<String>>>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let (answer, seen) = (answer.clone(), seen.clone());
-            std::thread::spawn(move || connection(stream, &answer, &seen));
+            std::thread::spawn(move || connection(stream, &*answer, &seen));
         }
     });
     port
 }
 
-fn connection(stream: TcpStream, answer: &str, seen: &Mutex<Vec<String>>) {
+/// A Kore.ai host as the vendor documents it, for stops and status reads: every stop answered
+/// with the documented stop answer, every status read with `Stopped`. Its port.
+pub fn kore_stops(seen: Arc<Mutex<Vec<String>>>) -> u16 {
+    serve_with(
+        Arc::new(|request: &str| {
+            let body = if request.starts_with("GET ") {
+                r#"{"status":"success","data":{"id":"cd-1","status":"Stopped","name":"c"}}"#
+            } else {
+                r#"{"status":"Stopped","message":"Campaign Stopped","updatedAt":"2025-06-27T07:13:51.444Z","campaignInstanceId":"cid-1"}"#
+            };
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        }),
+        seen,
+    )
+}
+
+fn connection(
+    stream: TcpStream,
+    answer: &(dyn Fn(&str) -> String + Send + Sync),
+    seen: &Mutex<Vec<String>>,
+) {
     let mut writer = match stream.try_clone() {
         Ok(w) => w,
         Err(_) => return,
@@ -48,6 +79,7 @@ fn connection(stream: TcpStream, answer: &str, seen: &Mutex<Vec<String>>) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        let answer = answer(head.lines().next().unwrap_or_default());
         if let Ok(mut s) = seen.lock() {
             s.push(head);
         }

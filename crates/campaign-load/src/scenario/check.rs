@@ -139,7 +139,12 @@ impl Load {
             return Err(bad(
                 "[load] rate (--rate)",
                 format!(
-                    "{r} is outside {MIN_RATE} to {most} requests per second ({MAX_RATE} per process; scale out with more workers beyond it)"
+                    "{} is outside {MIN_RATE} to {most} requests per second ({MAX_RATE} per process; scale out with more workers beyond it)",
+                    if (1e-3..1e9).contains(&r) {
+                        r.to_string()
+                    } else {
+                        format!("{r:e}")
+                    }
                 ),
             ));
         }

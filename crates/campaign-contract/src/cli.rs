@@ -7,7 +7,9 @@ use crate::leaks::{env_secret_values, scan_for_leaks};
 use crate::observed::{self, Written};
 use crate::openapi::{openapi_out_dir, write_openapi};
 use crate::report::{Report, Verdict};
-use crate::schema_diff::{ChangeClass, diff_against_rev, render_changes, worst_change};
+use crate::schema_diff::{
+    ChangeClass, DiffFormat, diff_against_rev, render_changes_as, worst_change,
+};
 use crate::suite::{Recorded, run_suite};
 use campaign_api::{SchemaSource, SchemaSourceError};
 use campaign_schema::{Checker, SchemaRegistry};
@@ -16,9 +18,70 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `--help`'s closing words: examples and exit codes, per command.
+mod help {
+    pub const MAIN: &str = "\
+Examples:
+  campaign-contract check --markdown report.md      against the embedded simulator
+  KORE_BASE_URL=https://sandbox.example KORE_JWT=… KORE_VOICE_CAMPAIGN_ID=cmp-1 \\
+    campaign-contract check --json report.json      against a Kore.ai sandbox
+
+Exit codes:
+  0    no breaking drift (check), nothing found (scan-secrets, diff-schemas), written
+  1    breaking drift, or a credential in a file written or scanned, or a breaking schema change
+  2    proves nothing: bad configuration, schemas or rules that do not load, an unreadable
+       path, a sandbox still unavailable after retries";
+    pub const CHECK: &str = "\
+Examples:
+  campaign-contract check --markdown report.md
+  KORE_BASE_URL=https://sandbox.example KORE_JWT=… KORE_VOICE_CAMPAIGN_ID=cmp-1 \\
+    campaign-contract check --record --json report.json
+
+Exit codes:
+  0    no breaking drift
+  1    breaking drift (with --strict also additive drift and assumption findings), or a
+       credential found in a file the run wrote (the file is removed)
+  2    the run proves nothing: bad configuration, schemas or rules that do not load, or a
+       sandbox still unavailable (5xx, 429, timeouts, resets) after retries";
+    pub const SCAN_SECRETS: &str = "\
+Examples:
+  campaign-contract scan-secrets snapshots/ target/nextest/ci/junit.xml
+  KORE_JWT=… campaign-contract scan-secrets report.json
+
+Exit codes:
+  0    no credential value from env in any file
+  1    a file holds one (the files are named, never the values)
+  2    a path could not be read";
+    pub const DIFF_SCHEMAS: &str = "\
+Examples:
+  campaign-contract diff-schemas --base origin/main
+  campaign-contract diff-schemas --base origin/main --format github   annotations in a PR
+
+Exit codes:
+  0    no change would break a client reading responses
+  1    a change would
+  2    the comparison could not be made (no git, an unknown revision, no schemas folder)";
+    pub const OPENAPI: &str = "\
+Examples:
+  campaign-contract openapi                       regenerate schemas/openapi/ in place
+  campaign-contract openapi --out /tmp/openapi    write them elsewhere
+
+Exit codes:
+  0    written
+  2    they could not be (schemas or rules that do not load, a folder that cannot be written)";
+    pub const DOCS: &str = "\
+Examples:
+  campaign-contract completions bash > ~/.local/share/bash-completion/completions/campaign-contract
+  campaign-contract man | man -l -
+
+Exit codes:
+  0    written
+  2    it could not be written (a closed pipe, a folder that cannot be made)";
+}
+
 /// Checks vendor campaign APIs against the committed contract in schemas/.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, after_help = help::MAIN)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -27,13 +90,26 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Walk each vendor's lifecycle against its sandbox (from env) or the embedded simulator.
+    #[command(after_help = help::CHECK)]
     Check {
         /// Also write the report as JSON to FILE (its schema: schemas/report/drift-report.json).
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
-        /// Also write the report as Markdown to FILE (for a CI job summary).
+        /// Also write the report as Markdown to FILE (for a CI job summary). With
+        /// GITHUB_STEP_SUMMARY set (a GitHub Actions step), it is also appended there.
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
+        /// Also write the report as JUnit XML to FILE: one test case per lifecycle step, for a
+        /// CI's test view.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Trust only the certificates in this PEM file for an https sandbox (a private CA or a
+        /// self-signed test host), in place of the platform's roots.
+        #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+        ca_file: Option<PathBuf>,
+        /// Accept any certificate from an https sandbox: for a test host only; the run says so.
+        #[arg(long)]
+        insecure: bool,
         /// Fail on additive drift and on assumption findings too (same as
         /// CAMPAIGN_CONTRACT_STRICT=1).
         #[arg(long, env = "CAMPAIGN_CONTRACT_STRICT", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
@@ -52,13 +128,15 @@ enum Command {
         hosts: Option<PathBuf>,
     },
     /// Fail if any file under the given paths holds a credential value from env (verbatim or
-    /// encoded). Names the files, never the values. Exit 1 on a hit, 2 on an unreadable path.
+    /// encoded); the files are named, never the values.
+    #[command(after_help = help::SCAN_SECRETS)]
     ScanSecrets {
         /// Files or folders to scan (snapshots/, reports, JUnit XML, …).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
     /// Compare schemas/ with a git revision, classing each change for a client reading responses.
+    #[command(after_help = help::DIFF_SCHEMAS)]
     DiffSchemas {
         /// The revision to compare with (`origin/main`, `HEAD~1`, a tag or a commit).
         #[arg(long)]
@@ -67,9 +145,14 @@ enum Command {
         /// ./schemas; the compiled-in copy has no history to compare).
         #[arg(long, value_name = "DIR")]
         schemas: Option<PathBuf>,
+        /// How the changes are printed: text, markdown (a table), json, or github (each breaking
+        /// change an ::error annotation on its schema file and line, for GitHub Actions).
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
     },
     /// Write one OpenAPI 3.1 document per vendor (kore.json, voicegenie.json), generated from
-    /// the operation table, the schemas and the lifecycle rules. Exit 2 if they cannot be.
+    /// the operation table, the schemas and the lifecycle rules.
+    #[command(after_help = help::OPENAPI)]
     Openapi {
         /// Folder to write them to (default: <schemas>/openapi, the committed ones).
         #[arg(long, value_name = "DIR")]
@@ -81,6 +164,7 @@ enum Command {
     },
     /// Print a completion script for SHELL to stdout, from the same definitions as the parser
     /// (bash: `campaign-contract completions bash > ~/.local/share/bash-completion/completions/campaign-contract`).
+    #[command(after_help = help::DOCS)]
     Completions {
         /// The shell.
         #[arg(value_enum)]
@@ -89,6 +173,7 @@ enum Command {
     /// Print the man page (roff) to stdout: `campaign-contract man | man -l -`, or save it as
     /// campaign-contract.1 in a man folder. With --dir, write it and one page per subcommand
     /// (campaign-contract-check.1, …) there instead.
+    #[command(after_help = help::DOCS)]
     Man {
         /// Write campaign-contract.1 and a page per subcommand to DIR.
         #[arg(long, value_name = "DIR")]
@@ -212,22 +297,37 @@ async fn dispatch(cli: Cli) -> ExitCode {
         Command::Check {
             json,
             markdown,
+            junit,
+            ca_file,
+            insecure,
             strict,
             schemas,
             record,
             hosts,
         } => {
-            let out = Outputs { json, markdown };
-            check(out, strict, schemas, record, hosts).await
+            let out = Outputs {
+                json,
+                markdown,
+                junit,
+                step_summary: std::env::var_os(STEP_SUMMARY_VAR)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from),
+            };
+            let trust = campaign_api::Trust { ca_file, insecure };
+            check(out, trust, strict, schemas, record, hosts).await
         }
         Command::ScanSecrets { paths } => scan_secrets(&paths, &env_secret_values()),
-        Command::DiffSchemas { base, schemas } => {
+        Command::DiffSchemas {
+            base,
+            schemas,
+            format,
+        } => {
             match schemas_folder(
                 schemas.as_deref(),
                 "diff-schemas",
                 "the compiled-in copy has no git history",
             ) {
-                Ok(dir) => diff_schemas(&dir, &base),
+                Ok(dir) => diff_schemas(&dir, &base, format),
                 Err(e) => could_not_run(e),
             }
         }
@@ -277,11 +377,11 @@ async fn dispatch(cli: Cli) -> ExitCode {
 
 /// Prints the schema changes since `base`: exit 0 none breaking, 1 a change breaks a response
 /// reader, 2 the comparison could not be made.
-fn diff_schemas(dir: &Path, base: &str) -> ExitCode {
+fn diff_schemas(dir: &Path, base: &str, format: DiffFormat) -> ExitCode {
     match diff_against_rev(dir, base) {
         Err(e) => could_not_run(e),
         Ok(changes) => {
-            print!("{}", render_changes(&changes, base));
+            print!("{}", render_changes_as(&changes, base, format, dir));
             match worst_change(&changes) {
                 Some(ChangeClass::Breaking) => ExitCode::from(1),
                 Some(ChangeClass::Additive) | None => ExitCode::SUCCESS,
@@ -307,14 +407,35 @@ fn scan_secrets(paths: &[PathBuf], secrets: &[secrecy::SecretString]) -> ExitCod
     }
 }
 
+/// Where GitHub Actions reads a step's Markdown summary from.
+const STEP_SUMMARY_VAR: &str = "GITHUB_STEP_SUMMARY";
+
 /// Where `check` also writes its report.
 struct Outputs {
     json: Option<PathBuf>,
     markdown: Option<PathBuf>,
+    junit: Option<PathBuf>,
+    /// `$GITHUB_STEP_SUMMARY`: the Markdown is appended (other steps write there too).
+    step_summary: Option<PathBuf>,
+}
+
+/// Appends `text` to the file at `path` (made if missing).
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(text.as_bytes())
 }
 
 async fn check(
-    Outputs { json, markdown }: Outputs,
+    Outputs {
+        json,
+        markdown,
+        junit,
+        step_summary,
+    }: Outputs,
+    trust: campaign_api::Trust,
     strict: bool,
     schemas: Option<PathBuf>,
     record: bool,
@@ -336,10 +457,20 @@ async fn check(
         (Some(h), HOSTS_DIR_VAR) => Some(h.clone()),
         _ => std::env::var(k).ok(),
     };
-    let env = match Environment::from_lookup_in(lookup, &source).await {
+    // Checked where it enters: a CA file that cannot be read is refused before anything is sent.
+    if let Err(e) = trust.check() {
+        return could_not_run(e);
+    }
+    let mut env = match Environment::from_lookup_in(lookup, &source).await {
         Ok(e) => e,
         Err(e) => return could_not_run(e),
     };
+    if trust.insecure {
+        eprintln!(
+            "campaign-contract: --insecure: an https sandbox's certificate is NOT checked (a test host only)"
+        );
+    }
+    env.trust = trust;
     for (vendor, (path, record)) in &env.observed {
         eprintln!(
             "{vendor}: holding the host to {} observed answer(s) from {}",
@@ -359,12 +490,27 @@ async fn check(
     if record {
         written.extend(record_hosts(&env, &outcome.exchanges, &report, &mut failed));
     }
-    for (path, text) in [(&json, report.to_json()), (&markdown, report.to_markdown())] {
+    for (path, text) in [
+        (&json, report.to_json()),
+        (&markdown, report.to_markdown()),
+        (&junit, report.to_junit()),
+    ] {
         if let Some(path) = path {
             match std::fs::write(path, text) {
                 Ok(()) => written.push(path.clone()),
                 Err(e) => failed.push(format!("writing {}: {e}", path.display())),
             }
+        }
+    }
+    // The job summary is scanned for credentials with the rest, and removed like them on a hit:
+    // GitHub would publish it on the run's page.
+    if let Some(path) = &step_summary {
+        match append(path, &report.to_markdown()) {
+            Ok(()) => written.push(path.clone()),
+            Err(e) => failed.push(format!(
+                "appending to {STEP_SUMMARY_VAR} {}: {e}",
+                path.display()
+            )),
         }
     }
     // Secrets as a gate: every artifact written is scanned for the credential values in use
@@ -400,4 +546,45 @@ async fn check(
         }
     }
     ExitCode::from(verdict.exit_code())
+}
+
+#[cfg(test)]
+mod help_tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// `--help` of the command and of every subcommand ends with its examples and its exit
+    /// codes, so a user never has to read the source for what an outcome means.
+    #[test]
+    fn every_help_ends_with_examples_and_exit_codes() {
+        let mut top = Cli::command();
+        top.build();
+        let mut commands = vec![top.clone()];
+        commands.extend(
+            top.get_subcommands()
+                .filter(|c| c.get_name() != "help")
+                .cloned(),
+        );
+        for mut c in commands {
+            let name = c.get_name().to_string();
+            let help = c.render_long_help().to_string();
+            let examples = help
+                .find("Examples:")
+                .unwrap_or_else(|| panic!("{name}: {help}"));
+            let codes = help
+                .find("Exit codes:")
+                .unwrap_or_else(|| panic!("{name}: {help}"));
+            assert!(examples < codes, "{name}: {help}");
+            assert!(help[codes..].contains("\n  0 "), "{name}: {help}");
+            assert!(help[codes..].contains("\n  2 "), "{name}: {help}");
+            assert!(
+                help[examples..codes]
+                    .lines()
+                    .filter(|l| l.starts_with("  "))
+                    .count()
+                    >= 2,
+                "{name}: two examples: {help}"
+            );
+        }
+    }
 }

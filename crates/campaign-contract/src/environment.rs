@@ -40,6 +40,9 @@ pub struct Environment {
     /// Where the journal of started campaigns is kept (`CAMPAIGN_HARNESS_JOURNAL_DIR`), shared
     /// with campaign-load: either tool cleans up after the other.
     pub journal_dir: PathBuf,
+    /// How an https sandbox is trusted (`check --ca-file` / `--insecure`; the platform's roots
+    /// by default), for every call of the suite and its cleanup.
+    pub trust: campaign_api::Trust,
     sim: Option<RunningSim>,
 }
 
@@ -101,6 +104,7 @@ impl Environment {
                 Some(d) => PathBuf::from(d),
                 None => campaign_api::journal_dir(),
             },
+            trust: campaign_api::Trust::default(),
             sim,
         };
         env.load_observed(&hosts_dir)?;
@@ -118,6 +122,7 @@ impl Environment {
             // A test's hosts are its own: their journal is the test process's, never the user's.
             journal_dir: std::env::temp_dir()
                 .join(format!("campaign-harness-journal-{}", std::process::id())),
+            trust: campaign_api::Trust::default(),
             sim: None,
         }
     }
@@ -198,6 +203,7 @@ impl Environment {
             hosts_dir: default_hosts_dir(schemas),
             observed: BTreeMap::new(),
             journal_dir: campaign_api::journal_dir(),
+            trust: campaign_api::Trust::default(),
             sim: Some(sim),
         })
     }

@@ -2,7 +2,7 @@
 //! scenario file (each value is checked afterwards, once, by [`Scenario::check`]).
 
 use crate::error::LoadError;
-use crate::exit::EXIT_CODES_HELP;
+use crate::exit::{CLEANUP_HELP, DOCS_HELP, EXIT_CODES_HELP, MERGE_HELP};
 use crate::report::{REPORT_EXTENSIONS, REPORT_FORMATS, ReportError, ReportFormat, ReportProblem};
 use crate::scenario::{CampaignChoice, ClientKind, Reports, Scenario};
 use crate::worker::{WORKER_VAR, WorkerError, WorkerSlice};
@@ -22,6 +22,8 @@ Examples:
   campaign-load -s scenarios/smoke.toml --threshold 'p99<50ms' --threshold 'error-rate<1%'
   campaign-load -s scenarios/smoke.toml --rate 900 -t 1m --worker 1/3 --summary w1.json
                                                         worker 1 of 3: a third of 900/s
+  campaign-load -s scenarios/voice-start-stop.toml --rate 50 -t 10m --threshold 'error-rate<5%:abort'
+                                                        stop early if 5% fail over the last 10 s
   campaign-load merge w0.json w1.json w2.json --report-file fleet.html
   campaign-load cleanup -s scenarios/voice-start-stop.toml   stop what a killed run left started";
 
@@ -54,7 +56,7 @@ pub enum Command {
     /// named, every leftover is listed (the first 20 and a count), then stopped. 32 campaigns are
     /// stopped at a time, with progress on stderr; the cleanup takes at most 10 s per 1,000
     /// campaigns (10 s up to 1,000): what is not confirmed by then is reported and kept.
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = CLEANUP_HELP)]
     Cleanup {
         /// The run's options (its scenario and host).
         #[command(flatten)]
@@ -62,6 +64,7 @@ pub enum Command {
     },
     /// Print a completion script for SHELL to stdout, from the same definitions as the parser
     /// (bash: `campaign-load completions bash > ~/.local/share/bash-completion/completions/campaign-load`).
+    #[command(after_help = DOCS_HELP)]
     Completions {
         /// The shell.
         #[arg(value_enum)]
@@ -70,6 +73,7 @@ pub enum Command {
     /// Print the man page (roff) to stdout: `campaign-load man | man -l -`, or save it as
     /// campaign-load.1 in a man folder. With --dir, write it and one page per subcommand
     /// (campaign-load-merge.1, …) there instead.
+    #[command(after_help = DOCS_HELP)]
     Man {
         /// Write campaign-load.1 and a page per subcommand to DIR.
         #[arg(long, value_name = "DIR")]
@@ -77,7 +81,7 @@ pub enum Command {
     },
     /// Merge workers' summary files (`--summary` of each run) exactly: counts add, microsecond
     /// histograms merge, percentiles are recomputed.
-    #[command(after_help = EXIT_CODES_HELP)]
+    #[command(after_help = MERGE_HELP)]
     Merge {
         /// Summary files to merge.
         #[arg(required = true)]
@@ -118,7 +122,7 @@ pub struct RunArgs {
     #[arg(long, short = 'r')]
     pub hatch_rate: Option<f64>,
     /// Run time (10s, 2m).
-    #[arg(long, short = 't', value_parser = parse_duration)]
+    #[arg(long, short = 't', value_parser = parse_duration, allow_hyphen_values = true)]
     pub run_time: Option<std::time::Duration>,
     /// Iterations per user.
     #[arg(long)]
@@ -171,12 +175,12 @@ pub struct RunArgs {
     pub verbose: u8,
     /// How often the progress line is printed (default 5s): elapsed and remaining time,
     /// achieved against target rate, both latencies' p50/p99, errors by class, in flight.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub progress_interval: Option<Duration>,
     /// The window of abort rules (`--threshold 'error-rate<5%:abort'`) that give none: each is
     /// judged on the run's last DURATION, first once DURATION of the run has passed (default
     /// 10s).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub abort_after: Option<Duration>,
     /// Which client sends the load: lean (one keep-alive connection per user, rustls for https;
     /// the default) or goose (Goose's reqwest client; the default with --throttle).
@@ -389,5 +393,46 @@ impl RunArgs {
             s.report.junit = self.junit.clone();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod help_tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// `--help` of the command and of every subcommand ends with its examples and its exit
+    /// codes, so a user never has to read the source for what an outcome means.
+    #[test]
+    fn every_help_ends_with_examples_and_exit_codes() {
+        let mut top = Cli::command();
+        top.build();
+        let mut commands = vec![top.clone()];
+        commands.extend(
+            top.get_subcommands()
+                .filter(|c| c.get_name() != "help")
+                .cloned(),
+        );
+        for mut c in commands {
+            let name = c.get_name().to_string();
+            let help = c.render_long_help().to_string();
+            let examples = help
+                .find("Examples:")
+                .unwrap_or_else(|| panic!("{name}: {help}"));
+            let codes = help
+                .find("Exit codes:")
+                .unwrap_or_else(|| panic!("{name}: {help}"));
+            assert!(examples < codes, "{name}: {help}");
+            assert!(help[codes..].contains("\n  0 "), "{name}: {help}");
+            assert!(help[codes..].contains("\n  2 "), "{name}: {help}");
+            assert!(
+                help[examples..codes]
+                    .lines()
+                    .filter(|l| l.starts_with("  "))
+                    .count()
+                    >= 2,
+                "{name}: two examples: {help}"
+            );
+        }
     }
 }

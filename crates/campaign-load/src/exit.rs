@@ -50,6 +50,43 @@ Exit codes:
   130  cut short by Ctrl-C; the campaigns it started were still stopped
   143  cut short by SIGTERM; the campaigns it started were still stopped";
 
+/// `campaign-load cleanup --help`: its examples and exit codes.
+pub const CLEANUP_HELP: &str = "\
+Examples:
+  campaign-load cleanup -s scenarios/voice-start-stop.toml
+      stop what the journal of KORE_BASE_URL's host shows an earlier run left started
+  KORE_VOICE_CAMPAIGN_ID=cmp-1,cmp-2 campaign-load cleanup -s scenarios/voice-start-stop.toml
+      stop only cmp-1 and cmp-2; any other journaled id is listed and left alone
+
+Exit codes:
+  0    every leftover confirmed halted by a status read (or none was left)
+  1    a leftover could not be confirmed halted: check it by hand (it stays in the journal)
+  2    nothing was sent: bad scenario or flag, missing credential, no configured host";
+
+/// `campaign-load merge --help`: its examples and exit codes.
+pub const MERGE_HELP: &str = "\
+Examples:
+  campaign-load merge w0.json w1.json w2.json --report-file fleet.html
+      the fleet's report, judged by the workers' rules on the merged figures
+  campaign-load merge w*.json --report-file fleet.md --threshold 'p99<250ms' --junit fleet.xml
+      fleet-wide rules in place of the workers', and JUnit for the CI
+
+Exit codes:
+  0    every threshold held on the merged figures
+  1    a threshold failed on the merged figures
+  2    nothing was merged: an input unreadable, of another format, scenario or schedule, a
+       worker missing or twice (see --partial), a report that could not be written";
+
+/// `campaign-load completions --help` and `man --help`: examples and exit codes.
+pub const DOCS_HELP: &str = "\
+Examples:
+  campaign-load completions bash > ~/.local/share/bash-completion/completions/campaign-load
+  campaign-load man | man -l -
+
+Exit codes:
+  0    written
+  2    it could not be written (a closed pipe, a folder that cannot be made)";
+
 #[cfg(test)]
 mod tests {
     use super::*;

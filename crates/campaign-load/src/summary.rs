@@ -294,10 +294,10 @@ pub enum SummaryProblem {
     NotJson(String),
     /// Another format's summary, or none.
     #[error(
-        "a campaign-load summary of format {FORMAT} is needed (this one says {}); write it again with this build's --summary",
-        .0.map_or("none".to_string(), |f| f.to_string())
+        "a campaign-load summary of format {FORMAT} is needed ({}); write it again with this build's --summary",
+        .0.as_ref().map_or("this one has no \"format\"".to_string(), |f| format!("this one says {f}"))
     )]
-    Format(Option<u64>),
+    Format(Option<String>),
     /// JSON of another shape.
     #[error("not a campaign-load summary: {0}")]
     Shape(String),
@@ -529,15 +529,18 @@ impl Summary {
         };
         match serde_json::from_str::<Summary>(text) {
             Ok(s) if s.format == FORMAT => Ok(s),
-            Ok(s) => Err(fail(SummaryProblem::Format(Some(u64::from(s.format))))),
+            Ok(s) => Err(fail(SummaryProblem::Format(Some(s.format.to_string())))),
             Err(shape) => {
-                let format = serde_json::from_str::<serde_json::Value>(text)
-                    .map_err(|e| fail(SummaryProblem::NotJson(e.to_string())))?
-                    .get("format")
-                    .and_then(serde_json::Value::as_u64);
-                if format != Some(u64::from(FORMAT)) {
-                    return Err(fail(SummaryProblem::Format(format)));
+                let doc = serde_json::from_str::<serde_json::Value>(text)
+                    .map_err(|e| fail(SummaryProblem::NotJson(e.to_string())))?;
+                let format = doc.get("format");
+                if format.and_then(serde_json::Value::as_u64) != Some(u64::from(FORMAT)) {
+                    // The value as written, cut short: a hostile file may hold anything there.
+                    let said = format.map(|f| f.to_string().chars().take(40).collect());
+                    return Err(fail(SummaryProblem::Format(said)));
                 }
+                // The right format with a value of the wrong kind (a count of -5): serde names
+                // the field's line and column.
                 Err(fail(SummaryProblem::Shape(shape.to_string())))
             }
         }

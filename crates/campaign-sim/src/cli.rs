@@ -14,11 +14,22 @@ use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// `--help`'s closing words: examples and exit codes.
+const AFTER_HELP: &str = "\
+Examples:
+  campaign-sim --addr 127.0.0.1:8080                      the demo campaigns, no faults
+  campaign-sim --campaigns sim.toml --window '10s..: error_rate_503=0.5'
+                                                          503 on half the requests from 10 s on
+
+Exit codes:
+  0    stopped by Ctrl-C or SIGTERM
+  2    it could not start: a bad flag or campaigns file, rules that do not load, a taken port";
+
 /// The reference simulator of the Kore.ai and VoiceGenie campaign APIs.
 ///
 /// The options of the `campaign-sim` binary, run by [`run`].
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -63,7 +74,7 @@ pub struct Cli {
     #[arg(long, value_name = "RATE")]
     rate_drop: Option<f64>,
     /// Retry-After sent with injected 429s.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     retry_after: Option<std::time::Duration>,
     /// A window on the simulator's clock that changes the faults while it lasts, added after
     /// the campaigns file's schedule (repeatable): "3s..4s: latency=fixed 1s",
@@ -84,10 +95,10 @@ pub struct Cli {
     kore_client_secret: Option<SecretString>,
     /// A request head must arrive within this (from the accept, or a later request's first
     /// byte), and its body within as long again; past it the connection is closed.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, default_value = "10s")]
     header_timeout: std::time::Duration,
     /// A kept-alive connection with no request in progress is closed after this.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, default_value = "60s")]
     idle_timeout: std::time::Duration,
     /// Connections served at once; one beyond is closed at once, unanswered, and counted.
     #[arg(long, value_name = "N", default_value_t = 512)]
@@ -382,6 +393,18 @@ fn try_lines(base: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_help_ends_with_examples_and_exit_codes() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_long_help().to_string();
+        let examples = help.find("Examples:").expect(&help);
+        let codes = help.find("Exit codes:").expect(&help);
+        assert!(
+            examples < codes && help[codes..].contains("\n  2 "),
+            "{help}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -4,6 +4,7 @@ use campaign_schema::{Class, Finding, Grade, json_path, scrub};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
+mod junit;
 mod markdown;
 
 /// Version of the JSON report's format (`schema_version`, described by

@@ -60,7 +60,7 @@ pub use lifecycle::{
     LifecycleRules, RulesError, diff_lifecycle, diff_lifecycle_trees, lifecycles_at_rev,
     lifecycles_in_dir,
 };
-pub use render::render_changes;
+pub use render::{DiffFormat, render_changes_as};
 pub use schema::{diff_trees, schemas_at_rev, schemas_in_dir};
 
 use serde::Serialize;

@@ -1,6 +1,7 @@
 //! Unit tests of the schema and lifecycle diffs and of rendering.
 
 use super::lifecycle::{RulesError, is_lifecycle_file};
+use super::render::render_changes;
 use super::schema::{diff_schema, is_schema_file, status_of};
 use super::*;
 use serde_json::{Value, json};

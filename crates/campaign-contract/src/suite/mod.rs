@@ -50,7 +50,10 @@ pub struct SuiteRun {
 
 /// Runs the suite against every target of `env`.
 pub async fn run_suite(env: &Environment, checker: &Checker, strict: bool) -> SuiteRun {
-    let client = match Client::new(ClientConfig::default()) {
+    let client = match Client::new(ClientConfig {
+        trust: env.trust.clone(),
+        ..ClientConfig::default()
+    }) {
         Ok(c) => c,
         Err(e) => {
             let mut report = Report {

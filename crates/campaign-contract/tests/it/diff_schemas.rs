@@ -93,8 +93,19 @@ impl Scratch {
     }
 
     fn diff(&self, base: &str) -> Run {
+        self.diff_as(base, "text")
+    }
+
+    fn diff_as(&self, base: &str, format: &str) -> Run {
         let out = Command::new(BIN)
-            .args(["diff-schemas", "--base", base, "--schemas"])
+            .args([
+                "diff-schemas",
+                "--format",
+                format,
+                "--base",
+                base,
+                "--schemas",
+            ])
             .arg(self.schemas())
             .current_dir(self.repo())
             .env_remove("GIT_DIR")
@@ -967,6 +978,54 @@ fn the_forward_line_reads_as_documented() {
         )
     );
     assert_eq!(run.code, Some(1));
+}
+
+#[test]
+fn every_format_carries_the_same_change_and_exit() {
+    let scratch = Scratch::new();
+    let base = scratch.commit("original schemas");
+    edit(&scratch.schemas(), VOICE_START, |v| {
+        remove_property(v, "totalCallsCompleted");
+        remove_required(v, "totalCallsCompleted");
+    });
+
+    let github = scratch.diff_as(&base, "github");
+    let json = scratch.diff_as(&base, "json");
+    let markdown = scratch.diff_as(&base, "markdown");
+
+    for run in [&github, &json, &markdown] {
+        assert_eq!(run.code, Some(1), "{run:?}");
+    }
+    let first = github.stdout.lines().next().expect("an annotation");
+    assert!(
+        first.starts_with(&format!(
+            "::error file={},line=",
+            scratch.schemas().join(VOICE_START).display()
+        )),
+        "{first}"
+    );
+    assert!(
+        first.ends_with(&format!(
+            "::$.totalCallsCompleted: property removed (since {base})"
+        )),
+        "{first}"
+    );
+    assert!(
+        github
+            .stdout
+            .ends_with(&format!("1 breaking, 0 additive (base {base})\n"))
+    );
+    let doc: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(doc["breaking"], 1);
+    assert_eq!(doc["changes"][0]["class"], "breaking");
+    assert_eq!(doc["changes"][0]["path"], "$.totalCallsCompleted");
+    assert!(
+        markdown
+            .stdout
+            .contains("| BREAKING | `kore/voice-start.200.json` | `$.totalCallsCompleted` | property removed |"),
+        "{}",
+        markdown.stdout
+    );
 }
 
 #[test]

@@ -217,11 +217,14 @@ fn scan_secrets_fails_on_a_planted_snapshot_naming_the_file() {
 }
 
 #[test]
-fn check_writes_json_and_markdown_and_scans_them() {
-    // Arrange: both vendors on the embedded simulator.
+fn check_writes_json_markdown_junit_and_the_step_summary_and_scans_them() {
+    // Arrange: both vendors on the embedded simulator; a job summary other steps wrote to.
     let scratch = Scratch::new();
     let json = scratch.0.join("report.json");
     let md = scratch.0.join("report.md");
+    let junit = scratch.0.join("junit.xml");
+    let summary = scratch.0.join("step-summary.md");
+    std::fs::write(&summary, "an earlier step's summary\n").expect("summary");
 
     // Act
     let out = cli(
@@ -231,8 +234,10 @@ fn check_writes_json_and_markdown_and_scans_them() {
             json.as_os_str(),
             "--markdown".as_ref(),
             md.as_os_str(),
+            "--junit".as_ref(),
+            junit.as_os_str(),
         ],
-        &[],
+        &[("GITHUB_STEP_SUMMARY", &summary.display().to_string())],
     );
 
     // Assert
@@ -240,6 +245,29 @@ fn check_writes_json_and_markdown_and_scans_them() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let md = std::fs::read_to_string(&md).expect("markdown written");
     assert!(md.starts_with("## campaign-contract: PASS"), "{md}");
+    let step_summary = std::fs::read_to_string(&summary).expect("summary");
+    assert_eq!(step_summary, format!("an earlier step's summary\n{md}"));
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(
+        xml.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"campaign-contract\""
+        ),
+        "{xml}"
+    );
+    assert!(xml.contains("failures=\"0\" errors=\"0\""), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"campaign-contract.kore\" name=\"kore voice-start-v1: "),
+        "{xml}"
+    );
+    assert_eq!(
+        xml.matches("<testcase ").count(),
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&json).expect("json"))
+            .expect("JSON")["steps"]
+            .as_array()
+            .expect("steps")
+            .len(),
+        "one case per step: {xml}"
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json written")).expect("JSON");
     assert_eq!(report["verdict"], "pass");
@@ -278,4 +306,34 @@ fn check_removes_a_report_that_holds_a_credential_and_fails() {
         assert!(!f.exists(), "{} was removed", f.display());
     }
     assert!(!stderr.contains(planted), "{stderr}");
+}
+
+#[test]
+fn check_refuses_a_ca_file_it_cannot_use_before_sending_anything() {
+    let scratch = Scratch::new();
+    let ca = scratch.0.join("not-a-ca.pem");
+    std::fs::write(&ca, "not a certificate").expect("write");
+
+    let out = cli(
+        &["check".as_ref(), "--ca-file".as_ref(), ca.as_os_str()],
+        &[],
+    );
+
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&ca.display().to_string()), "{stderr}");
+    let both = cli(
+        &[
+            "check".as_ref(),
+            "--ca-file".as_ref(),
+            ca.as_os_str(),
+            "--insecure".as_ref(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "--ca-file and --insecure conflict"
+    );
 }

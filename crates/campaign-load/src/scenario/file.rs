@@ -62,6 +62,26 @@ struct File {
     sim: Option<SimFile>,
 }
 
+/// The longest line of a TOML error shown: the reader quotes the offending line, and a line of
+/// megabytes would flood the terminal.
+const MAX_ERROR_LINE: usize = 200;
+
+/// `text` with each line cut to [`MAX_ERROR_LINE`] characters (`…` marks a cut).
+fn clip_lines(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.chars().count() > MAX_ERROR_LINE {
+                let mut cut: String = l.chars().take(MAX_ERROR_LINE).collect();
+                cut.push('…');
+                cut
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A `thresholds` entry: a rule (`"p95<250ms"`, `"error-rate<5%:abort"`), or a table that marks
 /// one to abort the run (`{ rule = "error-rate<5%", abort = true, abort_after = "10s" }`).
 #[derive(Debug, Deserialize)]
@@ -231,7 +251,7 @@ impl Scenario {
         };
         let file: File = toml::from_str(text).map_err(|e| ScenarioError {
             path: path.into(),
-            problem: FileProblem::Toml(e.to_string().trim_end().to_string()),
+            problem: FileProblem::Toml(clip_lines(e.to_string().trim_end())),
         })?;
         let vendor = Vendor::from_slug(&file.vendor).ok_or_else(|| {
             err(bad(

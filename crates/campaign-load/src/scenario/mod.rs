@@ -351,6 +351,21 @@ seed = 3
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 20") || e.contains("users"), "{e}");
+
+        // A value the duration reader refuses inside [sim] names the key it came from.
+        let bad = GOOD.replace("latency = \"fixed 20ms\"", "latency = \"fixed 99999h\"");
+        let e = Scenario::parse(Path::new("x.toml"), &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("latency: \"99999h\" is out of range"), "{e}");
+
+        // A huge line is quoted cut, not whole.
+        let long = format!("name = \"{}", "x".repeat(100_000));
+        let e = Scenario::parse(Path::new("x.toml"), &long)
+            .unwrap_err()
+            .to_string();
+        assert!(e.len() < 2_000, "{} bytes", e.len());
+        assert!(e.contains('…'), "{e}");
     }
 
     #[test]

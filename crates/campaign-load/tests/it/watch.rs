@@ -8,10 +8,29 @@
 use crate::support::{bin, text, tmp};
 use std::path::Path;
 
-/// The summary the run wrote to `path`.
+/// The summary the run wrote to `path`, held to its published schema
+/// (`schemas/report/load-summary.json`).
 fn summary(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("the run wrote its summary");
-    serde_json::from_str(&text).expect("summary JSON")
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("summary JSON");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            crate::support::workspace().join("schemas/report/load-summary.json"),
+        )
+        .expect("the published schema"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the summary schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    doc
 }
 
 /// The embedded simulator answers 503 to a fifth of the requests from 3 s of its clock
@@ -280,5 +299,31 @@ fn a_rate_out_of_bounds_is_refused() {
             all.contains("is outside 1 to 100000 requests per second"),
             "{rate}: {all}"
         );
+    }
+}
+
+/// A duration flag reads k6's and Goose's compound forms, and a bad one gets a message about
+/// its value (a negative one reached clap as an unknown flag before).
+#[test]
+fn a_bad_duration_flag_is_refused_with_what_is_wrong_with_it() {
+    let dir = tmp("durations");
+    for (value, says) in [
+        (
+            "-3s",
+            "\"-3s\" is negative: a duration is 0 or more, e.g. 10s",
+        ),
+        (
+            "99999h",
+            "\"99999h\" is out of range: a duration is at most 7d",
+        ),
+        ("1m30", "\"1m30\" needs a unit"),
+    ] {
+        let out = bin(&dir)
+            .args(["--scenario", "scenarios/smoke.toml", "-t", value])
+            .output()
+            .expect("ran");
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{value}: {all}");
+        assert!(all.contains(says), "{value}: {all}");
     }
 }

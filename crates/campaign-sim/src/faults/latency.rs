@@ -34,8 +34,10 @@ pub const MAX_LATENCY: Duration = Duration::from_secs(3600);
 /// Latency text that does not read as a [`Latency`]; each names the text to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LatencyError {
-    /// A duration the workspace's duration grammar does not read (`20`, `-1ms`).
-    #[error("{reason}")]
+    /// A duration the workspace's duration grammar does not read (`20`, `-1ms`). The message
+    /// names `latency`: inside a scenario's `[sim]` table the TOML reader points at the table,
+    /// not at the key.
+    #[error("latency: {reason}")]
     Duration {
         /// The duration as written.
         text: String,

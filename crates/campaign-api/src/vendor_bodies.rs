@@ -219,6 +219,8 @@ pub mod vg_codes {
 
 /// Kore.ai error codes: our assumption (the vendor documents none but 4002).
 pub mod kore_codes {
+    /// A request the host cannot take as sent: a campaign id no client may send (400).
+    pub const BAD_REQUEST: u32 = 4000;
     /// Missing or invalid `auth`, `iid` or `accountId` (401), as reported by the community.
     pub const INVALID_CREDENTIALS: u32 = 4002;
     /// Unknown campaign (404).

@@ -63,6 +63,17 @@ pub(crate) fn vg_error(
     )
 }
 
+/// A campaign id refused before any state is read (too long, or one no client may send), in the
+/// vendor's own error shape, so a client holding the contract reads it: Kore.ai's `{msg, code}`
+/// 400 (code 4000, our assumption, as the shape is), VoiceGenie's documented 404 `NOT_FOUND` (no
+/// campaign has such an id; VoiceGenie documents no 400 for its get and pause).
+pub(crate) fn refused_id(vendor: Vendor, message: &str) -> Response {
+    match vendor {
+        Vendor::Kore => kore_error(StatusCode::BAD_REQUEST, message, kore_codes::BAD_REQUEST),
+        Vendor::VoiceGenie => vg_error(StatusCode::NOT_FOUND, message, vg_codes::NOT_FOUND, None),
+    }
+}
+
 pub(crate) fn kore_error(status: StatusCode, msg: &str, code: u32) -> Response {
     json(
         status,

@@ -5,7 +5,7 @@
 //! campaign, and a campaign moves only for a request that passed the credential check.
 
 use crate::auth;
-use crate::bodies::{answer, kore_error, sim_error, unauthorized};
+use crate::bodies::{answer, kore_error, refused_id, sim_error, unauthorized};
 use crate::counters::{DROPPED, Guard};
 use crate::dispatch::{Route, route};
 use crate::faults::{Fault, FaultRequest};
@@ -145,10 +145,9 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
         shared.counters.guard(Guard::IdTooLong);
         return (
             Some(op),
-            sim_error(
-                StatusCode::BAD_REQUEST,
-                "CAMPAIGN_ID_TOO_LONG",
-                format!(
+            refused_id(
+                op.spec().vendor,
+                &format!(
                     "campaign id is {} bytes long; the simulator takes ids of at most {max_id} \
                      bytes (--max-id-bytes)",
                     campaign.len()
@@ -162,10 +161,7 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
     if campaign.len() <= campaign_api::CampaignId::MAX_LEN
         && let Err(e) = campaign_api::CampaignId::new(campaign)
     {
-        return (
-            Some(op),
-            sim_error(StatusCode::BAD_REQUEST, "BAD_CAMPAIGN_ID", e.to_string()),
-        );
+        return (Some(op), refused_id(op.spec().vendor, &e.to_string()));
     }
     let decision = shared.faults.decide(&FaultRequest {
         number: shared.sequence.fetch_add(1, Ordering::Relaxed),

@@ -237,7 +237,8 @@ async fn admin_routes_report_counters_and_config_and_reset() {
 async fn an_id_the_client_would_refuse_is_refused_here_too() {
     // `..` and `.` reach a host only from a client that does not normalise URLs (reqwest's
     // `url` turns `/x/%2E%2E` into `/`): written raw, on a socket, the simulator refuses them as
-    // campaign-api does.
+    // campaign-api does, in the vendor's own error shape (Schemathesis's negative mode holds it
+    // to the documents): VoiceGenie's 404 NOT_FOUND, Kore.ai's 400 {msg, code}.
     let sim = sim(SimConfig::default()).await;
     let base = sim.base_url();
     for path in [
@@ -252,9 +253,18 @@ async fn an_id_the_client_would_refuse_is_refused_here_too() {
             .await
             .expect("an answer");
         let text = String::from_utf8_lossy(&got);
-        assert_eq!(status_of(&got), Some(400), "{path}: {text}");
-        assert!(text.contains("\"BAD_CAMPAIGN_ID\""), "{path}: {text}");
+        assert_eq!(status_of(&got), Some(404), "{path}: {text}");
+        assert!(text.contains("\"error\":\"NOT_FOUND\""), "{path}: {text}");
+        assert!(text.contains("\"success\":false"), "{path}: {text}");
     }
+    let kore = "POST /campaign/api/v1/public/st-1/campaign/%2E%2E?campaignType=voice&trigger=play HTTP/1.1\r\nHost: sim\r\nauth: any\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    let got = one_shot(sim.addr(), kore.as_bytes(), false)
+        .await
+        .expect("an answer");
+    let text = String::from_utf8_lossy(&got);
+    assert_eq!(status_of(&got), Some(400), "{text}");
+    assert!(text.contains("\"code\":4000"), "{text}");
+    assert!(text.contains("\"msg\":"), "{text}");
     let (s, _, b) = raw(
         reqwest::Method::GET,
         format!("{base}/campaign/load-ok-1"),

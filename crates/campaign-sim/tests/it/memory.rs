@@ -91,10 +91,11 @@ async fn reads_of_huge_ids_are_refused_and_store_nothing() {
     let rss_after_reads = rss_kib();
     let after_reads = admin_counters(&http, &base).await;
 
-    // Assert: each refused for its length, naming the limit; nothing stored.
+    // Assert: each refused for its length, naming the limit, in VoiceGenie's documented 404
+    // shape (no campaign has such an id); nothing stored.
     for (status, _, body) in &reads {
-        assert_eq!(*status, 400, "{body}");
-        assert_eq!(body["error"], "CAMPAIGN_ID_TOO_LONG");
+        assert_eq!(*status, 404, "{body}");
+        assert_eq!(body["error"], "NOT_FOUND");
         assert!(
             body["message"]
                 .as_str()
@@ -156,11 +157,14 @@ async fn huge_starts_are_refused_and_unstarted_ids_stay_unknown() {
 
     // Assert: huge starts refused the same way; an id nobody started is unknown (404) to a
     // read, a stop or a pause, and stays so.
-    assert!(
-        huge_starts
-            .iter()
-            .all(|(s, _, b)| *s == 400 && b["error"] == "CAMPAIGN_ID_TOO_LONG")
-    );
+    assert!(huge_starts.iter().all(|(s, _, b)| {
+        *s == 404
+            && b["error"] == "NOT_FOUND"
+            && b["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("at most 128 bytes")
+    }));
     assert!(
         unknown
             .iter()

@@ -93,7 +93,14 @@ pub(crate) async fn faults(State(shared): State<Arc<Shared>>) -> Json<Faults> {
 /// `PUT /__sim/faults`: replaces the fault settings with the body's (every key absent from it
 /// takes its default: the body is the whole new setting, not a patch). Answers the settings now
 /// in force, or 400 naming the first bad key.
-pub(crate) async fn put_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn put_faults(
+    State(shared): State<Arc<Shared>>,
+    body: axum::body::Body,
+) -> Response {
+    let body = match read_body(body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let faults: Faults = match parse(&body) {
         Ok(f) => f,
         Err(e) => return refuse("BAD_FAULTS", e),
@@ -118,7 +125,14 @@ struct SetClock {
 }
 
 /// `PUT /__sim/clock` with `{"elapsed": "900s"}`: the clock reads that now and runs on.
-pub(crate) async fn put_clock(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn put_clock(
+    State(shared): State<Arc<Shared>>,
+    body: axum::body::Body,
+) -> Response {
+    let body = match read_body(body).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     match parse::<SetClock>(&body) {
         Ok(set) => {
             shared.clock.set(set.elapsed);
@@ -128,9 +142,38 @@ pub(crate) async fn put_clock(State(shared): State<Arc<Shared>>, body: Bytes) ->
     }
 }
 
-/// Reads a JSON body; an error names the key where it went wrong (`schedule[0].latency`, or an
-/// unknown key itself), or `body` when it is not JSON at all.
+/// The largest admin body read: fault settings and a clock reading are small; a bigger body is
+/// refused in JSON (413), as every other refusal of the simulator is.
+const MAX_ADMIN_BODY: usize = 256 * 1024;
+
+/// An admin route's body, at most [`MAX_ADMIN_BODY`]; a longer one is a JSON 413.
+async fn read_body(body: axum::body::Body) -> Result<Bytes, Response> {
+    axum::body::to_bytes(body, MAX_ADMIN_BODY)
+        .await
+        .map_err(|_| {
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Json(json!({
+                    "error": "BODY_TOO_LARGE",
+                    "key": "body",
+                    "message": format!("an admin body is at most {} KiB", MAX_ADMIN_BODY / 1024),
+                })),
+            )
+                .into_response()
+        })
+}
+
+/// Reads a JSON object body; an error names the key where it went wrong (`schedule[0].latency`,
+/// or an unknown key itself), or `body` when it is not a JSON object at all (`[]` would read as
+/// a struct of defaults, and silently clear every fault).
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, FaultsError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(FaultsError::new(
+            "body",
+            "a JSON object is needed, such as {\"error_rate_503\": 0.1} ({} clears every fault)",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         // The path ends at the bad key, an unknown one included: `schedule[1].latncy`.

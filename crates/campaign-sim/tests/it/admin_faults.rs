@@ -115,6 +115,38 @@ async fn bad_fault_settings_are_refused_naming_the_key_and_change_nothing() {
     assert_eq!(status_read(&sim).await, 200);
 }
 
+/// Neither an array (which would read as every default, and clear every fault) nor a body of
+/// megabytes replaces the settings: a JSON 400 naming `body`, and a JSON 413.
+#[tokio::test]
+async fn an_array_or_a_huge_body_replaces_nothing_and_is_refused_in_json() {
+    let sim = sim(SimConfig::default()).await;
+    let (status, set) = put(&sim, "faults", json!({"error_rate_503": 0.1})).await;
+    assert_eq!(status, 200, "{set}");
+    let before = sim.faults();
+    let (status, answer) = put(&sim, "faults", json!([])).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(answer["key"], "body", "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("a JSON object is needed")),
+        "{answer}"
+    );
+    let r = reqwest::Client::new()
+        .put(format!("{}/__sim/faults", sim.base_url()))
+        .body(format!(
+            "{{\"latency\": \"{}\"}}",
+            "x".repeat(10 * 1024 * 1024)
+        ))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 413);
+    let answer: serde_json::Value = r.json().await.expect("a JSON 413");
+    assert_eq!(answer["error"], "BODY_TOO_LARGE", "{answer}");
+    assert_eq!(sim.faults(), before, "nothing was replaced");
+}
+
 #[tokio::test]
 async fn a_request_inside_a_scheduled_window_sees_the_fault_and_one_outside_does_not() {
     // Arrange: 503 on every request from 600 s to 1200 s of the simulator's clock, and a

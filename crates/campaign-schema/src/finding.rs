@@ -68,7 +68,7 @@ pub struct Finding {
     /// How sure we are of the expectation it departs from.
     #[serde(default)]
     pub grade: Grade,
-    /// Where the expectation is documented (vendor page, beyond-the-copies, or our assumption).
+    /// Where the expectation is documented (a vendor page, or our assumption).
     pub source: String,
 }
 

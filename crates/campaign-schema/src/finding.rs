@@ -278,7 +278,7 @@ mod tests {
             actual: describe(Some(&serde_json::json!("0"))),
             class: Class::Breaking,
             grade: Grade::Documented,
-            source: "vendor-docs/000".into(),
+            source: "Kore.ai docs, \"Start Voice Campaign\"".into(),
         };
         assert_eq!(
             f.to_string(),

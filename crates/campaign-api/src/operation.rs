@@ -33,19 +33,25 @@ impl Method {
     }
 }
 
-/// Where the vendor documents an operation or a response.
+/// Where the vendor documents an operation or a response, cited as a person cites
+/// documentation: whose documentation, the page's title and, where it has one we know, its
+/// public address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    /// One of the copied vendor pages in `vendor-docs/`.
+    /// A page of the vendor's documentation.
     Page {
-        /// File name in `vendor-docs/`.
-        file: &'static str,
+        /// Whose documentation (`Kore.ai docs`, `VoiceGenie (Oriserve) API docs`).
+        docs: &'static str,
         /// The page's title.
         title: &'static str,
+        /// The page's public address; `None` when we know of none.
+        address: Option<&'static str>,
     },
-    /// `vendor-docs/beyond-the-copies.md`: the vendor's other pages and drafts.
-    Beyond {
-        /// The bullet it comes from.
+    /// A vendor-authored draft that names no page (VoiceGenie's pause, get and 401).
+    Draft {
+        /// Whose drafts (`VoiceGenie (Oriserve) API drafts`).
+        docs: &'static str,
+        /// What in them documents it.
         topic: &'static str,
     },
     /// Nothing documents it: our assumption, written beside the schema it shapes.
@@ -53,16 +59,16 @@ pub enum Source {
 }
 
 impl Source {
-    /// True when a vendor page (copied or not) states it.
+    /// True when a vendor page or draft states it.
     pub fn is_documented(self) -> bool {
         self.grade() == Grade::Documented
     }
 
-    /// The grade of what it cites: [`Grade::Documented`] for a vendor page (copied or not),
+    /// The grade of what it cites: [`Grade::Documented`] for a vendor page or draft,
     /// [`Grade::Assumed`] for our assumption. The one place a citation becomes a grade.
     pub fn grade(self) -> Grade {
         match self {
-            Source::Page { .. } | Source::Beyond { .. } => Grade::Documented,
+            Source::Page { .. } | Source::Draft { .. } => Grade::Documented,
             Source::Assumption => Grade::Assumed,
         }
     }
@@ -117,8 +123,17 @@ impl fmt::Display for Grade {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Page { file, title } => write!(f, "vendor-docs/{file} ({title})"),
-            Source::Beyond { topic } => write!(f, "vendor-docs/beyond-the-copies.md ({topic})"),
+            Source::Page {
+                docs,
+                title,
+                address: Some(address),
+            } => write!(f, "{docs}, \"{title}\", {address}"),
+            Source::Page {
+                docs,
+                title,
+                address: None,
+            } => write!(f, "{docs}, \"{title}\" (no public address known)"),
+            Source::Draft { docs, topic } => write!(f, "{docs}: {topic} (no public address known)"),
             Source::Assumption => f.write_str("our assumption (undocumented by the vendor)"),
         }
     }

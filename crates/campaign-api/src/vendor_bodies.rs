@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Kore.ai campaign states [docs: beyond-the-copies].
+/// Kore.ai campaign states, as the Kore.ai documentation lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum KoreCampaignStatus {
     /// Dialing.
@@ -27,7 +27,7 @@ pub enum KoreCampaignStatus {
     Rescheduled,
 }
 
-/// Kore.ai start voice (v1 page 000, v2 beyond-the-copies).
+/// Kore.ai start voice (pages "Start Voice Campaign" and "Start Voice Campaign API-v2").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KoreVoiceStarted {
@@ -43,7 +43,7 @@ pub struct KoreVoiceStarted {
     pub campaign_instance_id: String,
 }
 
-/// Kore.ai stop voice (v1 page 003, v2 beyond-the-copies).
+/// Kore.ai stop voice (pages "Stop Voice Campaign" and "Stop Voice Campaign API-v2").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KoreVoiceStopped {
@@ -57,7 +57,7 @@ pub struct KoreVoiceStopped {
     pub campaign_instance_id: String,
 }
 
-/// Kore.ai start SMS, v1 (page 002) and v2 (page 001).
+/// Kore.ai start SMS, v1 and v2 (pages "Start SMS Campaign" and "Start SMS Campaign v2").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KoreSmsStarted {
@@ -69,7 +69,7 @@ pub struct KoreSmsStarted {
     pub updated_at: String,
 }
 
-/// Kore.ai stop SMS, v1 and v2 (beyond-the-copies).
+/// Kore.ai stop SMS, v1 and v2 (pages "Stop SMS Campaign" and "Stop SMS Campaign v2").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KoreSmsStopped {
@@ -83,7 +83,7 @@ pub struct KoreSmsStopped {
     pub campaign_execution_type: String,
 }
 
-/// Kore.ai campaign status read (beyond-the-copies).
+/// Kore.ai campaign status read (pages "Get Campaign Status API", v1 and v2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KoreStatusRead {
     /// `success` or `failure`.
@@ -113,7 +113,7 @@ pub struct KoreError {
     pub code: u32,
 }
 
-/// VoiceGenie start success (page 004).
+/// VoiceGenie start success (VoiceGenie page "Start Campaign").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VgStarted {
     /// `true`.
@@ -135,7 +135,7 @@ pub struct VgStartedData {
     pub started_at: String,
 }
 
-/// VoiceGenie pause success (beyond-the-copies).
+/// VoiceGenie pause success (VoiceGenie API drafts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VgPaused {
     /// `true`.
@@ -159,7 +159,7 @@ pub struct VgPausedData {
     pub active_calls: u64,
 }
 
-/// VoiceGenie get one campaign (beyond-the-copies; only `data.campaign_status` is documented).
+/// VoiceGenie get one campaign (VoiceGenie API drafts; only `data.campaign_status` is documented).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VgCampaign {
     /// `true`.
@@ -181,7 +181,7 @@ pub struct VgCampaignData {
     pub campaign_status: String,
 }
 
-/// VoiceGenie error body (page 004 and beyond-the-copies).
+/// VoiceGenie error body (page "Start Campaign" and the VoiceGenie API drafts).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VgError {
     /// `false`.
@@ -203,7 +203,7 @@ pub struct VgErrorDetails {
     pub missing: Vec<String>,
 }
 
-/// VoiceGenie error codes (page 004 and beyond-the-copies).
+/// VoiceGenie error codes (page "Start Campaign" and the VoiceGenie API drafts).
 pub mod vg_codes {
     /// Start while running (400).
     pub const ALREADY_RUNNING: &str = "CAMPAIGN_ALREADY_RUNNING";

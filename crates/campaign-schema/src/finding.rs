@@ -68,7 +68,7 @@ pub struct Finding {
     /// How sure we are of the expectation it departs from.
     #[serde(default)]
     pub grade: Grade,
-    /// Where the expectation is documented (vendor page, beyond-the-copies, or our assumption).
+    /// Where the expectation is documented (a vendor page, or our assumption).
     pub source: String,
 }
 
@@ -278,7 +278,7 @@ mod tests {
             actual: describe(Some(&serde_json::json!("0"))),
             class: Class::Breaking,
             grade: Grade::Documented,
-            source: "vendor-docs/000".into(),
+            source: "Kore.ai docs, \"Start Voice Campaign\"".into(),
         };
         assert_eq!(
             f.to_string(),

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The VoiceGenie campaign id used in the vendor's own curl sample (page 004).
+/// The VoiceGenie campaign id used in the vendor's own curl sample (its page "Start Campaign").
 pub const DOC_SAMPLE_VOICEGENIE_ID: &str = "550e8400-e29b-41d4-a716-446655440000";
 
 /// A VoiceGenie campaign the simulator keeps in its `draft` state (configuration missing): a start

@@ -10,43 +10,50 @@ use std::sync::OnceLock;
 /// Rows in the table (one per [`OperationId`]).
 pub(super) const COUNT: usize = 13;
 
-const P000: Source = Source::Page {
-    file: "000_8b8b019c71e96cf1.txt",
-    title: "Kore.ai Start Voice Campaign",
+/// A page of Kore.ai's API reference (https://koreai.mintlify.app/), by title and slug.
+macro_rules! kore_page {
+    ($title:literal, $slug:literal) => {
+        Source::Page {
+            docs: "Kore.ai docs",
+            title: $title,
+            address: Some(concat!(
+                "https://koreai.mintlify.app/ai-for-service/apis/contact-center/",
+                $slug
+            )),
+        }
+    };
+}
+
+const KORE_START_VOICE: Source = kore_page!("Start Voice Campaign", "start-voice-campaign");
+const KORE_STOP_VOICE: Source = kore_page!("Stop Voice Campaign", "stop-voice-campaign");
+const KORE_START_SMS: Source = kore_page!("Start SMS Campaign", "start-sms-campaign");
+const KORE_STOP_SMS: Source = kore_page!("Stop SMS Campaign", "stop-sms-campaign");
+const KORE_START_SMS_V2: Source = kore_page!("Start SMS Campaign v2", "start-sms-campaign-v2");
+const KORE_STOP_SMS_V2: Source = kore_page!("Stop SMS Campaign v2", "stop-sms-campaign-v2");
+const KORE_START_VOICE_V2: Source =
+    kore_page!("Start Voice Campaign API-v2", "start-voice-campaign-v2");
+const KORE_STOP_VOICE_V2: Source =
+    kore_page!("Stop Voice Campaign API-v2", "stop-voice-campaign-v2");
+const KORE_STATUS_V1: Source = kore_page!("Get Campaign Status API", "get-campaign-status");
+const KORE_STATUS_V2: Source = kore_page!("Get Campaign Status API", "get-campaign-status-v2");
+/// VoiceGenie's page: its public address is not known to us.
+const VG_START_PAGE: Source = Source::Page {
+    docs: "VoiceGenie (Oriserve) API docs",
+    title: "Start Campaign",
+    address: None,
 };
-const P001: Source = Source::Page {
-    file: "001_9d0b43a5fa4962d1.txt",
-    title: "Kore.ai Start SMS Campaign v2",
+const VG_DRAFTS: &str = "VoiceGenie (Oriserve) API drafts";
+const VG_PAUSE_DRAFT: Source = Source::Draft {
+    docs: VG_DRAFTS,
+    topic: "pause (GET /pauseTheCampaign/{campaignId})",
 };
-const P002: Source = Source::Page {
-    file: "002_58a5e54455d3c824.txt",
-    title: "Kore.ai Start SMS Campaign (v1)",
+const VG_GET_DRAFT: Source = Source::Draft {
+    docs: VG_DRAFTS,
+    topic: "get one campaign (GET /campaign/{campaignId})",
 };
-const P003: Source = Source::Page {
-    file: "003_224357d491cfe8d8.txt",
-    title: "Kore.ai Stop Voice Campaign",
-};
-const P004: Source = Source::Page {
-    file: "004_ff944e51cf75e147.txt",
-    title: "VoiceGenie Start Campaign",
-};
-const B_SMS_STOP: Source = Source::Beyond {
-    topic: "Kore.ai Stop SMS v1/v2",
-};
-const B_VOICE_V2: Source = Source::Beyond {
-    topic: "Kore.ai Start/Stop Voice v2",
-};
-const B_STATUS: Source = Source::Beyond {
-    topic: "Kore.ai Get campaign status",
-};
-const B_VG_PAUSE: Source = Source::Beyond {
-    topic: "VoiceGenie pause",
-};
-const B_VG_GET: Source = Source::Beyond {
-    topic: "VoiceGenie get one",
-};
-const B_VG_AUTH: Source = Source::Beyond {
-    topic: "VoiceGenie 401",
+const VG_AUTH_DRAFT: Source = Source::Draft {
+    docs: VG_DRAFTS,
+    topic: "401 UNAUTHORIZED",
 };
 
 /// Kore.ai documents no error bodies: these are ours, shared by every Kore operation.
@@ -77,52 +84,61 @@ const fn ok(schema: &'static str, source: Source) -> ResponseSpec {
 const VG_401: ResponseSpec = ResponseSpec {
     status: 401,
     schema: "voicegenie/error.401.json",
-    source: B_VG_AUTH,
+    source: VG_AUTH_DRAFT,
 };
 
-static KORE_VOICE_START_V1: [ResponseSpec; 4] = kore(ok("kore/voice-start.200.json", P000));
-static KORE_VOICE_STOP_V1: [ResponseSpec; 4] = kore(ok("kore/voice-stop.200.json", P003));
-static KORE_SMS_START_V1: [ResponseSpec; 4] = kore(ok("kore/sms-start.200.json", P002));
-static KORE_SMS_START_V2: [ResponseSpec; 4] = kore(ok("kore/sms-start.200.json", P001));
-static KORE_SMS_STOP: [ResponseSpec; 4] = kore(ok("kore/sms-stop.200.json", B_SMS_STOP));
-static KORE_VOICE_START_V2: [ResponseSpec; 4] = kore(ok("kore/voice-start.200.json", B_VOICE_V2));
-static KORE_VOICE_STOP_V2: [ResponseSpec; 4] = kore(ok("kore/voice-stop.200.json", B_VOICE_V2));
-static KORE_STATUS: [ResponseSpec; 4] = kore(ok("kore/status.200.json", B_STATUS));
+static KORE_VOICE_START_V1: [ResponseSpec; 4] =
+    kore(ok("kore/voice-start.200.json", KORE_START_VOICE));
+static KORE_VOICE_STOP_V1: [ResponseSpec; 4] =
+    kore(ok("kore/voice-stop.200.json", KORE_STOP_VOICE));
+static KORE_SMS_START_V1: [ResponseSpec; 4] = kore(ok("kore/sms-start.200.json", KORE_START_SMS));
+static KORE_SMS_START_V2: [ResponseSpec; 4] =
+    kore(ok("kore/sms-start.200.json", KORE_START_SMS_V2));
+static KORE_SMS_STOP_V1: [ResponseSpec; 4] = kore(ok("kore/sms-stop.200.json", KORE_STOP_SMS));
+static KORE_SMS_STOP_V2: [ResponseSpec; 4] = kore(ok("kore/sms-stop.200.json", KORE_STOP_SMS_V2));
+static KORE_VOICE_START_V2: [ResponseSpec; 4] =
+    kore(ok("kore/voice-start.200.json", KORE_START_VOICE_V2));
+static KORE_VOICE_STOP_V2: [ResponseSpec; 4] =
+    kore(ok("kore/voice-stop.200.json", KORE_STOP_VOICE_V2));
+static KORE_STATUS_V1_RESPONSES: [ResponseSpec; 4] =
+    kore(ok("kore/status.200.json", KORE_STATUS_V1));
+static KORE_STATUS_V2_RESPONSES: [ResponseSpec; 4] =
+    kore(ok("kore/status.200.json", KORE_STATUS_V2));
 static VG_START: [ResponseSpec; 5] = [
-    ok("voicegenie/start.200.json", P004),
+    ok("voicegenie/start.200.json", VG_START_PAGE),
     ResponseSpec {
         status: 400,
         schema: "voicegenie/start.400.json",
-        source: P004,
+        source: VG_START_PAGE,
     },
     ResponseSpec {
         status: 404,
         schema: "voicegenie/start.404.json",
-        source: P004,
+        source: VG_START_PAGE,
     },
     ResponseSpec {
         status: 422,
         schema: "voicegenie/start.422.json",
-        source: P004,
+        source: VG_START_PAGE,
     },
     VG_401,
 ];
 static VG_PAUSE: [ResponseSpec; 4] = [
-    ok("voicegenie/pause.200.json", B_VG_PAUSE),
+    ok("voicegenie/pause.200.json", VG_PAUSE_DRAFT),
     ResponseSpec {
         status: 400,
         schema: "voicegenie/pause.400.json",
-        source: B_VG_PAUSE,
+        source: VG_PAUSE_DRAFT,
     },
     ResponseSpec {
         status: 404,
         schema: "voicegenie/pause.404.json",
-        source: B_VG_PAUSE,
+        source: VG_PAUSE_DRAFT,
     },
     VG_401,
 ];
 static VG_CAMPAIGN: [ResponseSpec; 3] = [
-    ok("voicegenie/campaign.200.json", B_VG_GET),
+    ok("voicegenie/campaign.200.json", VG_GET_DRAFT),
     ResponseSpec {
         status: 404,
         schema: "voicegenie/campaign.404.json",
@@ -160,7 +176,7 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Voice),
             method: Post,
             template: "/campaign/api/v1/public/{iid}/campaign/{campaignId}?campaignType=voice&trigger=play",
-            source: P000,
+            source: KORE_START_VOICE,
             responses: &KORE_VOICE_START_V1,
         },
         Row {
@@ -171,7 +187,7 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Voice),
             method: Post,
             template: "/campaign/api/v1/public/{iid}/campaign/{campaignId}?campaignType=voice&trigger=stop",
-            source: P003,
+            source: KORE_STOP_VOICE,
             responses: &KORE_VOICE_STOP_V1,
         },
         Row {
@@ -182,7 +198,7 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Sms),
             method: Post,
             template: "/campaign/api/v1/public/{streamId}/campaign/{campaignId}?campaignType=sms&trigger=play",
-            source: P002,
+            source: KORE_START_SMS,
             responses: &KORE_SMS_START_V1,
         },
         Row {
@@ -193,8 +209,8 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Sms),
             method: Post,
             template: "/campaign/api/v1/public/{streamId}/campaign/{campaignId}?campaignType=sms&trigger=stop",
-            source: B_SMS_STOP,
-            responses: &KORE_SMS_STOP,
+            source: KORE_STOP_SMS,
+            responses: &KORE_SMS_STOP_V1,
         },
         Row {
             id: KoreSmsStartV2,
@@ -204,7 +220,7 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Sms),
             method: Post,
             template: "/campaign/api/v2/public/{streamId}/campaign/{campaignId}?campaignType=sms&trigger=play",
-            source: P001,
+            source: KORE_START_SMS_V2,
             responses: &KORE_SMS_START_V2,
         },
         Row {
@@ -215,8 +231,8 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Sms),
             method: Post,
             template: "/campaign/api/v2/public/{streamId}/campaign//trigger/{campaignId}?accountId={accountId}&campaignType=sms&trigger=stop",
-            source: B_SMS_STOP,
-            responses: &KORE_SMS_STOP,
+            source: KORE_STOP_SMS_V2,
+            responses: &KORE_SMS_STOP_V2,
         },
         Row {
             id: KoreVoiceStartV2,
@@ -226,7 +242,7 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Voice),
             method: Post,
             template: "/api/v2/public/{streamId}/campaign/trigger/{campaignId}?accountId={accountId}&campaignType=voice&trigger=play",
-            source: B_VOICE_V2,
+            source: KORE_START_VOICE_V2,
             responses: &KORE_VOICE_START_V2,
         },
         Row {
@@ -237,7 +253,7 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Voice),
             method: Post,
             template: "/api/v2/public/{streamId}/campaign/trigger/{campaignId}?accountId={accountId}&campaignType=voice&trigger=stop",
-            source: B_VOICE_V2,
+            source: KORE_STOP_VOICE_V2,
             responses: &KORE_VOICE_STOP_V2,
         },
         Row {
@@ -248,8 +264,8 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: None,
             method: Get,
             template: "/agentassist/api/v1/public/{iid}/campaign/{campaignId}/status?view=status",
-            source: B_STATUS,
-            responses: &KORE_STATUS,
+            source: KORE_STATUS_V1,
+            responses: &KORE_STATUS_V1_RESPONSES,
         },
         Row {
             id: KoreStatusV2,
@@ -259,8 +275,8 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: None,
             method: Get,
             template: "/campaign/api/v2/public/{streamId}/campaign/{campaignId}/status?accountId={accountId}&view=status",
-            source: B_STATUS,
-            responses: &KORE_STATUS,
+            source: KORE_STATUS_V2,
+            responses: &KORE_STATUS_V2_RESPONSES,
         },
         Row {
             id: VoiceGenieStart,
@@ -270,7 +286,7 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Voice),
             method: Get,
             template: "/startCampaign/{campaignId}",
-            source: P004,
+            source: VG_START_PAGE,
             responses: &VG_START,
         },
         Row {
@@ -281,7 +297,7 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Voice),
             method: Get,
             template: "/pauseTheCampaign/{campaignId}",
-            source: B_VG_PAUSE,
+            source: VG_PAUSE_DRAFT,
             responses: &VG_PAUSE,
         },
         Row {
@@ -292,7 +308,7 @@ pub(super) const ROWS: [Row; COUNT] = {
             channel: Some(Voice),
             method: Get,
             template: "/campaign/{campaignId}",
-            source: B_VG_GET,
+            source: VG_GET_DRAFT,
             responses: &VG_CAMPAIGN,
         },
     ]

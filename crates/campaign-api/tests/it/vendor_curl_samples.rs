@@ -1,6 +1,6 @@
 //! Each operation, rendered, equals the request in the vendor docs' curl sample: method, path,
-//! query, header names and body. The expected requests below are transcribed from the pages in
-//! `vendor-docs/` with their placeholders filled in.
+//! query, header names and body. The expected requests below are transcribed from the vendor
+//! pages `docs/operations.md` cites, with their placeholders filled in.
 
 use campaign_api::{Credential, OperationId, Target, Vendor, parse_base_url};
 use secrecy::SecretString;
@@ -71,7 +71,8 @@ fn samples() -> Vec<Sample> {
             OperationId::KoreSmsStartV2,
             format!("/campaign/api/v2/public/{IID}/campaign/{c}?campaignType=sms&trigger=play"),
         ),
-        // beyond-the-copies: stop SMS v1 / v2, voice v2, status v1 / v2.
+        // The pages beyond the five whose curl samples are in the contract tests: stop SMS v1 / v2,
+        // voice v2, status v1 / v2.
         kore_sample(
             OperationId::KoreSmsStopV1,
             format!("/campaign/api/v1/public/{IID}/campaign/{c}?campaignType=sms&trigger=stop"),

@@ -58,7 +58,8 @@ pub(super) fn security(vendor: Vendor) -> (Value, Value) {
                     "name": AUTH.as_str(),
                     "description": "The Kore.ai JWT (HS256, claims sub and appId, signed with the \
                                     app's client secret), sent as `auth: <JWT>`, not as \
-                                    Authorization (vendor-docs/beyond-the-copies.md, page 000).",
+                                    Authorization (Kore.ai docs, \"How to generate the JWT \
+                                    Token\", https://koreai.mintlify.app/ai-for-service/apis/automation/api-introduction#generating-the-jwt-token).",
                 }
             }),
             json!([{ "koreJwt": [] }]),
@@ -69,14 +70,16 @@ pub(super) fn security(vendor: Vendor) -> (Value, Value) {
                     "type": "apiKey",
                     "in": "header",
                     "name": X_API_KEY.as_str(),
-                    "description": "The VoiceGenie API key (vendor-docs/004_ff944e51cf75e147.txt).",
+                    "description": "The VoiceGenie API key (VoiceGenie (Oriserve) API docs, \
+                                    \"Start Campaign\"; no public address known).",
                 },
                 "sessionToken": {
                     "type": "apiKey",
                     "in": "cookie",
                     "name": "token",
                     "description": "`Cookie: token=<jwt>`, which the vendor's later drafts use \
-                                    instead of x-api-key (vendor-docs/beyond-the-copies.md).",
+                                    instead of x-api-key (VoiceGenie (Oriserve) API drafts; no \
+                                    public address known).",
                 }
             }),
             json!([{ "apiKey": [] }, { "sessionToken": [] }]),
@@ -175,7 +178,7 @@ pub(super) fn path_item(
             parameters.push(string_param(
                 h.as_str(),
                 "header",
-                format!("{what} Sent on every Kore.ai campaign call (vendor-docs/beyond-the-copies.md, page 000)."),
+                format!("{what} Sent on every Kore.ai campaign call (Kore.ai docs, e.g. \"Start Voice Campaign\", https://koreai.mintlify.app/ai-for-service/apis/contact-center/start-voice-campaign)."),
             ));
         }
     }
@@ -208,8 +211,9 @@ pub(super) fn path_item(
             "requestBody".into(),
             json!({
                 "required": true,
-                "description": "Every Kore.ai campaign call sends the body {} \
-                                (vendor-docs/beyond-the-copies.md, page 000).",
+                "description": "Every Kore.ai campaign call sends the body {} (Kore.ai docs, \
+                                e.g. \"Start Voice Campaign\", \
+                                https://koreai.mintlify.app/ai-for-service/apis/contact-center/start-voice-campaign).",
                 "content": { "application/json": {
                     "schema": { "const": body.clone() },
                     "example": body,

@@ -375,7 +375,7 @@ mod tests {
             } else {
                 Grade::Documented
             },
-            source: "vendor-docs/000_x.txt (Kore.ai Start Voice Campaign)".into(),
+            source: "Kore.ai docs, \"Start Voice Campaign\", https://koreai.mintlify.app/ai-for-service/apis/contact-center/start-voice-campaign".into(),
         }
     }
 
@@ -392,7 +392,7 @@ mod tests {
         let step: StepResult = serde_json::from_value(serde_json::json!({
             "vendor": "kore",
             "operation": "kore voice-start-v1",
-            "source": "vendor-docs/000_x.txt (Kore.ai Start Voice Campaign)",
+            "source": "Kore.ai docs, \"Start Voice Campaign\", https://koreai.mintlify.app/ai-for-service/apis/contact-center/start-voice-campaign",
             "step": "start",
             "expected": "200",
             "status": 200,
@@ -517,7 +517,7 @@ mod tests {
             "\"x | y\\nz\" <h1>502</h1>\n`tick`",
         );
         f.operation = "kore op|name".into();
-        f.source = "vendor-docs/a | b\nc <b>".into();
+        f.source = "Kore.ai docs | b\nc <b>".into();
         let mut r = report(vec![f]);
         r.cleanup = vec!["line one\nline | two".into()];
         let md = r.to_markdown();
@@ -536,7 +536,7 @@ mod tests {
             "{row}"
         );
         assert!(row.contains("`$.a\\|b`"), "{row}");
-        assert!(row.contains("vendor-docs/a \\| b<br>c &lt;b&gt;"), "{row}");
+        assert!(row.contains("Kore.ai docs \\| b<br>c &lt;b&gt;"), "{row}");
         assert!(md.contains("- line one<br>line \\| two\n"), "{md}");
         assert!(!md.contains("<b>"), "{md}");
     }

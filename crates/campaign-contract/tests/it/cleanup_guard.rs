@@ -18,7 +18,7 @@ fn json(status: u16, body: serde_json::Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
 }
 
-/// The documented stop answer (vendor-docs/003).
+/// The documented stop answer (Kore.ai page "Stop Voice Campaign").
 fn stopped_answer() -> ResponseTemplate {
     json(
         200,
@@ -27,7 +27,7 @@ fn stopped_answer() -> ResponseTemplate {
     )
 }
 
-/// The documented status read (beyond-the-copies.md) showing `status`.
+/// The documented status read (Kore.ai page "Get Campaign Status API") showing `status`.
 fn status_answer(status: &str) -> ResponseTemplate {
     json(
         200,

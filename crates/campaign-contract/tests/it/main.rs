@@ -16,5 +16,6 @@ mod openapi;
 mod report_schema;
 mod samples;
 mod secrets;
+mod self_contained;
 mod standin;
 mod support;

@@ -1,8 +1,8 @@
 //! Every verdict of `campaign-contract check` on a host we did not write: the stand-in in
-//! `tests/fixtures/vendor_standin.py`, written from `../shared/vendor-docs/` alone. It keeps
-//! every documented statement and, where the docs are silent, answers differently from each of
-//! our assumptions (409 for refusals, another error shape, 200 "failure" for an unknown Kore.ai
-//! campaign, 403 for bad credentials, no undocumented fields).
+//! `tests/fixtures/vendor_standin.py`, written from the vendor pages alone (`docs/operations.md`
+//! cites them). It keeps every documented statement and, where the docs are silent, answers
+//! differently from each of our assumptions (409 for refusals, another error shape, 200
+//! "failure" for an unknown Kore.ai campaign, 403 for bad credentials, no undocumented fields).
 //!
 //! - faithful: pass, with the assumption findings listed first; strict: fail on them;
 //! - a breaking switch: fail, naming the pointer; an outage: unavailable; a new field: pass, or

@@ -10,7 +10,7 @@ mod markdown;
 /// Version of the JSON report's format (`schema_version`, described by
 /// `schemas/report/drift-report.json`). Bumped only when an existing field is removed or changes
 /// type or meaning; a new field is added to the schema in the same change.
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// Which host a vendor was checked against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

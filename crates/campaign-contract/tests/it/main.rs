@@ -13,6 +13,7 @@ mod leaks;
 mod lifecycle_rules;
 mod noise;
 mod openapi;
+mod private_ca;
 mod report_schema;
 mod samples;
 mod secrets;

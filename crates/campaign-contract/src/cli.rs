@@ -549,6 +549,10 @@ async fn check(
 }
 
 #[cfg(test)]
+#[path = "../../../tests/fixtures/help.rs"]
+mod help_check;
+
+#[cfg(test)]
 mod help_tests {
     use super::*;
     use clap::CommandFactory;
@@ -557,34 +561,6 @@ mod help_tests {
     /// codes, so a user never has to read the source for what an outcome means.
     #[test]
     fn every_help_ends_with_examples_and_exit_codes() {
-        let mut top = Cli::command();
-        top.build();
-        let mut commands = vec![top.clone()];
-        commands.extend(
-            top.get_subcommands()
-                .filter(|c| c.get_name() != "help")
-                .cloned(),
-        );
-        for mut c in commands {
-            let name = c.get_name().to_string();
-            let help = c.render_long_help().to_string();
-            let examples = help
-                .find("Examples:")
-                .unwrap_or_else(|| panic!("{name}: {help}"));
-            let codes = help
-                .find("Exit codes:")
-                .unwrap_or_else(|| panic!("{name}: {help}"));
-            assert!(examples < codes, "{name}: {help}");
-            assert!(help[codes..].contains("\n  0 "), "{name}: {help}");
-            assert!(help[codes..].contains("\n  2 "), "{name}: {help}");
-            assert!(
-                help[examples..codes]
-                    .lines()
-                    .filter(|l| l.starts_with("  "))
-                    .count()
-                    >= 2,
-                "{name}: two examples: {help}"
-            );
-        }
+        super::help_check::assert_every_help_ends_with_examples_and_exit_codes(Cli::command());
     }
 }

@@ -392,17 +392,15 @@ fn try_lines(base: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[path = "../../../tests/fixtures/help.rs"]
+mod help_check;
+
+#[cfg(test)]
 mod tests {
     #[test]
     fn the_help_ends_with_examples_and_exit_codes() {
         use clap::CommandFactory;
-        let help = Cli::command().render_long_help().to_string();
-        let examples = help.find("Examples:").expect(&help);
-        let codes = help.find("Exit codes:").expect(&help);
-        assert!(
-            examples < codes && help[codes..].contains("\n  2 "),
-            "{help}"
-        );
+        super::help_check::assert_every_help_ends_with_examples_and_exit_codes(Cli::command());
     }
 
     use super::*;

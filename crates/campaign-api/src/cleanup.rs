@@ -131,8 +131,9 @@ pub struct Recovered {
 /// At most this many ids are listed in one line; the rest are counted.
 const LISTED: usize = 20;
 
-/// `a, b, c` or `a, b, … and 180 more`.
-fn listed(ids: &[CampaignId]) -> String {
+/// `a, b, c` or `a, b, … and 180 more`: campaign ids in one line a person reads, the first
+/// [`LISTED`] of them (every line a cleanup prints about what it will stop or leave alone).
+pub fn listed(ids: &[CampaignId]) -> String {
     let shown: Vec<&str> = ids.iter().take(LISTED).map(CampaignId::as_str).collect();
     match ids.len().saturating_sub(LISTED) {
         0 => shown.join(", "),

@@ -88,7 +88,7 @@ pub use campaign_id::{CampaignId, CampaignIdError};
 pub use class::{TransportClass, is_tls, is_unavailable_status};
 pub use cleanup::{
     CLEANUP_BOUND, CLEANUP_BOUND_PER, CONCURRENT_STOPS, CleanupGuard, CleanupProgress, GuardError,
-    Recovered, Stopped, cleanup_bound, read_state,
+    Recovered, Stopped, cleanup_bound, listed, read_state,
 };
 pub use client::{
     CallError, Client, ClientConfig, ClientSetupError, DEFAULT_MAX_BODY, Exchange, TransportError,

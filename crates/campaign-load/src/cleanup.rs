@@ -57,17 +57,6 @@ struct Names {
     given: bool,
 }
 
-/// At most this many ids are listed before the stopping begins; the rest are counted.
-const LISTED: usize = 20;
-
-fn listed(ids: &[CampaignId]) -> String {
-    let shown: Vec<&str> = ids.iter().take(LISTED).map(CampaignId::as_str).collect();
-    match ids.len().saturating_sub(LISTED) {
-        0 => shown.join(", "),
-        more => format!("{}, … and {more} more", shown.join(", ")),
-    }
-}
-
 impl Cleanup {
     /// Takes under a guard what the journal of `target`'s host shows an earlier run left
     /// started, judged by `schemas`' lifecycle rules; when the target names campaigns, only
@@ -130,7 +119,7 @@ impl Cleanup {
                 out.push(format!(
                     "campaign-load cleanup: stopping the {} named: {}",
                     take.len(),
-                    listed(take)
+                    campaign_api::listed(take)
                 ));
             }
             if !alone.is_empty() {
@@ -138,7 +127,7 @@ impl Cleanup {
                     "campaign-load cleanup: leaving alone the {} not named in {} (nothing is sent to them; they stay in the journal until a cleanup names them): {}",
                     alone.len(),
                     self.names.vars,
-                    listed(alone)
+                    campaign_api::listed(alone)
                 ));
             }
         } else {
@@ -146,7 +135,7 @@ impl Cleanup {
                 "campaign-load cleanup: no campaign is named in {}, so every campaign the journal for {host} shows left started is stopped: {} campaign(s): {}",
                 self.names.vars,
                 take.len(),
-                listed(take)
+                campaign_api::listed(take)
             ));
         }
         out

@@ -97,13 +97,9 @@ pub(crate) async fn put_faults(
     State(shared): State<Arc<Shared>>,
     body: axum::body::Body,
 ) -> Response {
-    let body = match read_body(body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let faults: Faults = match parse(&body) {
+    let faults: Faults = match read_json(body, "BAD_FAULTS").await {
         Ok(f) => f,
-        Err(e) => return refuse("BAD_FAULTS", e),
+        Err(r) => return r,
     };
     match shared.faults.replace(faults) {
         Ok(()) => Json(shared.faults.faults()).into_response(),
@@ -129,22 +125,28 @@ pub(crate) async fn put_clock(
     State(shared): State<Arc<Shared>>,
     body: axum::body::Body,
 ) -> Response {
-    let body = match read_body(body).await {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    match parse::<SetClock>(&body) {
+    match read_json::<SetClock>(body, "BAD_CLOCK").await {
         Ok(set) => {
             shared.clock.set(set.elapsed);
             Json(shared.clock.reading()).into_response()
         }
-        Err(e) => refuse("BAD_CLOCK", e),
+        Err(r) => r,
     }
 }
 
 /// The largest admin body read: fault settings and a clock reading are small; a bigger body is
 /// refused in JSON (413), as every other refusal of the simulator is.
 const MAX_ADMIN_BODY: usize = 256 * 1024;
+
+/// An admin route's JSON object body as `T`: a body over [`MAX_ADMIN_BODY`] is a JSON 413, one
+/// that does not read a 400 with `error` and the key where it went wrong.
+async fn read_json<T: DeserializeOwned>(
+    body: axum::body::Body,
+    error: &str,
+) -> Result<T, Response> {
+    let body = read_body(body).await?;
+    parse(&body).map_err(|e| refuse(error, e))
+}
 
 /// An admin route's body, at most [`MAX_ADMIN_BODY`]; a longer one is a JSON 413.
 async fn read_body(body: axum::body::Body) -> Result<Bytes, Response> {

@@ -43,7 +43,11 @@ impl Backoff {
     pub fn after(&self, user: usize, failed: bool) -> Option<Duration> {
         let streak = &self.streaks[user.min(self.streaks.len() - 1)];
         if !failed {
-            streak.store(0, Ordering::Relaxed);
+            // Read first: the streaks sit side by side, and a store on every answered request
+            // would bounce their cache line between the users' threads on the hot path.
+            if streak.load(Ordering::Relaxed) != 0 {
+                streak.store(0, Ordering::Relaxed);
+            }
             return None;
         }
         let n = streak.fetch_add(1, Ordering::Relaxed).saturating_add(1);

@@ -6,12 +6,7 @@
 # Usage: tests/image/lint.sh [CONTAINERFILE...] (default: Containerfile).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-venv="${CARGO_TARGET_DIR:-target}/py-hadolint"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv" >&2
-fi
-# Already satisfied pins make this a quick no-op.
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/image/requirements.txt >&2
+venv="$(tests/venv.sh tests/image/requirements.txt hadolint)"
 
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then

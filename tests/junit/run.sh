@@ -5,7 +5,7 @@
 # each carrying what was measured, and the cleanup's case must pass.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-venv="$(tests/openapi/venv.sh)"
+venv="$(tests/venv.sh tests/openapi/requirements.txt openapi)"
 target="${CARGO_TARGET_DIR:-target}"
 # The binary the test step built (a no-op after it): `cargo build` would unify features without
 # the dev-dependencies and compile goose and jsonschema again.

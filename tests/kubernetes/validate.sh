@@ -9,12 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 KUBERNETES_VERSION=1.37.0
 dir="${1:-deploy/kubernetes}"
-venv="${CARGO_TARGET_DIR:-target}/py-kubernetes"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv" >&2
-fi
-# Already satisfied pins make this a quick no-op.
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/kubernetes/requirements.txt >&2
+venv="$(tests/venv.sh tests/kubernetes/requirements.txt kubernetes)"
 
 manifests=()
 while IFS= read -r -d '' f; do manifests+=("$f"); done \

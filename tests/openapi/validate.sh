@@ -3,6 +3,6 @@
 # validator, pinned in tests/openapi/requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-venv="$(tests/openapi/venv.sh)"
+venv="$(tests/venv.sh tests/openapi/requirements.txt openapi)"
 "$venv/bin/openapi-spec-validator" --version 2>/dev/null || true
 "$venv/bin/openapi-spec-validator" schemas/openapi/kore.json schemas/openapi/voicegenie.json

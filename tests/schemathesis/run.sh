@@ -20,7 +20,7 @@ max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-30}"
 report_dir="${SCHEMATHESIS_REPORT_DIR:-$target/schemathesis}"
 mkdir -p "$report_dir"
 
-venv="$(tests/openapi/venv.sh)"
+venv="$(tests/venv.sh tests/openapi/requirements.txt openapi)"
 profile="${SCHEMATHESIS_SIM_PROFILE:-dev}"
 if [ "$profile" = release ]; then
   cargo build --release --locked --quiet -p campaign-sim

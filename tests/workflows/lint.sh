@@ -7,12 +7,7 @@
 # Usage: tests/workflows/lint.sh [WORKFLOW...] (default: .github/workflows/*.yml).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-venv="${CARGO_TARGET_DIR:-target}/py-workflows"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv" >&2
-fi
-# Already satisfied pins make this a quick no-op.
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/workflows/requirements.txt >&2
+venv="$(tests/venv.sh tests/workflows/requirements.txt workflows)"
 
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then

@@ -69,6 +69,7 @@
 
 mod cli;
 mod environment;
+mod help;
 mod leaks;
 mod observed;
 mod openapi;

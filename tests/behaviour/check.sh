@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Behaviour check (issue 18): every command the README shows that runs against the embedded
+# Behaviour check (issue 18): every command README.md and docs/ show that runs against the embedded
 # simulator, a standalone campaign-sim, or the local vendor stand-in, run bounded, with its exit
 # code, verdict lines and report files kept and normalised so that two runs of one tree compare
 # equal; tests/behaviour/compare.sh then shows what differs between two trees.
@@ -32,7 +32,7 @@
 # out. Contract, schema-diff, OpenAPI and simulator outputs are deterministic and kept whole
 # (ports, ids and elapsed milliseconds aside).
 #
-# README commands NOT run here, and why:
+# README and docs/ commands NOT run here, and why:
 # - `cargo test --workspace`, `cargo test -p campaign-contract [-- --nocapture]`,
 #   `INSTA_UPDATE=no cargo test -p campaign-contract`: the test suite, not a command against a
 #   simulator; cargo's own result is the check (and a build is out of this script's budget).
@@ -48,14 +48,14 @@
 # - `schemathesis run …`, `tests/schemathesis/run.sh`, `tests/openapi/validate.sh`,
 #   `tests/junit/run.sh`: need pip installs into a venv (Schemathesis, openapi-spec-validator,
 #   junitparser) that are not installed here.
-# - `git show HEAD~1:… ; oasdiff breaking …`: oasdiff is not installed (the README says so too).
+# - `git show HEAD~1:… ; oasdiff breaking …`: oasdiff is not installed (docs/contract.md says so too).
 # - `promtool check config`: promtool is not installed; the scrape targets themselves
 #   (/__sim/metrics, --metrics-addr) are scraped here.
 # - `benches/` scripts (sim-vs-nginx.sh, load-vs-peers.sh): need nginx/wrk/oha and minutes.
-# Run shortened (the README's run time is over 15 s): voice-start-stop (-t 2m → 5s),
+# Run shortened (the docs' run time is over 15 s): voice-start-stop (-t 2m → 5s),
 # `--rate 1000 -t 30s` (→ 5s), ramp.toml (60 s of stages → a copy with 2 s + 2 s stages),
 # contention-single-campaign (20 s), sms-v1-v2-start (30 s), voicegenie-start (30 s) and
-# soak (30 min) (→ -t 5s). Port 8080/8099/9464/5118 of the README → a free port.
+# soak (30 min) (→ -t 5s). Port 8080/8099/9464/5118 of the docs → a free port.
 set -uo pipefail
 
 if [ $# -lt 2 ]; then
@@ -87,7 +87,7 @@ export BEHAVIOUR_OUT=$OUT BEHAVIOUR_TREE=$TREE
 rm -rf "$OUT/cases" "$OUT/norm" "$OUT/journal" "$OUT/tmp"
 mkdir -p "$OUT/cases" "$OUT/norm" "$OUT/journal" "$OUT/tmp"
 : > "$OUT/times.txt"
-sed -n '/^# README commands NOT run here/,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' > "$OUT/skipped.txt"
+sed -n '/^# README and docs\/ commands NOT run here/,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//' > "$OUT/skipped.txt"
 T0=$(date +%s)
 
 # Every process started here, ended by its pid on the way out.
@@ -244,7 +244,7 @@ stop_sim() {
   SIM_PID=
 }
 
-# The vendor stand-in (tests/fixtures/vendor_standin.py), as the README starts it by hand.
+# The vendor stand-in (tests/fixtures/vendor_standin.py), as docs/contract.md starts it by hand.
 STANDIN_PID=
 start_standin() {
   local port=$1 log=$2
@@ -262,7 +262,7 @@ stop_standin() {
   forget_pid "$STANDIN_PID"
   STANDIN_PID=
 }
-# The README's environment for a check against the stand-in on PORT.
+# docs/contract.md's environment for a check against the stand-in on PORT.
 standin_env() {
   echo "KORE_BASE_URL=http://127.0.0.1:$1 KORE_ACCOUNT_ID=acc KORE_APP_ID=app KORE_CLIENT_ID=cid" \
     "KORE_CLIENT_SECRET=s3cret KORE_VOICE_CAMPAIGN_ID=c-voice KORE_SMS_CAMPAIGN_ID=c-sms" \
@@ -290,7 +290,7 @@ echo "check.sh: binaries $BIN, tree $TREE, output $OUT"
 run load-smoke load 40 "$LOAD" --scenario scenarios/smoke.toml
 
 # ------------------------------------------------------------------------------------------
-# 2. Load runs (README "Load runs"), embedded simulator.
+# 2. Load runs (docs/load.md), embedded simulator.
 run load-voice-start-stop-u64 load 40 "$LOAD" -s scenarios/voice-start-stop.toml -u 64 -t 5s
 run load-smoke-threshold-report-md load 40 "$LOAD" -s scenarios/smoke.toml --threshold 'p99<100ms' --report-file out.md
 run load-smoke-open-rate1000 load 40 "$LOAD" -s scenarios/smoke.toml -u 64 --rate 1000 -t 5s
@@ -317,10 +317,10 @@ run load-flag-goose-report load 40 "$LOAD" -s scenarios/smoke.toml -t 2s '--goos
 METRICS_PORT=$(freeport)
 PROBE=probe_metrics run load-flag-metrics-addr load 40 "$LOAD" -s scenarios/smoke.toml -t 3s --metrics-addr "127.0.0.1:$METRICS_PORT"
 
-# JUnit (README "JUnit in CI"), as written: fails (exit 1) on purpose.
+# JUnit (docs/load.md "JUnit in CI"), as written: fails (exit 1) on purpose.
 run load-junit load 40 "$LOAD" -s scenarios/smoke.toml -u 1 --rate 100000 -t 2s --threshold 'p50<0ms' --junit target/load-junit.xml
 
-# Fleets: three workers' summaries, merged (README's merge line, as written).
+# Fleets: three workers' summaries, merged (docs/scale-out.md's merge line, as written).
 new_case load-merge
 for w in 0 1 2; do
   run "load-merge-worker$w" load 40 "$LOAD" -s scenarios/smoke.toml -t 2s --campaign-prefix "load-w$w-" --summary "w$w.json"
@@ -357,7 +357,7 @@ run load-cleanup-no-host stable 20 "$LOAD" cleanup -s scenarios/smoke.toml
 
 # ------------------------------------------------------------------------------------------
 # 3. The simulator alone (`cargo run --release -p campaign-sim`), its admin routes and the
-#    load runs the README points at it.
+#    load runs docs/simulator.md points at it.
 SP=$(freeport)
 start_sim sim-default "$SP"
 D=$OUT/cases/sim-default
@@ -387,7 +387,7 @@ probe "$D" b5-id-too-long GET "$B/startCampaign/$(printf 'x%.0s' {1..200})" -H '
 probe "$D" b6-put-faults-off PUT "$B/__sim/faults" -H 'content-type: application/json' -d '{}'
 probe "$D" b7-reset POST "$B/__sim/reset"
 
-# README: campaign-load against it (open model, 6 s, as written but on this port), then cleanup.
+# docs/simulator.md: campaign-load against it (open model, 6 s, as written but on this port), then cleanup.
 run load-host-open-rate1000 load 40 "$LOAD" -s scenarios/smoke.toml --host "$B" --users 4 --rate 1000 -t 6s
 run load-host-cleanup stable 20 "$LOAD" cleanup -s scenarios/smoke.toml --host "$B"
 probe "$D" c1-counters-after-load GET "$B/__sim/counters"
@@ -409,7 +409,7 @@ except Exception as e:
 EOF
 stop_sim sim-default
 
-# The README's campaigns file, with a campaign started through it (seeded faults: repeatable).
+# docs/simulator.md's campaigns file, with a campaign started through it (seeded faults: repeatable).
 new_case sim-campaigns-file
 cat > "$OUT/cases/sim-campaigns-file/work/campaigns.toml" <<'EOF'
 auto_provision_prefix = "load-"
@@ -512,7 +512,7 @@ probe "$D" a2-https GET "https://127.0.0.1:$SP/__sim/config" --cacert "$CERTS/ce
 stop_sim sim-tls
 
 # ------------------------------------------------------------------------------------------
-# 4. campaign-contract against the embedded simulator (README "Gate CI on schema drift").
+# 4. campaign-contract against the embedded simulator (docs/contract.md "Gate CI on schema drift").
 run contract-check stable 60 "$CONTRACT" check --json contract-report.json
 run contract-check-strict stable 60 "$CONTRACT" check --json contract-report.json --strict
 run contract-check-markdown stable 60 "$CONTRACT" check --markdown contract-report.md
@@ -520,7 +520,7 @@ run contract-check-env-strict stable 60 env CAMPAIGN_CONTRACT_STRICT=1 "$CONTRAC
 run contract-check-record stable 60 "$CONTRACT" check --record --hosts hosts
 run contract-check-bad-schemas stable 60 "$CONTRACT" check --schemas no-such-dir
 
-# The stand-in, as the README runs it by hand; then strict, --record and the recorded answers.
+# The stand-in, as docs/contract.md runs it by hand; then strict, --record and the recorded answers.
 STP=$(freeport)
 start_standin "$STP" "$OUT/tmp/standin.log"
 # shellcheck disable=SC2046
@@ -556,7 +556,7 @@ probe "$D" a2-kore-stop-when-ready POST "http://127.0.0.1:$SP/campaign/api/v1/pu
 stop_sim sim-host-profile
 run sim-refused-host-profile stable 20 "$SIM" --addr 127.0.0.1:0 --host-profile no-such.toml
 
-# scan-secrets (README: anything else, e.g. JUnit XML): clean, a hit, an unreadable path.
+# scan-secrets (docs/contract.md: anything else, e.g. JUnit XML): clean, a hit, an unreadable path.
 new_case contract-scan-secrets-hit
 cp "$OUT/cases/load-junit/work/target/load-junit.xml" "$OUT/cases/contract-scan-secrets-hit/work/junit.xml" 2> /dev/null
 echo '<testcase name="leak" message="token behaviour-secret-value-1234"/>' > "$OUT/cases/contract-scan-secrets-hit/work/leak.xml"
@@ -564,7 +564,7 @@ run contract-scan-secrets stable 30 "$CONTRACT" scan-secrets snapshots
 run contract-scan-secrets-hit stable 30 env KORE_JWT=behaviour-secret-value-1234 "$CONTRACT" scan-secrets junit.xml leak.xml
 run contract-scan-secrets-missing stable 30 "$CONTRACT" scan-secrets no-such-file.xml
 
-# diff-schemas (README: --base origin/main; here fixed revisions both trees hold: dd9ead8 is
+# diff-schemas (docs/contract.md: --base origin/main; here fixed revisions both trees hold: dd9ead8 is
 # where the refactor started, 0b11596 an early schemas/, c80f296 one before the grades).
 run contract-diff-schemas-start stable 60 "$CONTRACT" diff-schemas --base dd9ead8
 run contract-diff-schemas-0b11596 stable 60 "$CONTRACT" diff-schemas --base 0b11596

@@ -32,9 +32,31 @@ else
   sim_bin="$target/debug/campaign-sim"
 fi
 
+# Named campaigns, seeded: the simulator holds them (Kore.ai ones Ready or Active, VoiceGenie
+# ones scheduled or running) and Schemathesis draws half of its campaign ids from the same names, the rest
+# generated. So starts reach Active (running), stops Stopped and pauses paused, and status reads
+# read them, instead of every id being unknown (404). Checked after each run from the counters.
+campaigns="$report_dir/campaigns.toml"
+config="$report_dir/schemathesis.toml"
+ids=(sch-1 sch-2 sch-3 sch-4 sch-5 sch-6)
+{
+  echo 'auto_provision_prefix = ""'
+  for i in "${!ids[@]}"; do
+    # Half start idle, half already running: a stop or pause tested before any start still
+    # finds a campaign to halt.
+    if [ "$i" -lt 3 ]; then kore=Ready vg=scheduled; else kore=Active vg=running; fi
+    printf '[[campaign]]\nvendor = "kore"\nid = "%s"\nstate = "%s"\n' "${ids[$i]}" "$kore"
+    printf '[[campaign]]\nvendor = "voicegenie"\nid = "%s"\nstate = "%s"\n' "${ids[$i]}" "$vg"
+  done
+} >"$campaigns"
+{
+  printf '[dictionaries.campaigns]\nvalues = [%s]\n' "$(printf '"%s", ' "${ids[@]}" | sed 's/, $//')"
+  printf '[parameters]\n"path.campaignId" = { dictionary = "campaigns", probability = 0.5 }\n'
+} >"$config"
+
 sim_log="$report_dir/campaign-sim.log"
 : >"$sim_log"
-"$sim_bin" --addr 127.0.0.1:0 >"$sim_log" 2>&1 &
+"$sim_bin" --addr 127.0.0.1:0 --campaigns "$campaigns" >"$sim_log" 2>&1 &
 sim_pid=$!
 trap 'kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true' EXIT
 
@@ -62,7 +84,7 @@ echo "campaign-sim ready at $base"
 run() {
   local vendor="$1"; shift
   echo "== schemathesis: $vendor (seed $seed, at most $max_examples examples per operation)"
-  timeout 150 "$venv/bin/schemathesis" run "schemas/openapi/$vendor.json" \
+  timeout 150 "$venv/bin/schemathesis" --config-file "$config" run "schemas/openapi/$vendor.json" \
     --url "$base" \
     --checks not_a_server_error,status_code_conformance,response_schema_conformance \
     --seed "$seed" \
@@ -84,4 +106,21 @@ status=0
 # reach `campaign/trigger`, a path no operation has (404 UNKNOWN_ROUTE from the simulator).
 run kore -H "auth: schemathesis.placeholder.jwt" --exclude-operation-id kore.sms-stop-v2 || status=$?
 run voicegenie -H "x-api-key: schemathesis-placeholder-key" || status=$?
+
+# The seeded campaigns were reached: each of these routes answered 200 at least once (a start
+# reached Active or running, a stop Stopped, a pause paused, a status read a named campaign).
+counters="$(curl -fsS --max-time 5 "$base/__sim/counters")"
+python3 - "$counters" <<'PY' || status=1
+import json, sys
+routes = json.loads(sys.argv[1])["routes"]
+need = ["kore voice-start-v1", "kore voice-stop-v1", "kore status-v1", "voicegenie start",
+        "voicegenie pause", "voicegenie campaign"]
+for route in sorted(routes):
+    print(f"   {route}: " + ", ".join(f"{s} x{n}" for s, n in sorted(routes[route].items())))
+missing = [r for r in need if routes.get(r, {}).get("200", 0) == 0]
+if missing:
+    print("schemathesis: no 200 on " + ", ".join(missing) + ": the seeded campaigns were not reached", file=sys.stderr)
+    sys.exit(1)
+print("schemathesis: the seeded campaigns were started, stopped, paused and read (200 on each)")
+PY
 exit "$status"

@@ -89,20 +89,16 @@ fn samples() -> Vec<Sample> {
             OperationId::KoreVoiceStopV2,
             format!("/api/v2/public/{IID}/campaign/trigger/{c}?accountId={ACCOUNT}&campaignType=voice&trigger=stop"),
         ),
-        Sample {
-            op: OperationId::KoreStatusV1,
-            method: "GET",
-            url: format!("https://platform.kore.ai/agentassist/api/v1/public/{IID}/campaign/{c}/status?view=status"),
-            headers: &["auth", "iid", "accountid"],
-            body: None,
-        },
-        Sample {
-            op: OperationId::KoreStatusV2,
-            method: "GET",
-            url: format!("https://platform.kore.ai/campaign/api/v2/public/{IID}/campaign/{c}/status?accountId={ACCOUNT}&view=status"),
-            headers: &["auth", "iid", "accountid"],
-            body: None,
-        },
+        // Kore.ai's "Get Campaign Status API" pages (v1 and v2): Method POST, Content-Type
+        // application/json (`curl --request POST …` on v1, `--data '{}'` on v2).
+        kore_sample(
+            OperationId::KoreStatusV1,
+            format!("/agentassist/api/v1/public/{IID}/campaign/{c}/status?view=status"),
+        ),
+        kore_sample(
+            OperationId::KoreStatusV2,
+            format!("/campaign/api/v2/public/{IID}/campaign/{c}/status?accountId={ACCOUNT}&view=status"),
+        ),
         // Page 004: curl --request GET --url 'https://seamless-sandbox-dev-cm.oriserve.com/startCampaign/550e…' --header 'x-api-key: …'
         Sample {
             op: OperationId::VoiceGenieStart,

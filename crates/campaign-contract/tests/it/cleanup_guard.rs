@@ -62,7 +62,7 @@ async fn host(stop: ResponseTemplate, status: ResponseTemplate) -> MockServer {
         .respond_with(stop)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    Mock::given(method("POST"))
         .and(path_regex(STATUS_PATH))
         .respond_with(status)
         .mount(&server)

@@ -43,7 +43,7 @@ fn cleanup(dir: &Path, port: u16, named: Option<&str>) -> Command {
     c
 }
 
-/// Stops (`POST …/campaign/{id}?…trigger=stop`) and status reads (`GET …/campaign/{id}/status`)
+/// Stops (`POST …/campaign/{id}?…trigger=stop`) and status reads (`POST …/campaign/{id}/status`)
 /// that reached the host, by campaign id.
 fn per_campaign(seen: &Mutex<Vec<String>>) -> HashMap<String, (usize, usize)> {
     let mut out: HashMap<String, (usize, usize)> = HashMap::new();

@@ -301,3 +301,26 @@ async fn a_body_that_does_not_read_is_named_for_what_it_is() {
         .expect("json");
     assert_eq!(config["faults"]["retry_after_secs"], 1, "{config}");
 }
+
+/// A head past hyper's buffer (2 and 8 MiB of one header) is answered 431, and a client that
+/// writes its whole request before it reads still reads that answer: the close after the 431
+/// leaves unread bytes (so the kernel resets), and the answer must arrive ahead of the reset.
+#[tokio::test]
+async fn a_huge_request_header_is_answered_431_not_reset() {
+    let (sim, start) = kore_start().await;
+    for mib in [2, 8] {
+        let big = vec![b'a'; mib << 20];
+        let r = reqwest::Client::new()
+            .post(format!("{start}?campaignType=voice&trigger=play"))
+            .header(
+                "x-big",
+                reqwest::header::HeaderValue::from_bytes(&big).expect("value"),
+            )
+            .body("{}")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{mib} MiB header: no answer read: {e:?}"));
+        assert_eq!(r.status(), 431, "{mib} MiB header");
+    }
+    assert_untouched(&sim).await;
+}

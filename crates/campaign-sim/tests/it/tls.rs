@@ -237,3 +237,25 @@ async fn a_stalled_handshake_does_not_hold_the_accept_loop() {
     }
     sim.stop().await;
 }
+
+/// Over TLS too, a 2 MiB request header is answered 431 and the client reads it (not a reset).
+#[tokio::test]
+async fn a_huge_request_header_over_tls_is_answered_431() {
+    let (sim, cert) = tls_sim(Limits::default()).await;
+    let pem = std::fs::read(&cert).expect("read cert");
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("a PEM certificate"))
+        .build()
+        .expect("client");
+    let big = vec![b'a'; 2 << 20];
+    let r = client
+        .get(format!("{}/startCampaign/abc", sim.base_url()))
+        .header(
+            "x-big",
+            reqwest::header::HeaderValue::from_bytes(&big).expect("value"),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("no answer read: {e:?}"));
+    assert_eq!(r.status(), 431);
+}

@@ -32,7 +32,7 @@ pub fn serve_with(answer: Answer, seen: Arc<Mutex<Vec<String>>>) -> u16 {
 pub fn kore_stops(seen: Arc<Mutex<Vec<String>>>) -> u16 {
     serve_with(
         Arc::new(|request: &str| {
-            let body = if request.starts_with("GET ") {
+            let body = if request.contains("/status?") {
                 r#"{"status":"success","data":{"id":"cd-1","status":"Stopped","name":"c"}}"#
             } else {
                 r#"{"status":"Stopped","message":"Campaign Stopped","updatedAt":"2025-06-27T07:13:51.444Z","campaignInstanceId":"cid-1"}"#

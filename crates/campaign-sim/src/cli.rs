@@ -100,7 +100,8 @@ pub struct Cli {
     /// A kept-alive connection with no request in progress is closed after this.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, default_value = "60s")]
     idle_timeout: std::time::Duration,
-    /// Connections served at once; one beyond is closed at once, unanswered, and counted.
+    /// Connections served at once; one beyond takes the place of the longest-silent one, else
+    /// is closed at once, unanswered, and counted.
     #[arg(long, value_name = "N", default_value_t = 512)]
     max_connections: usize,
     /// Longest campaign id taken, in bytes; a longer one is refused with 400.

@@ -2,7 +2,7 @@
 //! scenario file (each value is checked afterwards, once, by [`Scenario::check`]).
 
 use crate::error::LoadError;
-use crate::exit::{CLEANUP_HELP, DOCS_HELP, EXIT_CODES_HELP, MERGE_HELP};
+use crate::exit::{CLEANUP_HELP, COMPARE_HELP, DOCS_HELP, EXIT_CODES_HELP, MERGE_HELP};
 use crate::report::{REPORT_EXTENSIONS, REPORT_FORMATS, ReportError, ReportFormat, ReportProblem};
 use crate::scenario::{CampaignChoice, ClientKind, Reports, Scenario};
 use crate::worker::{WORKER_VAR, WorkerError, WorkerSlice};
@@ -78,6 +78,51 @@ pub enum Command {
         /// Write campaign-load.1 and a page per subcommand to DIR.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+    },
+    /// Compare a run with its baseline (two `--summary` files): service and response p50, p95
+    /// and p99, the error rate and the achieved rate, for the whole run and per request name,
+    /// each change with a bootstrap interval and a verdict (regressed, improved, no significant
+    /// change). A change is called only when its whole interval lies beyond the noise threshold.
+    #[command(after_help = COMPARE_HELP)]
+    Compare {
+        /// The baseline's summary.
+        baseline: PathBuf,
+        /// The new run's summary.
+        new: PathBuf,
+        /// A gate rule (repeatable): FIGURE:+N% (p50, p95, p99, response-p50/95/99),
+        /// error-rate:+Npp, rate:-N%. Breaks when the whole run's figure regressed
+        /// significantly and by more than N. Default: no figure of the whole run regressed.
+        #[arg(long = "fail-on", value_name = "RULE")]
+        fail_on: Vec<String>,
+        /// Noise threshold, percent: a change whose interval reaches inside ±N% is no change.
+        #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
+        noise: f64,
+        /// The error rate's noise threshold, percentage points.
+        #[arg(long, value_name = "POINTS", default_value_t = 0.1)]
+        noise_pp: f64,
+        /// Confidence level of the intervals, percent.
+        #[arg(long, value_name = "PERCENT", default_value_t = 95.0)]
+        confidence: f64,
+        /// Bootstrap seed: the same summaries and seed give the same report.
+        #[arg(long, default_value_t = crate::compare::stats::DEFAULT_SEED)]
+        seed: u64,
+        /// Compare runs of another scenario, schedule or worker slice anyway (said in the
+        /// report).
+        #[arg(long)]
+        force: bool,
+        /// Also write the comparison as JSON (schemas/report/load-compare.json).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Also write it as Markdown (a pull request comment, $GITHUB_STEP_SUMMARY).
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+        /// Also write the gate as JUnit XML, one test case per rule.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Also write an HTML page: the table, and both runs' rate and latency per second drawn
+        /// over each other (self-contained: no script, no network).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Merge workers' summary files (`--summary` of each run) exactly: counts add, microsecond
     /// histograms merge, percentiles are recomputed.
@@ -169,6 +214,13 @@ pub struct RunArgs {
     /// No progress lines while the run lasts.
     #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Compare the run with this baseline summary at its end, as `campaign-load compare` does
+    /// (read and checked before the run starts): a significant regression fails the run (exit 1).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// A gate rule for --baseline (repeatable), as `compare --fail-on` takes it (p99:+10%).
+    #[arg(long = "fail-on", value_name = "RULE", requires = "baseline")]
+    pub fail_on: Vec<String>,
     /// Goose's own log lines too: -v its INFO (users launching, phases), -vv its DEBUG. By
     /// default only its warnings are shown.
     #[arg(long, short = 'v', action = clap::ArgAction::Count)]

@@ -74,6 +74,9 @@ pub enum LoadError {
         "no host configured: an embedded simulator's campaigns end with its run; set the vendor's *_BASE_URL or --host"
     )]
     NothingToClean,
+    /// `--baseline` or its `--fail-on` rules cannot be used.
+    #[error("{0}")]
+    Baseline(String),
     /// `--ca-file` / `--insecure` cannot be used.
     #[error("--ca-file / --insecure: {0}")]
     Trust(#[from] campaign_api::TrustError),

@@ -77,6 +77,21 @@ Exit codes:
   2    nothing was merged: an input unreadable, of another format, scenario or schedule, a
        worker missing or twice (see --partial), a report that could not be written";
 
+/// `campaign-load compare --help`: examples and exit codes.
+pub const COMPARE_HELP: &str = "\
+Examples:
+  campaign-load compare main.json branch.json
+      every figure with its change, interval and verdict; fails on any significant regression
+  campaign-load compare main.json branch.json --fail-on 'p99:+10%' --fail-on 'error-rate:+0.5pp' --junit gate.xml
+      a gate that allows 10% on p99 and half a point of errors, as JUnit for the CI
+
+Exit codes:
+  0    every gate rule held
+  1    a gate rule broke: a figure regressed significantly and beyond the rule
+  2    nothing was compared: a summary unreadable or of another format, runs of another
+       scenario, schedule or worker slice (see --force), a bad rule or option, an output that
+       could not be written";
+
 /// `campaign-load completions --help` and `man --help`: examples and exit codes.
 pub const DOCS_HELP: &str = "\
 Examples:

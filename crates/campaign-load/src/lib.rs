@@ -48,6 +48,7 @@ mod cancel;
 mod cleanup;
 mod cli;
 mod cmd;
+pub mod compare;
 mod error;
 mod exit;
 mod histogram;

@@ -55,6 +55,11 @@ impl CampaignSeed {
             .unwrap_or(lifecycle.entry()[0]);
         let mut c = Campaign::new(self.name.clone().unwrap_or_else(|| self.id.clone()), state);
         c.missing = self.missing.clone();
+        // A campaign seeded already dialing is in a run: it has that run's instance, as one
+        // started here would (its stop answers with it).
+        if lifecycle.state(state).dialing {
+            c.instance_id = Some(crate::state::new_instance_id());
+        }
         ((self.vendor, self.id.clone()), c)
     }
 }

@@ -243,9 +243,9 @@ async fn respond(shared: &Shared, request: Request) -> (Option<OperationId>, Res
     {
         return (Some(op), played);
     }
-    let outcome = shared.store.apply(spec.vendor, campaign, action, || {
-        format!("cid-{}", uuid::Uuid::new_v4())
-    });
+    let outcome = shared
+        .store
+        .apply(spec.vendor, campaign, action, crate::state::new_instance_id);
     if outcome == Transition::StoreFull {
         shared.counters.guard(Guard::StoreFull);
     }

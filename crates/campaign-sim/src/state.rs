@@ -37,6 +37,11 @@ pub(crate) struct Campaign {
     pub(crate) missing: Vec<String>,
 }
 
+/// A new run's instance id: `cid-` and a v4 uuid.
+pub(crate) fn new_instance_id() -> String {
+    format!("cid-{}", uuid::Uuid::new_v4())
+}
+
 impl Campaign {
     /// A campaign in `state` with everything configured.
     pub(crate) fn new(name: impl Into<String>, state: StateId) -> Campaign {

@@ -2,6 +2,7 @@
 //! accounting, the verdict) around the library call it makes, and ends in an [`Exit`].
 
 mod cleanup;
+mod compare;
 mod docs;
 mod merge;
 mod run;
@@ -36,6 +37,33 @@ async fn dispatch(cli: Cli) -> Exit {
             junit.as_deref(),
             partial,
         ),
+        Some(Command::Compare {
+            baseline,
+            new,
+            fail_on,
+            noise,
+            noise_pp,
+            confidence,
+            seed,
+            force,
+            json,
+            markdown,
+            junit,
+            html,
+        }) => compare::main(&compare::Args {
+            baseline,
+            new,
+            fail_on,
+            noise,
+            noise_pp,
+            confidence,
+            seed,
+            force,
+            json,
+            markdown,
+            junit,
+            html,
+        }),
         Some(Command::Cleanup { run }) => cleanup::main(&run).await,
         Some(Command::Completions { shell }) => docs::completions(shell),
         Some(Command::Man { dir }) => docs::man(dir.as_deref()),

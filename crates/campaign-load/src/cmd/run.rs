@@ -34,6 +34,8 @@ pub(super) async fn main(a: &RunArgs) -> Exit {
 /// worker's slice of it), its reports ready to write, when it starts, and the schemas it is checked against.
 struct Prepared {
     scenario: Scenario,
+    /// `--baseline`: the summary to compare with at the end, and how.
+    baseline: Option<(crate::summary::Summary, crate::compare::Options)>,
     reports: Vec<ReportFile>,
     start_at: Option<std::time::SystemTime>,
     schemas: SchemaSource,
@@ -69,8 +71,29 @@ fn prepare(a: &RunArgs) -> Result<Prepared, LoadError> {
             host: format!("--host {}", a.host.as_deref().unwrap_or_default()),
         });
     }
+    let baseline = match &a.baseline {
+        None => None,
+        Some(p) => {
+            let rules = a
+                .fail_on
+                .iter()
+                .map(|r| crate::compare::Rule::parse(r))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(LoadError::Baseline)?;
+            let s = crate::summary::Summary::read(p)
+                .map_err(|e| LoadError::Baseline(format!("--baseline {e}")))?;
+            Some((
+                s,
+                crate::compare::Options {
+                    rules,
+                    ..crate::compare::Options::default()
+                },
+            ))
+        }
+    };
     Ok(Prepared {
         scenario,
+        baseline,
         reports,
         start_at,
         schemas,
@@ -80,6 +103,7 @@ fn prepare(a: &RunArgs) -> Result<Prepared, LoadError> {
 async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
     let Prepared {
         mut scenario,
+        baseline,
         reports,
         start_at,
         schemas,
@@ -133,7 +157,13 @@ async fn run(a: &RunArgs, cancel: &Cancel) -> Exit {
         sim.stop().await;
     }
     match result {
-        Ok(outcome) => finish(&outcome, &reports),
+        Ok(outcome) => {
+            let exit = finish(&outcome, &reports);
+            match &baseline {
+                Some((base, opts)) => against_baseline(exit, base, &outcome.summary, opts),
+                None => exit,
+            }
+        }
         Err(e) => super::could_not_start(e),
     }
 }
@@ -236,6 +266,39 @@ fn banner(
                 "  aborts (stops, cleans up, exits 1) when one breaks: {}",
                 aborts.describe().join("; ")
             );
+        }
+    }
+}
+
+/// `--baseline`: the comparison's table after the verdict. A broken gate turns a pass into a
+/// failure (exit 1), and so does a baseline of another scenario, schedule or slice: a gate that
+/// could not be judged has not held.
+fn against_baseline(
+    exit: Exit,
+    base: &crate::summary::Summary,
+    run: &crate::summary::Summary,
+    opts: &crate::compare::Options,
+) -> Exit {
+    match crate::compare::compare(base, run, opts) {
+        Ok(c) => {
+            println!("\ncompared with the baseline (--baseline):");
+            print!("{}", crate::compare::text(&c));
+            if !c.passed && exit == Exit::Pass {
+                Exit::ThresholdFailed
+            } else {
+                exit
+            }
+        }
+        Err(why) => {
+            eprintln!(
+                "campaign-load: FAIL: not compared with the baseline, which is not a run of the same test: {}",
+                why.join("; ")
+            );
+            if exit == Exit::Pass {
+                Exit::ThresholdFailed
+            } else {
+                exit
+            }
         }
     }
 }

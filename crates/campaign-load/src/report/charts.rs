@@ -142,6 +142,60 @@ pub fn all(s: &Summary) -> Vec<String> {
     charts
 }
 
+/// Two runs drawn over each other for `compare --html`: the rate, and service p50 and p99 per
+/// second, the baseline dashed and grey-toned under the new run.
+pub fn overlay(base: &Summary, new: &Summary) -> Vec<String> {
+    let x = |i: usize| i as f64 + 0.5;
+    let rate = |s: &Summary| -> Vec<(f64, f64)> {
+        s.timeline
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (x(i), s.sent as f64))
+            .collect()
+    };
+    let pct = |s: &Summary, p: f32| -> Vec<(f64, f64)> {
+        s.timeline
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.service.count > 0)
+            .map(|(i, s)| (x(i), s.service.percentile_us(p) as f64 / 1000.0))
+            .collect()
+    };
+    let line = |name: &str, color: RGBColor, dashed: bool, points: Vec<(f64, f64)>| Series {
+        name: name.into(),
+        color,
+        dashed,
+        points,
+    };
+    vec![
+        figure(
+            "Rate per second: baseline (dashed) against new",
+            "req/s",
+            &[
+                line("baseline", RGBColor(120, 120, 120), true, rate(base)),
+                line("new", RGBColor(31, 119, 180), false, rate(new)),
+            ],
+            SeriesLabelPosition::LowerRight,
+        ),
+        figure(
+            "Service latency per second: baseline (dashed) against new",
+            "ms",
+            &[
+                line(
+                    "baseline p50",
+                    RGBColor(150, 150, 150),
+                    true,
+                    pct(base, 0.5),
+                ),
+                line("baseline p99", RGBColor(90, 90, 90), true, pct(base, 0.99)),
+                line("new p50", RGBColor(44, 160, 44), false, pct(new, 0.5)),
+                line("new p99", RGBColor(214, 39, 40), false, pct(new, 0.99)),
+            ],
+            SeriesLabelPosition::UpperRight,
+        ),
+    ]
+}
+
 /// A line chart of `series` against seconds, as a `<figure>` holding an inline SVG. A drawing
 /// error (which plotters reports only for a backend failure) leaves a caption saying so rather
 /// than a broken page.

@@ -9,7 +9,8 @@
 use crate::summary::Summary;
 use std::fmt::Write as _;
 
-fn attr(s: &str) -> String {
+/// Attribute text for JUnit XML (also `compare`'s).
+pub(crate) fn attr(s: &str) -> String {
     // Attribute text: `&`, `<`, `>`, `"` and `'` escaped, and characters XML 1.0 cannot carry
     // (control characters other than tab and newlines) left out.
     let clean: String = s

@@ -12,6 +12,8 @@ mod junit;
 mod markdown;
 mod text;
 
+pub(crate) use charts::overlay;
+pub(crate) use junit::attr as xml_attr;
 pub use text::fmt_us;
 pub(crate) use text::verdict;
 

@@ -9,6 +9,7 @@ mod support;
 
 mod cleanup;
 mod cli;
+mod compare;
 mod fleet;
 mod hostile;
 mod https;

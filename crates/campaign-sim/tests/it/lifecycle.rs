@@ -246,3 +246,31 @@ fn the_simulator_refuses_a_broken_rule_file_naming_file_and_rule() {
         "{msg}"
     );
 }
+
+/// A campaign seeded already dialing (`state = "Active"` in a campaigns file) is in a run: its
+/// stop answers that run's `cid-` instance, as one started here would, never an empty one
+/// (Schemathesis's stateful phase found the empty id against the stop's schema).
+#[tokio::test]
+async fn a_campaign_seeded_active_stops_with_its_instance() {
+    let seeded = campaign_sim::CampaignSeed {
+        vendor: campaign_api::Vendor::Kore,
+        id: "seeded-active".into(),
+        name: None,
+        state: Some("Active".into()),
+        missing: Vec::new(),
+    };
+    let sim = sim(SimConfig {
+        campaigns: vec![seeded],
+        ..SimConfig::default()
+    })
+    .await;
+    let x = call(&kore_jwt(&sim), KoreVoiceStopV1, "seeded-active").await;
+    assert_eq!(x.status, 200);
+    let body = json(&x);
+    assert!(
+        body["campaignInstanceId"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("cid-") && id.len() > 4),
+        "{body}"
+    );
+}

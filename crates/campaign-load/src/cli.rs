@@ -84,46 +84,7 @@ pub enum Command {
     /// each change with a bootstrap interval and a verdict (regressed, improved, no significant
     /// change). A change is called only when its whole interval lies beyond the noise threshold.
     #[command(after_help = COMPARE_HELP)]
-    Compare {
-        /// The baseline's summary.
-        baseline: PathBuf,
-        /// The new run's summary.
-        new: PathBuf,
-        /// A gate rule (repeatable): FIGURE:+N% (p50, p95, p99, response-p50/95/99),
-        /// error-rate:+Npp, rate:-N%. Breaks when the whole run's figure regressed
-        /// significantly and by more than N. Default: no figure of the whole run regressed.
-        #[arg(long = "fail-on", value_name = "RULE")]
-        fail_on: Vec<String>,
-        /// Noise threshold, percent: a change whose interval reaches inside ±N% is no change.
-        #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
-        noise: f64,
-        /// The error rate's noise threshold, percentage points.
-        #[arg(long, value_name = "POINTS", default_value_t = 0.1)]
-        noise_pp: f64,
-        /// Confidence level of the intervals, percent.
-        #[arg(long, value_name = "PERCENT", default_value_t = 95.0)]
-        confidence: f64,
-        /// Bootstrap seed: the same summaries and seed give the same report.
-        #[arg(long, default_value_t = crate::compare::stats::DEFAULT_SEED)]
-        seed: u64,
-        /// Compare runs of another scenario, schedule or worker slice anyway (said in the
-        /// report).
-        #[arg(long)]
-        force: bool,
-        /// Also write the comparison as JSON (schemas/report/load-compare.json).
-        #[arg(long, value_name = "FILE")]
-        json: Option<PathBuf>,
-        /// Also write it as Markdown (a pull request comment, $GITHUB_STEP_SUMMARY).
-        #[arg(long, value_name = "FILE")]
-        markdown: Option<PathBuf>,
-        /// Also write the gate as JUnit XML, one test case per rule.
-        #[arg(long, value_name = "FILE")]
-        junit: Option<PathBuf>,
-        /// Also write an HTML page: the table, and both runs' rate and latency per second drawn
-        /// over each other (self-contained: no script, no network).
-        #[arg(long, value_name = "FILE")]
-        html: Option<PathBuf>,
-    },
+    Compare(CompareArgs),
     /// Merge workers' summary files (`--summary` of each run) exactly: counts add, microsecond
     /// histograms merge, percentiles are recomputed.
     #[command(after_help = MERGE_HELP)]
@@ -146,6 +107,49 @@ pub enum Command {
         #[arg(long)]
         partial: bool,
     },
+}
+
+/// `campaign-load compare`'s options.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline's summary.
+    pub baseline: PathBuf,
+    /// The new run's summary.
+    pub new: PathBuf,
+    /// A gate rule (repeatable): FIGURE:+N% (p50, p95, p99, response-p50/95/99),
+    /// error-rate:+Npp, rate:-N%. Breaks when the whole run's figure regressed
+    /// significantly and by more than N. Default: no figure of the whole run regressed.
+    #[arg(long = "fail-on", value_name = "RULE")]
+    pub fail_on: Vec<String>,
+    /// Noise threshold, percent: a change whose interval reaches inside ±N% is no change.
+    #[arg(long, value_name = "PERCENT", default_value_t = 5.0)]
+    pub noise: f64,
+    /// The error rate's noise threshold, percentage points.
+    #[arg(long, value_name = "POINTS", default_value_t = 0.1)]
+    pub noise_pp: f64,
+    /// Confidence level of the intervals, percent.
+    #[arg(long, value_name = "PERCENT", default_value_t = 95.0)]
+    pub confidence: f64,
+    /// Bootstrap seed: the same summaries and seed give the same report.
+    #[arg(long, default_value_t = crate::compare::stats::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Compare runs of another scenario, schedule or worker slice anyway (said in the
+    /// report).
+    #[arg(long)]
+    pub force: bool,
+    /// Also write the comparison as JSON (schemas/report/load-compare.json).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write it as Markdown (a pull request comment, $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Also write the gate as JUnit XML, one test case per rule.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write an HTML page: the table, and both runs' rate and latency per second drawn
+    /// over each other (self-contained: no script, no network).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// A run's options; each replaces what the scenario file says.

@@ -70,7 +70,7 @@ mod worker;
 
 pub use cancel::{Cancel, CancelReason};
 pub use cleanup::{Cleanup, cleanup};
-pub use cli::{Cli, ClientArg, Command, RunArgs};
+pub use cli::{Cli, ClientArg, Command, CompareArgs, RunArgs};
 pub use cmd::execute;
 pub use error::LoadError;
 pub use exit::Exit;

@@ -1,5 +1,6 @@
 //! `campaign-load compare`: a run against its baseline, as a table and a gate.
 
+use crate::cli::CompareArgs;
 use crate::compare::{Options, Rule, compare, html, junit, markdown, text};
 use crate::exit::Exit;
 use crate::summary::Summary;
@@ -8,24 +9,8 @@ use std::path::PathBuf;
 /// One way of writing a comparison down.
 type Render = fn(&crate::compare::Comparison) -> String;
 
-/// The command's options, as parsed.
-pub(super) struct Args {
-    pub baseline: PathBuf,
-    pub new: PathBuf,
-    pub fail_on: Vec<String>,
-    pub noise: f64,
-    pub noise_pp: f64,
-    pub confidence: f64,
-    pub seed: u64,
-    pub force: bool,
-    pub json: Option<PathBuf>,
-    pub markdown: Option<PathBuf>,
-    pub junit: Option<PathBuf>,
-    pub html: Option<PathBuf>,
-}
-
 /// The options checked once, where they enter: every value in range before anything is read.
-fn options(a: &Args) -> Result<Options, String> {
+fn options(a: &CompareArgs) -> Result<Options, String> {
     if !(a.noise.is_finite() && (0.0..=100.0).contains(&a.noise)) {
         return Err(format!("--noise {}: a percentage from 0 to 100", a.noise));
     }
@@ -56,7 +41,7 @@ fn options(a: &Args) -> Result<Options, String> {
     })
 }
 
-pub(super) fn main(a: &Args) -> Exit {
+pub(super) fn main(a: &CompareArgs) -> Exit {
     let opts = match options(a) {
         Ok(o) => o,
         Err(e) => return super::could_not_start(e),

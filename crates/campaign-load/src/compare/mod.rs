@@ -484,15 +484,40 @@ fn whole_run(base: &Summary, new: &Summary, opts: &Options, rng: &mut Rng) -> Ve
         new.timeline.iter().collect(),
     );
     let (a, b) = (second_figures(&a_secs), second_figures(&b_secs));
-    let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(stats::RESAMPLES); metrics.len()];
-    if !a_secs.is_empty() && !b_secs.is_empty() {
-        let (mut pick_a, mut pick_b) = (Vec::new(), Vec::new());
-        for _ in 0..stats::RESAMPLES {
+    let comparable = !a_secs.is_empty() && !b_secs.is_empty();
+    let (mut pick_a, mut pick_b) = (Vec::new(), Vec::new());
+    resampled_rows(
+        "all",
+        &metrics,
+        (&a, &b),
+        Basis::Seconds,
+        opts,
+        comparable,
+        || {
             pick_a.clear();
             pick_b.clear();
             stats::resample_seconds(&a_secs, rng, |s| pick_a.push(*s));
             stats::resample_seconds(&b_secs, rng, |s| pick_b.push(*s));
-            let (ra, rb) = (second_figures(&pick_a), second_figures(&pick_b));
+            (second_figures(&pick_a), second_figures(&pick_b))
+        },
+    )
+}
+
+/// `metrics`' rows for `scope`: the change from `a` to `b`, and its interval from
+/// [`stats::RESAMPLES`] draws of `resample` (none when not `comparable`).
+fn resampled_rows(
+    scope: &str,
+    metrics: &[Metric],
+    (a, b): (&Figures, &Figures),
+    basis: Basis,
+    opts: &Options,
+    comparable: bool,
+    mut resample: impl FnMut() -> (Figures, Figures),
+) -> Vec<Row> {
+    let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(stats::RESAMPLES); metrics.len()];
+    if comparable {
+        for _ in 0..stats::RESAMPLES {
+            let (ra, rb) = resample();
             for (m, d) in metrics.iter().zip(draws.iter_mut()) {
                 if let Some(c) = change(*m, ra.value(*m), rb.value(*m)) {
                     d.push(c);
@@ -503,7 +528,7 @@ fn whole_run(base: &Summary, new: &Summary, opts: &Options, rng: &mut Rng) -> Ve
     metrics
         .iter()
         .zip(draws.iter_mut())
-        .map(|(m, d)| row("all", *m, &a, &b, d, Basis::Seconds, opts))
+        .map(|(m, d)| row(scope, *m, a, b, d, basis, opts))
         .collect()
 }
 
@@ -555,49 +580,26 @@ fn one_operation(
         seconds: 0,
     };
     let (fa, fb) = (figures(a), figures(b));
-    let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(stats::RESAMPLES); metrics.len()];
-    if a.count > 0 && b.count > 0 {
-        for _ in 0..stats::RESAMPLES {
-            let redraw = |r: &RequestStats, rng: &mut Rng| {
-                let ok = stats::poisson_resample(
-                    &Histogram {
-                        count: r.success,
-                        buckets: [(0, r.success)].into(),
-                        ..Histogram::default()
-                    },
-                    rng,
-                )
-                .count;
-                let failed = stats::poisson_resample(
-                    &Histogram {
-                        count: r.fail,
-                        buckets: [(0, r.fail)].into(),
-                        ..Histogram::default()
-                    },
-                    rng,
-                )
-                .count;
-                Figures {
-                    service: stats::poisson_resample(&r.service, rng),
-                    response: stats::poisson_resample(&r.response, rng),
-                    sent: ok + failed,
-                    failed,
-                    seconds: 0,
-                }
-            };
-            let (ra, rb) = (redraw(a, rng), redraw(b, rng));
-            for (m, d) in metrics.iter().zip(draws.iter_mut()) {
-                if let Some(c) = change(*m, ra.value(*m), rb.value(*m)) {
-                    d.push(c);
-                }
-            }
+    let redraw = |r: &RequestStats, rng: &mut Rng| {
+        let failed = rng.poisson(r.fail as f64);
+        Figures {
+            service: stats::poisson_resample(&r.service, rng),
+            response: stats::poisson_resample(&r.response, rng),
+            sent: rng.poisson(r.success as f64) + failed,
+            failed,
+            seconds: 0,
         }
-    }
-    metrics
-        .iter()
-        .zip(draws.iter_mut())
-        .map(|(m, d)| row(name, *m, &fa, &fb, d, Basis::Requests, opts))
-        .collect()
+    };
+    let comparable = a.count > 0 && b.count > 0;
+    resampled_rows(
+        name,
+        &metrics,
+        (&fa, &fb),
+        Basis::Requests,
+        opts,
+        comparable,
+        || (redraw(a, rng), redraw(b, rng)),
+    )
 }
 
 /// The gate: each rule judged on the whole run's row of its figure; with no rules, one that

@@ -60,7 +60,7 @@ impl Rng {
 
     /// A Poisson count with mean `lambda`: exact (Knuth) below 30, the normal approximation
     /// above, where it is within a fraction of a percent.
-    fn poisson(&mut self, lambda: f64) -> u64 {
+    pub fn poisson(&mut self, lambda: f64) -> u64 {
         if lambda <= 0.0 {
             return 0;
         }

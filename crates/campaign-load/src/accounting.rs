@@ -93,6 +93,14 @@ pub struct Accounting {
     counts: Mutex<BTreeMap<String, BTreeMap<String, u64>>>,
 }
 
+/// The classes of a second's counts ([`Fate::class`]) that count as success.
+pub(crate) const SUCCESS_CLASSES: [&str; 2] = ["ok", "expected"];
+
+/// How many of a second's (or a window's) requests, counted by class, succeeded.
+pub(crate) fn succeeded_in(classes: &BTreeMap<String, u64>) -> u64 {
+    SUCCESS_CLASSES.iter().filter_map(|c| classes.get(*c)).sum()
+}
+
 /// A copy of the counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountingSnapshot {

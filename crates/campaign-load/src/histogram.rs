@@ -75,8 +75,14 @@ impl Histogram {
 
     /// The time `percent` (0 to 1) of the times finished within, µs, as Goose computes it.
     pub fn percentile_us(&self, percent: f32) -> u64 {
+        self.percentiles_us([percent])[0]
+    }
+
+    /// [`Histogram::percentile_us`] of each of `percents`, with the buckets handed to Goose once
+    /// for all of them.
+    pub fn percentiles_us<const N: usize>(&self, percents: [f32; N]) -> [u64; N] {
         if self.count == 0 {
-            return 0;
+            return [0; N];
         }
         let data = GooseRequestMetricTimingData {
             times_us: self
@@ -89,7 +95,7 @@ impl Histogram {
             total_time_us: self.total_us,
             counter: usize::try_from(self.count).unwrap_or(usize::MAX),
         };
-        data.percentile_us(percent)
+        percents.map(|p| data.percentile_us(p))
     }
 
     /// Mean, µs.

@@ -75,7 +75,7 @@ impl Progress {
         let errors: Vec<String> = w
             .classes
             .iter()
-            .filter(|(c, _)| !matches!(c.as_str(), "ok" | "expected"))
+            .filter(|(c, _)| !crate::accounting::SUCCESS_CLASSES.contains(&c.as_str()))
             .map(|(c, n)| format!("{c} {n}"))
             .collect();
         let _ = write!(

@@ -184,10 +184,7 @@ impl Recorder {
             w.stats.response.merge(&sec.response);
             w.stats.count += sec.sent;
         }
-        let succeeded: u64 = ["ok", "expected"]
-            .iter()
-            .filter_map(|c| w.classes.get(*c))
-            .sum();
+        let succeeded = crate::accounting::succeeded_in(&w.classes);
         w.stats.success = succeeded;
         w.stats.fail = w.stats.count.saturating_sub(succeeded);
         w.stats.unanswered = ["transport", "cancelled"]

@@ -6,9 +6,6 @@ use crate::exit::Exit;
 use crate::summary::Summary;
 use std::path::PathBuf;
 
-/// One way of writing a comparison down.
-type Render = fn(&crate::compare::Comparison) -> String;
-
 /// The options checked once, where they enter: every value in range before anything is read.
 fn options(a: &CompareArgs) -> Result<Options, String> {
     if !(a.noise.is_finite() && (0.0..=100.0).contains(&a.noise)) {
@@ -63,24 +60,30 @@ pub(super) fn main(a: &CompareArgs) -> Exit {
             ));
         }
     };
-    let outputs: [(&Option<PathBuf>, Render); 3] = [
-        (&a.markdown, markdown),
-        (&a.junit, junit),
-        (&a.json, |c| {
-            serde_json::to_string_pretty(c).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-        }),
-    ];
-    let page = a.html.as_ref().map(|_| html(&c, &base, &new));
-    print!("{}", text(&c));
-    if let (Some(p), Some(page)) = (&a.html, page)
-        && let Err(e) = std::fs::write(p, page)
-    {
-        return super::could_not_start(format!("{}: cannot write: {e}", p.display()));
+    let mut files: Vec<(&PathBuf, String)> = Vec::new();
+    if let Some(p) = &a.markdown {
+        files.push((p, markdown(&c)));
     }
-    for (path, render) in outputs {
-        if let Some(p) = path
-            && let Err(e) = std::fs::write(p, render(&c))
-        {
+    if let Some(p) = &a.junit {
+        files.push((p, junit(&c)));
+    }
+    if let Some(p) = &a.html {
+        files.push((p, html(&c, &base, &new)));
+    }
+    if let Some(p) = &a.json {
+        match serde_json::to_string_pretty(&c) {
+            Ok(j) => files.push((p, j)),
+            Err(e) => {
+                return super::could_not_start(format!(
+                    "{}: the comparison does not encode as JSON: {e}",
+                    p.display()
+                ));
+            }
+        }
+    }
+    print!("{}", text(&c));
+    for (p, body) in files {
+        if let Err(e) = std::fs::write(p, body) {
             return super::could_not_start(format!("{}: cannot write: {e}", p.display()));
         }
     }

@@ -9,14 +9,16 @@
 //! over seconds, is in [`stats`].
 
 mod render;
+mod rows;
+mod rule;
 pub mod stats;
 
-use crate::histogram::Histogram;
-use crate::summary::{RequestStats, Second, Summary};
+use crate::summary::{RequestStats, Summary};
 use serde::Serialize;
 use stats::{Interval, Rng};
 
 pub use render::{html, junit, markdown, text};
+pub use rule::{Rule, RuleResult};
 
 /// The comparison format this build writes (`compare --json`), described by
 /// `schemas/report/load-compare.json`.
@@ -36,10 +38,20 @@ pub enum Metric {
     Rate,
 }
 
-/// The percentiles compared.
-const PERCENTILES: [u8; 3] = [50, 95, 99];
-
 impl Metric {
+    /// Every figure compared, in the tables' order: the service percentiles, the response
+    /// percentiles, the error rate, the rate.
+    pub const ALL: [Metric; 8] = [
+        Metric::Service(50),
+        Metric::Service(95),
+        Metric::Service(99),
+        Metric::Response(50),
+        Metric::Response(95),
+        Metric::Response(99),
+        Metric::ErrorRate,
+        Metric::Rate,
+    ];
+
     /// As rules and tables name it: `p99`, `response-p99`, `error-rate`, `rate`.
     pub fn name(self) -> String {
         match self {
@@ -58,14 +70,6 @@ impl Metric {
     /// Changes in percentage points (the error rate), not relative.
     fn in_points(self) -> bool {
         matches!(self, Metric::ErrorRate)
-    }
-
-    fn all() -> Vec<Metric> {
-        let mut m: Vec<Metric> = PERCENTILES.iter().map(|p| Metric::Service(*p)).collect();
-        m.extend(PERCENTILES.iter().map(|p| Metric::Response(*p)));
-        m.push(Metric::ErrorRate);
-        m.push(Metric::Rate);
-        m
     }
 }
 
@@ -124,93 +128,6 @@ pub struct Row {
     pub basis: Basis,
     /// The verdict.
     pub verdict: Verdict,
-}
-
-/// A gate rule: `p99:+10%`, `error-rate:+0.5pp`, `rate:-10%`. It fails when its figure (over
-/// the whole run) regressed significantly and by more than the rule allows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Rule {
-    /// As written.
-    pub text: String,
-    /// The figure.
-    #[serde(skip)]
-    pub metric: Metric,
-    /// The change allowed: relative (0.10), or percentage points for the error rate; for the
-    /// rate, the drop allowed.
-    #[serde(skip)]
-    pub limit: f64,
-}
-
-impl Rule {
-    /// Reads a rule as `--fail-on` takes it.
-    pub fn parse(text: &str) -> Result<Rule, String> {
-        let bad = |why: &str| {
-            format!(
-                "--fail-on {text:?}: {why}; e.g. p99:+10%, response-p95:+5%, error-rate:+0.5pp, rate:-10%"
-            )
-        };
-        let (name, limit) = text
-            .split_once(':')
-            .ok_or_else(|| bad("no ':' between the figure and its limit"))?;
-        let metric = Metric::all()
-            .into_iter()
-            .find(|m| m.name() == name.trim())
-            .ok_or_else(|| bad(&format!("{:?} is not a figure compare gives", name.trim())))?;
-        let limit = limit.trim();
-        let (number, unit) = if let Some(n) = limit.strip_suffix("pp") {
-            (n, "pp")
-        } else if let Some(n) = limit.strip_suffix('%') {
-            (n, "%")
-        } else {
-            return Err(bad(
-                "the limit ends in % (relative) or pp (percentage points)",
-            ));
-        };
-        let want = if metric.in_points() { "pp" } else { "%" };
-        if unit != want {
-            return Err(bad(&format!(
-                "{} changes are given in {want}",
-                metric.name()
-            )));
-        }
-        let value: f64 = number
-            .trim()
-            .parse()
-            .map_err(|_| bad(&format!("{number:?} is not a number")))?;
-        let signed_ok = if metric.higher_is_worse() {
-            number.trim_start().starts_with('+') && value >= 0.0
-        } else {
-            number.trim_start().starts_with('-') && value <= 0.0
-        };
-        if !signed_ok || !value.is_finite() {
-            let sign = if metric.higher_is_worse() { "+" } else { "-" };
-            return Err(bad(&format!(
-                "a {} limit is the worse direction, {sign}N",
-                metric.name()
-            )));
-        }
-        let limit = if metric.in_points() {
-            value.abs()
-        } else {
-            value.abs() / 100.0
-        };
-        Ok(Rule {
-            text: text.to_string(),
-            metric,
-            limit,
-        })
-    }
-}
-
-/// A rule's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RuleResult {
-    /// The rule as written (`no significant regression` when none were given).
-    pub rule: String,
-    /// Whether it held.
-    pub passed: bool,
-    /// Why, in a line.
-    pub observed: String,
 }
 
 /// How to compare.
@@ -363,16 +280,16 @@ pub fn compare(base: &Summary, new: &Summary, opts: &Options) -> Result<Comparis
         return Err(why);
     }
     let mut rng = Rng::new(opts.seed);
-    let mut rows = whole_run(base, new, opts, &mut rng);
+    let mut rows = rows::whole_run(base, new, opts, &mut rng);
     let names: std::collections::BTreeSet<&String> =
         base.requests.keys().chain(new.requests.keys()).collect();
     let empty = RequestStats::default();
     for name in names {
         let a = base.requests.get(name).unwrap_or(&empty);
         let b = new.requests.get(name).unwrap_or(&empty);
-        rows.extend(one_operation(name, a, b, opts, &mut rng));
+        rows.extend(rows::one_operation(name, a, b, opts, &mut rng));
     }
-    let rules = gate(&rows, &opts.rules);
+    let rules = rule::gate(&rows, &opts.rules);
     let passed = rules.iter().all(|r| r.passed);
     Ok(Comparison {
         format: FORMAT,
@@ -389,262 +306,6 @@ pub fn compare(base: &Summary, new: &Summary, opts: &Options) -> Result<Comparis
         rules,
         passed,
     })
-}
-
-/// The figures of a set of requests that the rows compare.
-#[derive(Debug, Default)]
-struct Figures {
-    service: Histogram,
-    response: Histogram,
-    sent: u64,
-    failed: u64,
-    seconds: usize,
-}
-
-impl Figures {
-    fn value(&self, m: Metric) -> Option<f64> {
-        match m {
-            Metric::Service(p) => {
-                (self.service.count > 0).then(|| self.service.percentile_us(pct(p)) as f64)
-            }
-            Metric::Response(p) => {
-                (self.response.count > 0).then(|| self.response.percentile_us(pct(p)) as f64)
-            }
-            Metric::ErrorRate => {
-                (self.sent > 0).then(|| self.failed as f64 * 100.0 / self.sent as f64)
-            }
-            Metric::Rate => (self.seconds > 0).then(|| self.sent as f64 / self.seconds as f64),
-        }
-    }
-}
-
-fn pct(p: u8) -> f32 {
-    f32::from(p) / 100.0
-}
-
-/// The change from `a` to `b` in `m`'s unit; `None` when one has no figure or the baseline's
-/// is 0 for a relative change.
-fn change(m: Metric, a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    let (a, b) = (a?, b?);
-    if m.in_points() {
-        Some(b - a)
-    } else if a > 0.0 {
-        Some(b / a - 1.0)
-    } else {
-        None
-    }
-}
-
-fn verdict(m: Metric, interval: Option<Interval>, opts: &Options) -> Verdict {
-    let Some(i) = interval else {
-        return Verdict::NoData;
-    };
-    let noise = if m.in_points() {
-        opts.noise_pp
-    } else {
-        opts.noise
-    };
-    let (worse, better) = if m.higher_is_worse() {
-        (i.lo > noise, i.hi < -noise)
-    } else {
-        (i.hi < -noise, i.lo > noise)
-    };
-    if worse {
-        Verdict::Regressed
-    } else if better {
-        Verdict::Improved
-    } else {
-        Verdict::NoSignificantChange
-    }
-}
-
-fn second_figures(seconds: &[&Second]) -> Figures {
-    let mut f = Figures {
-        seconds: seconds.len(),
-        ..Figures::default()
-    };
-    for s in seconds {
-        f.service.merge(&s.service);
-        f.response.merge(&s.response);
-        f.sent += s.sent;
-        let ok: u64 = ["ok", "expected"]
-            .iter()
-            .filter_map(|c| s.classes.get(*c))
-            .sum();
-        f.failed += s.sent.saturating_sub(ok);
-    }
-    f
-}
-
-/// The whole run's rows: a bootstrap over seconds.
-fn whole_run(base: &Summary, new: &Summary, opts: &Options, rng: &mut Rng) -> Vec<Row> {
-    let metrics = Metric::all();
-    let (a_secs, b_secs): (Vec<&Second>, Vec<&Second>) = (
-        base.timeline.iter().collect(),
-        new.timeline.iter().collect(),
-    );
-    let (a, b) = (second_figures(&a_secs), second_figures(&b_secs));
-    let comparable = !a_secs.is_empty() && !b_secs.is_empty();
-    let (mut pick_a, mut pick_b) = (Vec::new(), Vec::new());
-    resampled_rows(
-        "all",
-        &metrics,
-        (&a, &b),
-        Basis::Seconds,
-        opts,
-        comparable,
-        || {
-            pick_a.clear();
-            pick_b.clear();
-            stats::resample_seconds(&a_secs, rng, |s| pick_a.push(*s));
-            stats::resample_seconds(&b_secs, rng, |s| pick_b.push(*s));
-            (second_figures(&pick_a), second_figures(&pick_b))
-        },
-    )
-}
-
-/// `metrics`' rows for `scope`: the change from `a` to `b`, and its interval from
-/// [`stats::RESAMPLES`] draws of `resample` (none when not `comparable`).
-fn resampled_rows(
-    scope: &str,
-    metrics: &[Metric],
-    (a, b): (&Figures, &Figures),
-    basis: Basis,
-    opts: &Options,
-    comparable: bool,
-    mut resample: impl FnMut() -> (Figures, Figures),
-) -> Vec<Row> {
-    let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(stats::RESAMPLES); metrics.len()];
-    if comparable {
-        for _ in 0..stats::RESAMPLES {
-            let (ra, rb) = resample();
-            for (m, d) in metrics.iter().zip(draws.iter_mut()) {
-                if let Some(c) = change(*m, ra.value(*m), rb.value(*m)) {
-                    d.push(c);
-                }
-            }
-        }
-    }
-    metrics
-        .iter()
-        .zip(draws.iter_mut())
-        .map(|(m, d)| row(scope, *m, a, b, d, basis, opts))
-        .collect()
-}
-
-fn row(
-    scope: &str,
-    m: Metric,
-    a: &Figures,
-    b: &Figures,
-    draws: &mut [f64],
-    basis: Basis,
-    opts: &Options,
-) -> Row {
-    let point = change(m, a.value(m), b.value(m));
-    // An interval needs most resamples to give a figure (a run with one answered request in
-    // its only second gives none half the time).
-    let interval = point
-        .filter(|_| draws.len() * 2 > stats::RESAMPLES)
-        .map(|_| stats::percentile_interval(draws, opts.confidence));
-    Row {
-        scope: scope.to_string(),
-        metric: m,
-        base: a.value(m).unwrap_or(0.0),
-        new: b.value(m).unwrap_or(0.0),
-        change: point.unwrap_or(0.0),
-        interval,
-        basis,
-        verdict: verdict(m, interval, opts),
-    }
-}
-
-/// One request name's rows: a Poisson bootstrap over its requests (its figures are kept as one
-/// histogram for the run, not per second). No rate row: its seconds are not kept apart.
-fn one_operation(
-    name: &str,
-    a: &RequestStats,
-    b: &RequestStats,
-    opts: &Options,
-    rng: &mut Rng,
-) -> Vec<Row> {
-    let metrics: Vec<Metric> = Metric::all()
-        .into_iter()
-        .filter(|m| *m != Metric::Rate)
-        .collect();
-    let figures = |r: &RequestStats| Figures {
-        service: r.service.clone(),
-        response: r.response.clone(),
-        sent: r.count,
-        failed: r.fail,
-        seconds: 0,
-    };
-    let (fa, fb) = (figures(a), figures(b));
-    let redraw = |r: &RequestStats, rng: &mut Rng| {
-        let failed = rng.poisson(r.fail as f64);
-        Figures {
-            service: stats::poisson_resample(&r.service, rng),
-            response: stats::poisson_resample(&r.response, rng),
-            sent: rng.poisson(r.success as f64) + failed,
-            failed,
-            seconds: 0,
-        }
-    };
-    let comparable = a.count > 0 && b.count > 0;
-    resampled_rows(
-        name,
-        &metrics,
-        (&fa, &fb),
-        Basis::Requests,
-        opts,
-        comparable,
-        || (redraw(a, rng), redraw(b, rng)),
-    )
-}
-
-/// The gate: each rule judged on the whole run's row of its figure; with no rules, one that
-/// fails on any significant regression of the whole run's figures.
-fn gate(rows: &[Row], rules: &[Rule]) -> Vec<RuleResult> {
-    let whole = |m: Metric| rows.iter().find(|r| r.scope == "all" && r.metric == m);
-    if rules.is_empty() {
-        let regressed: Vec<String> = rows
-            .iter()
-            .filter(|r| r.scope == "all" && r.verdict == Verdict::Regressed)
-            .map(|r| format!("{} {}", r.metric.name(), render::change_text(r)))
-            .collect();
-        return vec![RuleResult {
-            rule: "no significant regression".into(),
-            passed: regressed.is_empty(),
-            observed: if regressed.is_empty() {
-                "no figure of the whole run regressed".into()
-            } else {
-                format!("regressed: {}", regressed.join(", "))
-            },
-        }];
-    }
-    rules
-        .iter()
-        .map(|rule| {
-            let Some(r) = whole(rule.metric) else {
-                return RuleResult {
-                    rule: rule.text.clone(),
-                    passed: true,
-                    observed: "no such figure in either run".into(),
-                };
-            };
-            let beyond = if rule.metric.higher_is_worse() {
-                r.change > rule.limit
-            } else {
-                r.change < -rule.limit
-            };
-            let failed = r.verdict == Verdict::Regressed && beyond;
-            RuleResult {
-                rule: rule.text.clone(),
-                passed: !failed,
-                observed: format!("{} ({})", render::change_text(r), r.verdict.label()),
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

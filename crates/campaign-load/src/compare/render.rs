@@ -4,7 +4,7 @@
 //! [`Comparison`] itself.
 
 use super::{Basis, Comparison, Metric, Row, Verdict};
-use crate::report::{fmt_us, overlay, xml_attr as attr};
+use crate::report::{RuleCase, fmt_us, overlay, xml_attr as attr};
 use crate::summary::Summary;
 use std::fmt::Write as _;
 
@@ -199,29 +199,14 @@ pub fn junit(c: &Comparison) -> String {
         attr(&class),
         c.rules.len()
     );
+    let case = RuleCase {
+        class: &class,
+        kind: "gate",
+        failure: "regression",
+        verb: "broke",
+    };
     for r in &c.rules {
-        let _ = write!(
-            out,
-            "    <testcase classname=\"{}\" name=\"gate {}\" time=\"0\">",
-            attr(&class),
-            attr(&r.rule)
-        );
-        if r.passed {
-            let _ = writeln!(
-                out,
-                "<system-out>{}</system-out></testcase>",
-                attr(&r.observed)
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "\n      <failure type=\"regression\" message=\"{}: {}\">{} broke: {}</failure>\n    </testcase>",
-                attr(&r.rule),
-                attr(&r.observed),
-                attr(&r.rule),
-                attr(&r.observed)
-            );
-        }
+        case.write(&mut out, &r.rule, r.passed, &r.observed);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out

@@ -105,8 +105,8 @@ pub fn percentile_interval(draws: &mut [f64], level: f64) -> Interval {
     }
 }
 
-/// One resample of `seconds` (with replacement, as many as there are), each second a block;
-/// `pick` says which of a second's parts to merge into the resample.
+/// One resample of `seconds` (with replacement, as many as there are), each second a block:
+/// `each` is given every second drawn.
 pub fn resample_seconds<'a, T>(seconds: &'a [T], rng: &mut Rng, mut each: impl FnMut(&'a T)) {
     for _ in 0..seconds.len() {
         each(&seconds[rng.below(seconds.len())]);

@@ -72,7 +72,7 @@ fn whole(c: &Comparison, m: Metric) -> &Row {
 fn two_runs_of_one_build_show_no_significant_change_and_pass() {
     let (a, b) = (run(20, 300, 200, 0, 0, 1), run(20, 300, 200, 0, 0, 2));
     let c = compare(&a, &b, &Options::default()).expect("comparable");
-    for m in Metric::all() {
+    for m in Metric::ALL {
         assert_eq!(
             whole(&c, m).verdict,
             Verdict::NoSignificantChange,

@@ -99,7 +99,7 @@ pub fn all(s: &Summary) -> Vec<String> {
     let mut classes: Vec<&String> = t
         .iter()
         .flat_map(|s| s.classes.keys())
-        .filter(|c| *c != "ok" && *c != "expected")
+        .filter(|c| !crate::accounting::SUCCESS_CLASSES.contains(&c.as_str()))
         .collect();
     classes.sort();
     classes.dedup();

@@ -20,35 +20,73 @@ pub(crate) fn attr(s: &str) -> String {
     html_escape::encode_double_quoted_attribute(&clean).replace('\'', "&apos;")
 }
 
+/// How a rule's test case is named and fails: `threshold` cases fail as `threshold` and "did not
+/// hold"; `compare`'s `gate` cases as `regression` and "broke".
+pub(crate) struct RuleCase<'a> {
+    /// The `<testcase classname>`.
+    pub class: &'a str,
+    /// Put before the rule in the case's name (`threshold`, `gate`).
+    pub kind: &'a str,
+    /// The `<failure type>`.
+    pub failure: &'a str,
+    /// What a broken rule did, in the failure's text.
+    pub verb: &'a str,
+}
+
+impl RuleCase<'_> {
+    /// Appends `rule`'s test case to `cases`: what was observed as its output when it held, a
+    /// `<failure>` carrying it when not. True when it failed.
+    pub(crate) fn write(
+        &self,
+        cases: &mut String,
+        rule: &str,
+        passed: bool,
+        observed: &str,
+    ) -> bool {
+        let _ = write!(
+            cases,
+            "    <testcase classname=\"{}\" name=\"{} {}\" time=\"0\">",
+            attr(self.class),
+            self.kind,
+            attr(rule)
+        );
+        if passed {
+            let _ = writeln!(
+                cases,
+                "<system-out>{}</system-out></testcase>",
+                attr(observed)
+            );
+        } else {
+            let _ = writeln!(
+                cases,
+                "\n      <failure type=\"{}\" message=\"{}: {}\">{} {}: {}</failure>\n    </testcase>",
+                self.failure,
+                attr(rule),
+                attr(observed),
+                attr(rule),
+                self.verb,
+                attr(observed)
+            );
+        }
+        !passed
+    }
+}
+
 /// The JUnit document for `s`. `cleanup_problems` are the campaigns the cleanup could not
 /// confirm halted (one failing test case when there are any).
 pub(crate) fn xml(s: &Summary, cleanup_problems: &[String]) -> String {
     let class = format!("campaign-load.{}", s.scenario);
     let mut cases = String::new();
     let mut failures = 0;
+    let case = RuleCase {
+        class: &class,
+        kind: "threshold",
+        failure: "threshold",
+        verb: "did not hold",
+    };
     for t in &s.thresholds {
-        let _ = write!(
-            cases,
-            "    <testcase classname=\"{}\" name=\"threshold {}\" time=\"0\">",
-            attr(&class),
-            attr(&t.rule)
-        );
-        if t.passed {
-            let _ = writeln!(
-                cases,
-                "<system-out>{}</system-out></testcase>",
-                attr(&t.observed)
-            );
-        } else {
+        if case.write(&mut cases, &t.rule, t.passed, &t.observed) {
             failures += 1;
-            let _ = writeln!(
-                cases,
-                "\n      <failure type=\"threshold\" message=\"{}: {}\">{} did not hold: {}</failure>\n    </testcase>",
-                attr(&t.rule),
-                attr(&t.observed),
-                attr(&t.rule),
-                attr(&t.observed)
-            );
         }
     }
     let _ = write!(

@@ -13,7 +13,7 @@ mod markdown;
 mod text;
 
 pub(crate) use charts::overlay;
-pub(crate) use junit::attr as xml_attr;
+pub(crate) use junit::{RuleCase, attr as xml_attr};
 pub use text::fmt_us;
 pub(crate) use text::verdict;
 
